@@ -1,0 +1,162 @@
+"""The Werkstatt application factory."""
+import sqlalchemy as sa
+from flask import Flask, render_template, request, session, url_for
+from flask_babel import get_locale
+from werkzeug.exceptions import HTTPException
+
+from config import INSTANCE_DIR, Config, ProductionConfig, config_from_env
+
+
+def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
+    """Build the app from a config class (default: chosen by WERKSTATT_ENV)."""
+    config_class = config_class or config_from_env()
+    app = Flask(__name__, template_folder="../templates", static_folder="../static",
+                instance_path=str(INSTANCE_DIR))
+    app.config.from_object(config_class)
+    app.config.update(overrides)
+    check_config(app, config_class)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_security_headers(app)
+    register_template_context(app)
+    register_cli(app)
+    return app
+
+
+def check_config(app: Flask, config_class: type[Config]) -> None:
+    """Refuse to start production without a real secret key."""
+    if issubclass(config_class, ProductionConfig) and not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set in the environment in production")
+
+
+def register_extensions(app: Flask) -> None:
+    """Initialise the extensions created in app.extensions."""
+    from app import models  # noqa: F401  (every table known before anything queries)
+    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    with app.app_context():
+        configure_sqlite(db.engine)
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Make SQLite transactions explicit, in WAL mode with a busy timeout.
+
+    SQLAlchemy's documented pysqlite recipe: the driver no longer starts
+    transactions on its own, we emit BEGIN ourselves, so a transaction that
+    reads and then writes sees a consistent database.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def register_blueprints(app: Flask) -> None:
+    """Attach every area's blueprint."""
+    from app.auth import bp as auth_bp
+    from app.events import bp as events_bp
+    from app.public import bp as public_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp, url_prefix="/manage")
+    app.register_blueprint(events_bp, url_prefix="/manage")
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Render HTTP errors as pages in the visitor's language."""
+    from flask_wtf.csrf import CSRFError
+
+    def render_error(error: HTTPException):
+        code = error.code or 500
+        return render_template("errors/error.html", code=code), code
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("errors/error.html", code=400, csrf=True), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error):
+        return render_error(error)
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error):
+        from app.extensions import db
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return render_template("errors/error.html", code=500), 500
+
+
+CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+
+
+def register_security_headers(app: Flask) -> None:
+    """Send the security headers on every response, static files and errors included."""
+
+    @app.after_request
+    def add_headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+        if app.config.get("HSTS"):
+            response.headers["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        if request.endpoint != "static" and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "no-store" if session.get("_user_id") else "no-cache"
+        return response
+
+
+def register_template_context(app: Flask) -> None:
+    """Give every template the Markdown filter, the language and the other language's link."""
+    from app.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+
+    @app.context_processor
+    def language_context():
+        lang = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
+        other = "en" if lang == "de" else "de"
+        args = dict(request.view_args or {})
+        args.update({k: v for k, v in request.args.items() if k != "lang"})
+        args["lang"] = other
+        try:
+            switch_url = url_for(request.endpoint, **args) if request.endpoint else None
+        except Exception:  # an error page for a URL that does not exist
+            switch_url = None
+        return {
+            "lang": lang,
+            "other_lang": other,
+            "other_lang_name": "English" if other == "en" else "Deutsch",
+            "switch_lang_url": switch_url or url_for("public.index", lang=other),
+        }
+
+
+def register_cli(app: Flask) -> None:
+    """Add the flask commands (demo, users)."""
+    from app.cli import register
+    register(app)

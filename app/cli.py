@@ -1,0 +1,52 @@
+"""flask commands: demo data and user accounts."""
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.models import Role
+
+
+def register(app: Flask) -> None:
+    """Attach the command groups to the app."""
+    app.cli.add_command(demo)
+    app.cli.add_command(users)
+
+
+@click.command("demo")
+def demo():
+    """Load the demo series, editions and accounts (idempotent; development only)."""
+    if not current_app.config.get("DEMO_ENABLED"):
+        raise click.ClickException("demo data is for development only (DEMO_ENABLED is off)")
+    from app.demo import load_demo
+
+    accounts = load_demo()
+    click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/manage/login with:")
+    for email, role, password in accounts:
+        click.echo(f"  {role:<12} {email:<32} password: {password}")
+
+
+users = AppGroup("users", help="Manage staff accounts.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--name", default=None, help="Display name (default: the part before @).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_user(email: str, role: str, name: str | None, password_stdin: bool):
+    """Create an account; asks for the password unless --password-stdin is given."""
+    from app.auth.services import AccountError, create_user as create
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = create(email, name or email.split("@")[0], Role(role), password)
+    except ValueError as exc:
+        raise click.ClickException(f"invalid e-mail address: {exc}")
+    except AccountError as exc:
+        raise click.ClickException(str(exc.message))
+    click.echo(f"Created {user.role.value} account {user.email}.")

@@ -1,0 +1,155 @@
+"""Demo data: the Innovationswerkstatt series with two past editions and an upcoming one.
+
+The facts (titles, dates, times, the shape of the programme) follow the real
+editions; every text is written anew for this demo.
+"""
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from app.auth.services import hash_password
+from app.domain.editions import BERLIN
+from app.extensions import db
+from app.models import Event, EventFormat, EventStatus, Role, Series, Speaker, User, utcnow
+
+DEMO_ACCOUNTS = [
+    ("admin@example.org", "Alex Admin", Role.ADMIN, "werkstatt-admin-demo"),
+    ("team@example.org", "Toni Team", Role.STAFF, "werkstatt-team-demo"),
+    ("moderation@example.org", "Mo Moderation", Role.FACILITATOR, "werkstatt-moderation-demo"),
+]
+
+SERIES = {
+    "slug": "innovationswerkstatt",
+    "name": "Innovationswerkstatt",
+    "description": (
+        "Viermal im Jahr lädt das Innovationsbüro zu einem Abend ein, an dem Menschen aus "
+        "Zivilgesellschaft, Verwaltung, Wirtschaft und Wissenschaft gemeinsam an einer Frage "
+        "arbeiten: zwei kurze Impulse, dann Arbeit in gemischten Kleingruppen."
+    ),
+}
+
+
+def _berlin(year, month, day, hour, minute=0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
+
+
+def _next_edition_start(now: datetime) -> datetime:
+    """A Tuesday at 17:00 Berlin time, six to seven weeks from now."""
+    day = (now.astimezone(BERLIN) + timedelta(weeks=6)).date()
+    day += timedelta(days=(1 - day.weekday()) % 7)
+    return datetime.combine(day, time(17, 0), tzinfo=BERLIN).astimezone(UTC)
+
+
+def _editions(now: datetime) -> list[dict]:
+    upcoming = _next_edition_start(now)
+    return [
+        {
+            "number": 5,
+            "title": "Gemeinsam durch die Krise: Verwaltung und Zivilgesellschaft",
+            "guiding_question": "Was kann Verwaltung aus der Zusammenarbeit mit der "
+                                "Zivilgesellschaft in Krisen lernen?",
+            "teaser": "Wenn es schnell gehen muss, arbeiten Behörden und Engagierte plötzlich "
+                      "Seite an Seite. Was davon sollten wir beibehalten?",
+            "description": (
+                "In Krisenzeiten entstehen oft in wenigen Tagen Kooperationen, für die sonst "
+                "Monate nötig wären: Freiwillige entwickeln digitale Werkzeuge, Behörden öffnen "
+                "ihre Daten, Netzwerke organisieren Hilfe.\n\n"
+                "An diesem Abend schauen wir auf solche Erfahrungen zurück:\n\n"
+                "- Was hat ein großer, offener Hackathon über die Zusammenarbeit von Staat und "
+                "Zivilgesellschaft gezeigt?\n"
+                "- Welche Strukturen braucht die Verwaltung, damit gute Ideen nicht nach der "
+                "Krise verschwinden?\n\n"
+                "Nach zwei kurzen Impulsen arbeiten wir in gemischten Kleingruppen weiter."
+            ),
+            "starts_at": _berlin(2025, 9, 16, 17), "ends_at": _berlin(2025, 9, 16, 18, 30),
+            "format": EventFormat.ONLINE, "capacity": 30,
+            "speakers": [
+                ("Jana Beispiel", "Ehrenamtliches Organisationsteam eines Hackathons",
+                 "Impuls: Was wir aus dem Hackathon gelernt haben"),
+                ("Dr. Malte Muster", "Bundesverwaltung, Referat für Engagementpolitik",
+                 "Impuls: Zusammenarbeit auf Augenhöhe"),
+            ],
+        },
+        {
+            "number": 6,
+            "title": "Wie können Daten den Alltag von Familien erleichtern?",
+            "guiding_question": "Wie können Daten den Alltag von Familien erleichtern?",
+            "teaser": "Von barrierefreien Wegen bis zum Elternkurs auf dem Handy: Wo helfen "
+                      "Daten Familien schon heute, und was steht ihnen im Weg?",
+            "description": (
+                "Familien haben wenig Zeit und viele Fragen: Ist der Spielplatz mit dem "
+                "Kinderwagen erreichbar? Wo finde ich verlässliche Informationen für die ersten "
+                "Lebensmonate meines Kindes?\n\n"
+                "Zwei Projekte zeigen, wie Daten dabei helfen können: eine Karte, auf der viele "
+                "Menschen gemeinsam Informationen zur Barrierefreiheit von Orten sammeln, und "
+                "eine Plattform mit Online-Kursen für junge Eltern.\n\n"
+                "Danach fragen wir in Kleingruppen: **Was hindert uns daran, Daten für Familien "
+                "besser zu nutzen?**"
+            ),
+            "starts_at": _berlin(2025, 12, 9, 17), "ends_at": _berlin(2025, 12, 9, 18, 30),
+            "format": EventFormat.ONLINE, "capacity": 30,
+            "speakers": [
+                ("Sam Exempel", "Gemeinnütziger Verein für inklusive Stadtkarten",
+                 "Impuls: Barrierefreiheitsdaten aus der Crowd"),
+                ("Lea Probe", "Online-Kursplattform für junge Eltern",
+                 "Impuls: Wissen für die ersten Lebensjahre, digital"),
+            ],
+        },
+        {
+            "number": 7,
+            "title": "Verwaltung, die Familien mitdenkt",
+            "guiding_question": "Wie finden Familien leichter die Leistungen, die ihnen zustehen?",
+            "teaser": "Viele Familien wissen nicht, welche Unterstützung es gibt. Gemeinsam "
+                      "suchen wir nach Wegen, wie Angebote zu den Menschen kommen.",
+            "description": (
+                "Elterngeld, Kinderzuschlag, Beratung vor Ort: Es gibt viele Angebote für "
+                "Familien, aber sie sind über Ämter, Portale und Formulare verteilt.\n\n"
+                "In der siebten Innovationswerkstatt hören wir zwei kurze Impulse aus der "
+                "Praxis und arbeiten dann in gemischten Gruppen an der Frage, wie Verwaltung "
+                "Familien von sich aus erreichen kann.\n\n"
+                "Die Teilnahme ist kostenlos. Den Link zum Online-Raum erhalten Sie nach der "
+                "Bestätigung Ihrer Anmeldung."
+            ),
+            "starts_at": upcoming, "ends_at": upcoming + timedelta(minutes=90),
+            "format": EventFormat.ONLINE, "capacity": 30,
+            "online_url": "https://konferenz.example.org/innovationswerkstatt-7",
+            "speakers": [
+                ("Kim Beispielfrau", "Familienservice einer Großstadt",
+                 "Impuls: Leistungen aus einer Hand"),
+                ("Dr. Ole Vorlage", "Forschungsinstitut für Verwaltungsdigitalisierung",
+                 "Impuls: Proaktive Verwaltung in anderen Ländern"),
+            ],
+        },
+    ]
+
+
+def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
+    """Create what is missing of the demo; return the demo accounts' credentials."""
+    now = now or utcnow()
+    accounts = {}
+    for email, name, role, password in DEMO_ACCOUNTS:
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        if user is None:
+            user = User(email=email, name=name, role=role, password_hash=hash_password(password))
+            db.session.add(user)
+        accounts[role] = user
+
+    series = db.session.scalar(sa.select(Series).where(Series.slug == SERIES["slug"]))
+    if series is None:
+        series = Series(**SERIES)
+        db.session.add(series)
+        db.session.flush()
+
+    for data in _editions(now):
+        slug = f"{series.slug}-{data['number']}"
+        if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
+            continue
+        speakers = data.pop("speakers")
+        event = Event(series=series, slug=slug, status=EventStatus.PUBLISHED,
+                      published_at=min(now, data["starts_at"] - timedelta(weeks=6)), **data)
+        event.speakers = [Speaker(position=i, name=n, organisation=o, role=r)
+                          for i, (n, o, r) in enumerate(speakers)]
+        event.facilitators = [accounts[Role.FACILITATOR]]
+        db.session.add(event)
+    db.session.commit()
+    return [(email, role.value, password) for email, _name, role, password in DEMO_ACCOUNTS]

@@ -1,0 +1,1 @@
+"""Pure decisions: no Flask or SQLAlchemy imports here."""

@@ -1,0 +1,112 @@
+"""Edition and series forms (shape validation only; choices are filled by the route)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateTimeLocalField, FieldList, Form, FormField, IntegerField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField, URLField)
+from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
+                                Regexp, ValidationError)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.models import EventFormat
+
+FORMAT_CHOICES = [
+    (EventFormat.ONLINE.value, _l("Online")),
+    (EventFormat.ONSITE.value, _l("Vor Ort")),
+    (EventFormat.HYBRID.value, _l("Hybrid")),
+]
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+_NO_CONTROL_CHARS = Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                           message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))
+_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$",
+                   message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class SpeakerForm(Form):
+    name = StringField(_l("Name"), validators=[Optional(), Length(max=200), _ONE_LINE])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200),
+                                                                _ONE_LINE])
+    role = StringField(_l("Funktion"), validators=[Optional(), Length(max=200), _ONE_LINE])
+
+    def validate_name(self, field):
+        if not field.data and (self.organisation.data or self.role.data):
+            raise ValidationError(_l("Bitte geben Sie den Namen der Person an."))
+
+
+class EventForm(FlaskForm):
+    series_id = SelectField(_l("Reihe"), coerce=int,
+                            validators=[InputRequired(_l("Bitte wählen Sie eine Reihe."))])
+    number = IntegerField(_l("Nummer der Ausgabe"), validators=[
+        InputRequired(_l("Bitte geben Sie die Nummer der Ausgabe an.")),
+        NumberRange(min=1, max=10000, message=_l("Bitte eine Zahl von 1 bis 10000."))])
+    title = StringField(_l("Titel"), validators=[
+        DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200), _ONE_LINE])
+    guiding_question = StringField(_l("Leitfrage"), validators=[Optional(), Length(max=300),
+                                                                 _ONE_LINE])
+    teaser = TextAreaField(_l("Kurztext (Anreißer)"), validators=[Optional(), Length(max=1000),
+                                                                   _NO_CONTROL_CHARS])
+    description = TextAreaField(_l("Beschreibung"), description=_l(
+        "Markdown ist möglich: **fett**, *kursiv*, Listen mit „-“, Links als [Text](https://…)."),
+        validators=[Optional(), Length(max=20000), _NO_CONTROL_CHARS])
+    starts_at = DateTimeLocalField(_l("Beginn"), format=LOCAL_FORMAT,
+                                   description=_l("Ortszeit Berlin"), validators=[
+        InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Beginns an."))])
+    ends_at = DateTimeLocalField(_l("Ende"), format=LOCAL_FORMAT,
+                                 description=_l("Ortszeit Berlin"), validators=[
+        InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Endes an."))])
+    format = SelectField(_l("Format"), choices=FORMAT_CHOICES)
+    venue = TextAreaField(_l("Veranstaltungsort"), description=_l("Für Vor-Ort- und Hybrid-Termine."),
+                          validators=[Optional(), Length(max=1000), _NO_CONTROL_CHARS])
+    online_url = URLField(_l("Link zum Online-Raum"), description=_l(
+        "Wird nur bestätigten Teilnehmenden gezeigt."), validators=[
+        Optional(), Length(max=500),
+        Regexp(r"^https://[^\s<>\"']+$", message=_l("Bitte einen Link beginnend mit https:// angeben."))])
+    capacity = IntegerField(_l("Plätze"), validators=[
+        InputRequired(_l("Bitte geben Sie die Zahl der Plätze an.")),
+        NumberRange(min=1, max=100000, message=_l("Bitte eine Zahl von 1 bis 100000."))])
+    registration_opens_at = DateTimeLocalField(
+        _l("Anmeldung öffnet"), format=LOCAL_FORMAT,
+        description=_l("Leer lassen: sobald veröffentlicht."), validators=[Optional()])
+    registration_closes_at = DateTimeLocalField(
+        _l("Anmeldung schließt"), format=LOCAL_FORMAT,
+        description=_l("Leer lassen: mit Beginn der Veranstaltung."), validators=[Optional()])
+    speakers = FieldList(FormField(SpeakerForm), min_entries=3, max_entries=20)
+    facilitator_ids = MultiCheckboxField(_l("Moderation"), coerce=int)
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError(_l("Das Ende muss nach dem Beginn liegen."))
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if field.data and opens and field.data <= opens:
+            raise ValidationError(_l("Die Anmeldung muss schließen, nachdem sie geöffnet hat."))
+        if field.data and self.starts_at.data and field.data > self.starts_at.data:
+            raise ValidationError(_l("Die Anmeldung muss spätestens mit dem Beginn schließen."))
+
+    def validate_venue(self, field):
+        if self.format.data in (EventFormat.ONSITE.value, EventFormat.HYBRID.value) \
+                and not (field.data or "").strip():
+            raise ValidationError(_l("Bitte geben Sie den Veranstaltungsort an."))
+
+    def filled_speakers(self) -> list[dict]:
+        """Speaker rows with a name, in the order entered."""
+        return [{"name": s.form.name.data.strip(),
+                 "organisation": (s.form.organisation.data or "").strip(),
+                 "role": (s.form.role.data or "").strip()}
+                for s in self.speakers if (s.form.name.data or "").strip()]
+
+
+class SeriesForm(FlaskForm):
+    name = StringField(_l("Name der Reihe"), validators=[
+        DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=200), _ONE_LINE])
+    description = TextAreaField(_l("Beschreibung"), validators=[Optional(), Length(max=5000),
+                                                                 _NO_CONTROL_CHARS])
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button that carries the CSRF token."""

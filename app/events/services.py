@@ -1,0 +1,239 @@
+"""Edition use cases: list, create, change, publish, cancel, duplicate."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase,
+                                 compute_quarter_shift, compute_slug, seats_left,
+                                 shift_local_days, slugify)
+from app.extensions import db
+from app.models import Event, EventFormat, EventStatus, Role, Series, Speaker, User, utcnow
+
+
+class EventError(Exception):
+    """A use case refused; `field` names the form field the message belongs to (or None)."""
+
+    def __init__(self, field: str | None, message):
+        super().__init__(str(message))
+        self.field = field
+        self.message = message
+
+
+@dataclass
+class EventData:
+    """What staff entered for an edition, already in UTC."""
+
+    series_id: int
+    number: int
+    title: str
+    guiding_question: str
+    teaser: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    format: EventFormat
+    venue: str
+    online_url: str
+    capacity: int
+    registration_opens_at: datetime | None
+    registration_closes_at: datetime | None
+    speakers: list[dict] = field(default_factory=list)
+    facilitator_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeatSummary:
+    capacity: int
+    taken: int
+    left: int
+
+    @property
+    def waitlist_open(self) -> bool:
+        return self.left == 0
+
+
+def edition_times(event: Event) -> EditionTimes:
+    """The timestamps the domain needs to decide an edition's phase."""
+    return EditionTimes(
+        status=event.status.value, starts_at=event.starts_at, ends_at=event.ends_at,
+        registration_opens_at=event.registration_opens_at,
+        registration_closes_at=event.registration_closes_at,
+    )
+
+
+def phase_of(event: Event, now: datetime | None = None) -> Phase:
+    return compute_phase(edition_times(event), now or utcnow())
+
+
+def seat_summary(event: Event) -> SeatSummary:
+    """Seats taken and left. Until registrations exist nothing is taken."""
+    taken = 0
+    return SeatSummary(event.capacity, taken, seats_left(event.capacity, taken))
+
+
+def get_event_or_404(slug: str) -> Event:
+    event = db.session.scalar(
+        sa.select(Event).where(Event.slug == slug)
+        .options(selectinload(Event.speakers), selectinload(Event.series),
+                 selectinload(Event.facilitators)))
+    if event is None:
+        abort(404)
+    return event
+
+
+def may_facilitate(user: User, event: Event) -> bool:
+    """Staff may work on every edition, facilitators on the ones they are assigned to."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.has_role(Role.STAFF):
+        return True
+    return any(f.id == user.id for f in event.facilitators)
+
+
+def list_dashboard(user: User, now: datetime | None = None) -> list[tuple[Phase, list[Event]]]:
+    """Editions visible to this user, grouped by phase in dashboard order."""
+    now = now or utcnow()
+    query = sa.select(Event).options(selectinload(Event.series)).order_by(Event.starts_at.desc())
+    if not user.has_role(Role.STAFF):
+        query = query.where(Event.facilitators.any(User.id == user.id))
+    groups: dict[Phase, list[Event]] = {}
+    for event in db.session.scalars(query):
+        groups.setdefault(phase_of(event, now), []).append(event)
+    return [(phase, groups[phase]) for phase in PHASE_ORDER if phase in groups]
+
+
+def list_series() -> list[Series]:
+    return list(db.session.scalars(sa.select(Series).order_by(Series.name)))
+
+
+def list_facilitator_candidates() -> list[User]:
+    """Active accounts that can be assigned to moderate an edition."""
+    return list(db.session.scalars(
+        sa.select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
+def create_series(name: str, description: str) -> Series:
+    slug = slugify(name)
+    if not slug:
+        raise EventError("name", _l("Der Name muss Buchstaben oder Ziffern enthalten."))
+    if db.session.scalar(sa.select(Series.id).where(Series.slug == slug)) is not None:
+        raise EventError("name", _l("Eine Reihe mit diesem Namen gibt es schon."))
+    series = Series(name=name.strip(), slug=slug, description=description.strip())
+    db.session.add(series)
+    db.session.commit()
+    return series
+
+
+def create_event(data: EventData) -> Event:
+    """Create a draft edition with a stable slug."""
+    series = db.session.get(Series, data.series_id)
+    if series is None:
+        raise EventError("series_id", _l("Diese Reihe gibt es nicht."))
+    _check_number_free(series.id, data.number, None)
+    event = Event(series=series, number=data.number, slug=_free_slug(series, data.number),
+                  status=EventStatus.DRAFT)
+    _apply(event, data)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def update_event(event: Event, data: EventData) -> None:
+    """Change an edition; its slug (part of shared links) stays as it is."""
+    if data.series_id != event.series_id:
+        raise EventError("series_id", _l("Die Reihe einer Ausgabe kann nicht geändert werden."))
+    _check_number_free(event.series_id, data.number, event.id)
+    event.number = data.number
+    _apply(event, data)
+    db.session.commit()
+
+
+def _check_number_free(series_id: int, number: int, event_id: int | None) -> None:
+    query = sa.select(Event.id).where(Event.series_id == series_id, Event.number == number)
+    if event_id is not None:
+        query = query.where(Event.id != event_id)
+    if db.session.scalar(query) is not None:
+        raise EventError("number", _l("Diese Nummer hat schon eine andere Ausgabe der Reihe."))
+
+
+def _free_slug(series: Series, number: int) -> str:
+    base = compute_slug(series.slug, number)
+    slug, n = base, 1
+    while db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply(event: Event, data: EventData) -> None:
+    for name in ("title", "guiding_question", "teaser", "description", "starts_at", "ends_at",
+                 "format", "venue", "online_url", "capacity", "registration_opens_at",
+                 "registration_closes_at"):
+        value = getattr(data, name)
+        setattr(event, name, value.strip() if isinstance(value, str) else value)
+    event.speakers = [Speaker(position=i, **s) for i, s in enumerate(data.speakers)]
+    if data.facilitator_ids:
+        event.facilitators = list(db.session.scalars(
+            sa.select(User).where(User.id.in_(data.facilitator_ids))))
+    else:
+        event.facilitators = []
+
+
+def publish_event(event: Event) -> None:
+    if event.status != EventStatus.DRAFT:
+        raise EventError(None, _l("Nur Entwürfe können veröffentlicht werden."))
+    event.status = EventStatus.PUBLISHED
+    event.published_at = utcnow()
+    db.session.commit()
+
+
+def unpublish_event(event: Event) -> None:
+    if event.status != EventStatus.PUBLISHED:
+        raise EventError(None, _l("Nur veröffentlichte Ausgaben können zurückgezogen werden."))
+    if phase_of(event) in (Phase.HELD, Phase.REPORT_PUBLISHED, Phase.RUNNING):
+        raise EventError(None, _l("Eine Ausgabe, die schon begonnen hat, bleibt veröffentlicht."))
+    event.status = EventStatus.DRAFT
+    event.published_at = None
+    db.session.commit()
+
+
+def cancel_event(event: Event) -> None:
+    """Cancel an edition; possible until it has been held."""
+    if event.status == EventStatus.CANCELLED:
+        raise EventError(None, _l("Diese Ausgabe ist schon abgesagt."))
+    if utcnow() >= event.ends_at:
+        raise EventError(None, _l("Eine Ausgabe, die schon stattgefunden hat, kann nicht abgesagt werden."))
+    event.status = EventStatus.CANCELLED
+    event.cancelled_at = utcnow()
+    db.session.commit()
+
+
+def duplicate_as_next(event: Event) -> Event:
+    """Copy texts, speakers and facilitators into a draft of the next edition, a quarter later."""
+    highest = db.session.scalar(
+        sa.select(sa.func.max(Event.number)).where(Event.series_id == event.series_id))
+    number = max(event.number, highest or 0) + 1
+    days = compute_quarter_shift(event.starts_at)
+
+    def shift(moment):
+        return shift_local_days(moment, days)
+
+    copy = Event(
+        series_id=event.series_id, number=number, slug=_free_slug(event.series, number),
+        status=EventStatus.DRAFT, title=event.title, guiding_question=event.guiding_question,
+        teaser=event.teaser, description=event.description,
+        starts_at=shift(event.starts_at), ends_at=shift(event.ends_at),
+        format=event.format, venue=event.venue, online_url="", capacity=event.capacity,
+        registration_opens_at=shift(event.registration_opens_at),
+        registration_closes_at=shift(event.registration_closes_at),
+        speakers=[Speaker(position=s.position, name=s.name, organisation=s.organisation,
+                          role=s.role) for s in event.speakers],
+        facilitators=list(event.facilitators),
+    )
+    db.session.add(copy)
+    db.session.commit()
+    return copy

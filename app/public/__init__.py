@@ -1,0 +1,6 @@
+"""Public pages: Aktuelles, edition announcements, legal and easy-language pages."""
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from app.public import routes  # noqa: E402,F401

@@ -1,0 +1,61 @@
+"""What the public pages show."""
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import selectinload
+
+from app.domain.editions import Phase
+from app.events.services import SeatSummary, may_facilitate, phase_of, seat_summary
+from app.extensions import db
+from app.models import Event, EventStatus, User, utcnow
+
+
+@dataclass(frozen=True)
+class EventCard:
+    event: Event
+    phase: Phase
+    seats: SeatSummary
+
+
+@dataclass(frozen=True)
+class EventPage:
+    event: Event
+    phase: Phase
+    seats: SeatSummary
+    is_preview: bool  # a draft shown to staff only
+    registration_open: bool
+    show_seats: bool
+
+
+def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], list[EventCard]]:
+    """Published and cancelled editions: upcoming (soonest first), then past (newest first)."""
+    now = now or utcnow()
+    events = db.session.scalars(
+        sa.select(Event).where(Event.status != EventStatus.DRAFT)
+        .options(selectinload(Event.series)).order_by(Event.starts_at))
+    upcoming, past = [], []
+    for event in events:
+        card = EventCard(event, phase_of(event, now), seat_summary(event))
+        (upcoming if event.ends_at > now else past).append(card)
+    past.reverse()
+    return upcoming, past
+
+
+def event_page(slug: str, viewer: User) -> EventPage:
+    """The announcement of an edition; drafts only as a preview for staff."""
+    event = db.session.scalar(
+        sa.select(Event).where(Event.slug == slug)
+        .options(selectinload(Event.speakers), selectinload(Event.series)))
+    if event is None:
+        abort(404)
+    is_preview = event.status == EventStatus.DRAFT
+    if is_preview and not (viewer.is_authenticated and may_facilitate(viewer, event)):
+        abort(404)
+    phase = phase_of(event)
+    return EventPage(
+        event=event, phase=phase, seats=seat_summary(event), is_preview=is_preview,
+        registration_open=phase == Phase.REGISTRATION_OPEN,
+        show_seats=phase in (Phase.ANNOUNCED, Phase.REGISTRATION_OPEN, Phase.REGISTRATION_CLOSED),
+    )

@@ -1,0 +1,111 @@
+"""Configuration classes, driven by environment variables."""
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'werkstatt.db'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    BABEL_DEFAULT_LOCALE = "de"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Berlin"
+    BABEL_TRANSLATION_DIRECTORIES = str(BASE_DIR / "translations")
+    LANGUAGES = ("de", "en")
+
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "file")
+    MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    MAIL_FROM = os.environ.get("MAIL_FROM", "Innovationswerkstatt <werkstatt@example.org>")
+    SMTP_HOST = os.environ.get("SMTP_HOST", "127.0.0.1")
+    SMTP_PORT = int(os.environ.get("SMTP_PORT", "25"))
+    SMTP_USER = os.environ.get("SMTP_USER")
+    SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
+    SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
+
+    RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True
+    # Failed logins per client address and per account name.
+    LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_NAME = "werkstatt_session"
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 3600
+    HSTS = False
+
+    RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
+    CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
+    PROMOTION_CUTOFF_HOURS = int(os.environ.get("PROMOTION_CUTOFF_HOURS", "24"))
+
+    # Shown on the imprint, privacy and accessibility pages.
+    OPERATOR_NAME = os.environ.get(
+        "OPERATOR_NAME", "Innovationsbüro (Beispielministerium des Bundes)"
+    )
+    OPERATOR_ADDRESS = os.environ.get("OPERATOR_ADDRESS", "Musterstraße 1, 10117 Berlin")
+    CONTACT_EMAIL = os.environ.get("CONTACT_EMAIL", "innovationsbuero@example.org")
+    ACCESSIBILITY_FEEDBACK_EMAIL = os.environ.get(
+        "ACCESSIBILITY_FEEDBACK_EMAIL", "barrierefreiheit@example.org"
+    )
+    DATA_PROTECTION_OFFICER_EMAIL = os.environ.get(
+        "DATA_PROTECTION_OFFICER_EMAIL", "datenschutz@example.org"
+    )
+    DEMO_ENABLED = False
+
+
+class DevelopmentConfig(Config):
+    """Local development: SQLite in instance/, mails as .eml files, demo allowed."""
+
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    DEMO_ENABLED = True
+
+
+class TestConfig(Config):
+    """Tests: the database URL is set by the fixtures; no rate limits unless a test asks."""
+
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_SQLITE_URL", "sqlite://")
+    WTF_CSRF_ENABLED = True
+    RATELIMIT_ENABLED = False
+    DEMO_ENABLED = True
+
+
+class ProductionConfig(Config):
+    """Production: secure cookies and HSTS; refuses to start without SECRET_KEY."""
+
+    SESSION_COOKIE_SECURE = True
+    HSTS = True
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "test": TestConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env() -> type[Config]:
+    """Pick the configuration class named by WERKSTATT_ENV (default: development)."""
+    name = os.environ.get("WERKSTATT_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"WERKSTATT_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
