@@ -83,7 +83,11 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_SQLITE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
-    RATELIMIT_ENABLED = False
+    # Limits are on (and reset after every test) but generous; a test that checks
+    # throttling lowers the one it checks.
+    RATELIMIT_ENABLED = True
+    LOGIN_LIMIT_PER_IP = "10000 per minute"
+    LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
     DEMO_ENABLED = True
 
 

@@ -1,10 +1,10 @@
 """The Werkstatt application factory."""
 import sqlalchemy as sa
-from flask import Flask, render_template, request, session, url_for
+from flask import Flask, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
-from config import INSTANCE_DIR, Config, ProductionConfig, config_from_env
+from config import BASE_DIR, INSTANCE_DIR, Config, ProductionConfig, config_from_env
 
 
 def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
@@ -36,7 +36,8 @@ def register_extensions(app: Flask) -> None:
     from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
 
     db.init_app(app)
-    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
+                     render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
@@ -52,8 +53,11 @@ def configure_sqlite(engine: sa.Engine) -> None:
     """Make SQLite transactions explicit, in WAL mode with a busy timeout.
 
     SQLAlchemy's documented pysqlite recipe: the driver no longer starts
-    transactions on its own, we emit BEGIN ourselves, so a transaction that
-    reads and then writes sees a consistent database.
+    transactions on its own and we emit BEGIN ourselves. A transaction that may
+    write begins IMMEDIATE (taking the write lock up front): a deferred one that
+    reads and then writes fails with "database is locked" when another writer
+    committed in between. Reads (GET requests, which never change state) begin
+    DEFERRED so they do not wait for each other.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -70,7 +74,10 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection):
-        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        mode = connection.get_execution_options().get("sqlite_begin")
+        if mode is None:
+            reading = has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+            mode = "DEFERRED" if reading else "IMMEDIATE"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
@@ -95,6 +102,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
+        app.logger.info("CSRF refused: %s", error.description)
         return render_template("errors/error.html", code=400, csrf=True), 400
 
     @app.errorhandler(HTTPException)

@@ -1,6 +1,6 @@
 """Flask extensions, created here and initialised in the app factory."""
 import sqlalchemy as sa
-from flask import request, session
+from flask import has_request_context, request, session
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -35,6 +35,8 @@ def select_locale() -> str:
     """Language from ?lang=, then the remembered choice, then German."""
     from flask import current_app
 
+    if not has_request_context():  # command line, worker: German
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     wanted = request.args.get("lang")
     if wanted in languages:

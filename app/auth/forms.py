@@ -1,15 +1,16 @@
 """Login and account forms (shape validation only)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.models import Role
 
 ROLE_CHOICES = [
-    (Role.FACILITATOR.value, _l("Moderation")),
-    (Role.STAFF.value, _l("Redaktion (Team)")),
-    (Role.ADMIN.value, _l("Administration")),
+    SelectChoice(Role.FACILITATOR.value, _l("Moderation")),
+    SelectChoice(Role.STAFF.value, _l("Redaktion (Team)")),
+    SelectChoice(Role.ADMIN.value, _l("Administration")),
 ]
 
 

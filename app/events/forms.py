@@ -1,6 +1,7 @@
 """Edition and series forms (shape validation only; choices are filled by the route)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 from wtforms import (DateTimeLocalField, FieldList, Form, FormField, IntegerField,
                      SelectField, SelectMultipleField, StringField, TextAreaField, URLField)
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
@@ -10,9 +11,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.models import EventFormat
 
 FORMAT_CHOICES = [
-    (EventFormat.ONLINE.value, _l("Online")),
-    (EventFormat.ONSITE.value, _l("Vor Ort")),
-    (EventFormat.HYBRID.value, _l("Hybrid")),
+    SelectChoice(EventFormat.ONLINE.value, _l("Online")),
+    SelectChoice(EventFormat.ONSITE.value, _l("Vor Ort")),
+    SelectChoice(EventFormat.HYBRID.value, _l("Hybrid")),
 ]
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 _NO_CONTROL_CHARS = Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
@@ -27,7 +28,8 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 class SpeakerForm(Form):
-    name = StringField(_l("Name"), validators=[Optional(), Length(max=200), _ONE_LINE])
+    # No Optional(): it would stop the chain before validate_name sees an orphan organisation.
+    name = StringField(_l("Name"), validators=[Length(max=200), _ONE_LINE])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200),
                                                                 _ONE_LINE])
     role = StringField(_l("Funktion"), validators=[Optional(), Length(max=200), _ONE_LINE])
@@ -60,7 +62,7 @@ class EventForm(FlaskForm):
         InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Endes an."))])
     format = SelectField(_l("Format"), choices=FORMAT_CHOICES)
     venue = TextAreaField(_l("Veranstaltungsort"), description=_l("Für Vor-Ort- und Hybrid-Termine."),
-                          validators=[Optional(), Length(max=1000), _NO_CONTROL_CHARS])
+                          validators=[Length(max=1000), _NO_CONTROL_CHARS])
     online_url = URLField(_l("Link zum Online-Raum"), description=_l(
         "Wird nur bestätigten Teilnehmenden gezeigt."), validators=[
         Optional(), Length(max=500),

@@ -1,5 +1,6 @@
 """Staff area: the edition dashboard and the edition forms."""
 from flask import flash, redirect, render_template, request, url_for
+from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -20,8 +21,8 @@ def dashboard():
 
 def _event_form(**kwargs) -> EventForm:
     form = EventForm(**kwargs)
-    form.series_id.choices = [(s.id, s.name) for s in services.list_series()]
-    form.facilitator_ids.choices = [(u.id, f"{u.name} ({u.email})")
+    form.series_id.choices = [SelectChoice(s.id, s.name) for s in services.list_series()]
+    form.facilitator_ids.choices = [SelectChoice(u.id, f"{u.name} ({u.email})")
                                     for u in services.list_facilitator_candidates()]
     return form
 

@@ -1,0 +1,221 @@
+"""Staff create, edit, publish, cancel and duplicate editions."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.domain.editions import BERLIN
+from app.models import Event, EventStatus, Series, Speaker
+from app.models.base import utcnow
+from tests.conftest import csrf_from
+from tests.factories import berlin, make_event, make_series, make_user
+
+
+def event_form(series_id, /, **overrides):
+    data = {
+        "series_id": str(series_id), "number": "7", "title": "Verwaltung, die Familien mitdenkt",
+        "guiding_question": "Wie finden Familien Leistungen?", "teaser": "Kurz.",
+        "description": "Mit **Markdown**.", "starts_at": "2027-03-09T17:00",
+        "ends_at": "2027-03-09T18:30", "format": "online", "venue": "",
+        "online_url": "https://konferenz.example.org/raum", "capacity": "30",
+        "registration_opens_at": "", "registration_closes_at": "",
+        "speakers-0-name": "Kim Beispiel", "speakers-0-organisation": "Stadt Musterhausen",
+        "speakers-0-role": "Impuls", "speakers-1-name": "", "speakers-1-organisation": "",
+        "speakers-1-role": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def post(client, url, data=None):
+    token = csrf_from(client, "/manage/")
+    return client.post(url, data={**(data or {}), "csrf_token": token})
+
+
+def count(model) -> int:
+    return db_count(model)
+
+
+def db_count(model) -> int:
+    from app.extensions import db
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_staff_create_a_draft_with_berlin_times_stored_in_utc(client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt", name="Innovationswerkstatt")
+    response = post(client, "/manage/events/new", event_form(series.id))
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/manage/events/innovationswerkstatt-7/edit"
+    event = db.session.scalar(sa.select(Event))
+    assert event.status == EventStatus.DRAFT
+    assert event.starts_at == berlin(2027, 3, 9, 17)
+    assert event.starts_at.utcoffset() == timedelta(0)
+    assert event.starts_at.hour == 16  # 17:00 CET is 16:00 UTC
+    assert [(s.name, s.organisation) for s in event.speakers] == [("Kim Beispiel", "Stadt Musterhausen")]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("title", "", "Bitte geben Sie einen Titel ein."),
+    ("title", "x" * 201, "Feld kann nicht länger als 200 Zeichen sein."),
+    ("title", "Zeile\r\nzwei", "Bitte nur eine Zeile ohne Steuerzeichen eingeben."),
+    ("ends_at", "2027-03-09T16:00", "Das Ende muss nach dem Beginn liegen."),
+    ("starts_at", "morgen", "Kein gültiges Datum mit Zeit."),
+    ("starts_at", "", "Bitte geben Sie Datum und Uhrzeit des Beginns an."),
+    ("capacity", "-3", "Bitte eine Zahl von 1 bis 100000."),
+    ("capacity", "dreißig", "Keine gültige, ganze Zahl."),
+    ("capacity", "", "Bitte geben Sie die Zahl der Plätze an."),
+    ("format", "teleportation", "Keine gültige Auswahl."),
+    ("format", "onsite", "Bitte geben Sie den Veranstaltungsort an."),
+    ("online_url", "javascript:alert(1)", "Bitte einen Link beginnend mit https:// angeben."),
+    ("registration_closes_at", "2027-03-10T12:00",
+     "Die Anmeldung muss spätestens mit dem Beginn schließen."),
+    ("speakers-1-organisation", "Ohne Namen", "Bitte geben Sie den Namen der Person an."),
+    ("series_id", "999999", "Keine gültige Auswahl."),
+])
+def test_invalid_edition_form_shows_the_error_and_stores_nothing(client, db, login_as,
+                                                                  field, value, message):
+    login_as("staff")
+    series = make_series()
+    response = post(client, "/manage/events/new", event_form(series.id, **{field: value}))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert 'aria-invalid="true"' in html
+    assert count(Event) == 0
+    assert count(Speaker) == 0
+
+
+def test_the_number_of_an_edition_is_unique_in_its_series(client, db, login_as):
+    login_as("staff")
+    series = make_series()
+    make_event(series, number=7)
+    response = post(client, "/manage/events/new", event_form(series.id, number="7"))
+    assert response.status_code == 200
+    assert "Diese Nummer hat schon eine andere Ausgabe der Reihe." in response.get_data(as_text=True)
+    assert count(Event) == 1
+
+
+def test_the_error_messages_are_in_english_for_english_users(client, db, login_as):
+    login_as("staff")
+    series = make_series()
+    client.get("/manage/?lang=en")
+    response = post(client, "/manage/events/new", event_form(series.id, title=""))
+    html = response.get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert "Bitte geben Sie einen Titel ein." not in html
+    assert "Please enter a title." in html
+
+
+def test_editing_keeps_the_slug_people_share(client, db, login_as):
+    login_as("staff")
+    event = make_event(number=7, title="Alt")
+    slug = event.slug
+    response = post(client, f"/manage/events/{slug}/edit",
+                    event_form(event.series_id, number="8", title="Neu"))
+    assert response.status_code == 303
+    db.session.expire_all()
+    event = db.session.scalar(sa.select(Event))
+    assert (event.slug, event.number, event.title) == (slug, 8, "Neu")
+
+
+def test_edit_form_shows_times_in_berlin(client, db, login_as):
+    login_as("staff")
+    event = make_event(starts_at=berlin(2026, 7, 7, 17))
+    html = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert 'value="2026-07-07T17:00"' in html
+
+
+def test_publish_unpublish_and_cancel(client, db, login_as):
+    login_as("staff")
+    event = make_event(status=EventStatus.DRAFT)
+    assert client.get(f"/events/{event.slug}").status_code == 200  # staff preview
+    assert post(client, f"/manage/events/{event.slug}/publish").status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED
+    assert db.session.get(Event, event.id).published_at is not None
+    post(client, f"/manage/events/{event.slug}/unpublish")
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.DRAFT
+    post(client, f"/manage/events/{event.slug}/cancel")
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.CANCELLED
+
+
+def test_an_edition_that_was_held_cannot_be_cancelled(client, db, login_as):
+    login_as("staff")
+    event = make_event(starts_at=utcnow() - timedelta(days=3))
+    response = post(client, f"/manage/events/{event.slug}/cancel")
+    assert response.status_code == 303
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "kann nicht abgesagt werden" in page
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED
+
+
+def test_state_changes_need_a_csrf_token(client, db, login_as):
+    login_as("staff")
+    event = make_event(status=EventStatus.DRAFT)
+    assert client.post(f"/manage/events/{event.slug}/publish").status_code == 400
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.DRAFT
+
+
+def test_duplicate_as_next_edition(client, db, login_as):
+    login_as("staff")
+    facilitator = make_user(role="facilitator")
+    series = make_series(slug="innovationswerkstatt")
+    source = make_event(series, number=6, starts_at=berlin(2025, 12, 9, 17),
+                        ends_at=berlin(2025, 12, 9, 18, 30), title="Daten für Familien",
+                        registration_opens_at=berlin(2025, 11, 1, 9),
+                        online_url="https://konferenz.example.org/alt",
+                        speakers=[("Sam Exempel", "Verein")], facilitators=[facilitator])
+    response = post(client, f"/manage/events/{source.slug}/duplicate")
+    assert response.headers["Location"] == "/manage/events/innovationswerkstatt-7/edit"
+    copy = db.session.scalar(sa.select(Event).where(Event.number == 7))
+    assert copy.status == EventStatus.DRAFT
+    assert copy.title == "Daten für Familien"
+    assert copy.starts_at.astimezone(BERLIN).replace(tzinfo=None).isoformat() == "2026-03-10T17:00:00"
+    assert copy.ends_at - copy.starts_at == timedelta(minutes=90)
+    # The registration window moves with the edition: still 38 days before, at 09:00.
+    assert copy.registration_opens_at.astimezone(BERLIN).isoformat().startswith("2026-01-31T09:00")
+    assert copy.online_url == ""  # each edition gets its own room
+    assert [s.name for s in copy.speakers] == ["Sam Exempel"]
+    assert [u.id for u in copy.facilitators] == [facilitator.id]
+    assert db_count(Series) == 1
+
+
+def test_duplicating_twice_takes_the_next_free_number(client, db, login_as):
+    login_as("staff")
+    source = make_event(number=6)
+    post(client, f"/manage/events/{source.slug}/duplicate")
+    post(client, f"/manage/events/{source.slug}/duplicate")
+    numbers = db.session.scalars(sa.select(Event.number).order_by(Event.number)).all()
+    assert numbers == [6, 7, 8]
+
+
+def test_dashboard_groups_editions_by_phase(client, db, login_as):
+    login_as("staff")
+    make_event(title="Offen", starts_at=utcnow() + timedelta(days=20))
+    make_event(title="Vorbei", starts_at=utcnow() - timedelta(days=20))
+    make_event(title="Entwurf", status=EventStatus.DRAFT)
+    html = client.get("/manage/").get_data(as_text=True)
+    order = [html.index(t) for t in ("Anmeldung offen", "Offen", "Entwurf", "Stattgefunden", "Vorbei")]
+    assert order == sorted(order)
+
+
+def test_facilitators_see_only_their_editions(client, db, login_as):
+    user = login_as("facilitator")
+    make_event(title="Meine Ausgabe", facilitators=[user])
+    make_event(title="Fremde Ausgabe")
+    html = client.get("/manage/").get_data(as_text=True)
+    assert "Meine Ausgabe" in html
+    assert "Fremde Ausgabe" not in html
+
+
+def test_series_can_be_created_and_names_are_unique(client, db, login_as):
+    login_as("staff")
+    assert post(client, "/manage/series/new", {"name": "Zukunftsdialog"}).status_code == 303
+    response = post(client, "/manage/series/new", {"name": "Zukunftsdialog"})
+    assert "Eine Reihe mit diesem Namen gibt es schon." in response.get_data(as_text=True)
+    assert db_count(Series) == 1

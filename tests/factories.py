@@ -1,0 +1,68 @@
+"""Builders for test data: make_x(**overrides) with sensible defaults."""
+import itertools
+from datetime import UTC, datetime, timedelta
+
+from app.auth.services import hash_password
+from app.extensions import db
+from app.models import Event, EventFormat, EventStatus, Role, Series, Speaker, User, utcnow
+
+_counter = itertools.count(1)
+PASSWORD = "correct horse battery"
+_HASH = None
+
+
+def _password_hash() -> str:
+    global _HASH
+    if _HASH is None:  # argon2 is slow on purpose; hash the shared test password once
+        _HASH = hash_password(PASSWORD)
+    return _HASH
+
+
+def make_user(role: str = "staff", **overrides) -> User:
+    n = next(_counter)
+    values = {"email": f"user{n}@example.org", "name": f"User {n}", "role": Role(role),
+              "password_hash": _password_hash(), "active": True}
+    values.update(overrides)
+    user = User(**values)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_series(**overrides) -> Series:
+    n = next(_counter)
+    values = {"slug": f"reihe-{n}", "name": f"Reihe {n}", "description": ""}
+    values.update(overrides)
+    series = Series(**values)
+    db.session.add(series)
+    db.session.commit()
+    return series
+
+
+def make_event(series: Series | None = None, *, speakers=(), facilitators=(),
+               **overrides) -> Event:
+    series = series or make_series()
+    number = overrides.pop("number", next(_counter))
+    starts_at = overrides.pop("starts_at", utcnow().replace(microsecond=0) + timedelta(days=30))
+    values = {
+        "series": series, "number": number, "slug": f"{series.slug}-{number}",
+        "title": f"Ausgabe {number}", "guiding_question": "Wie geht es weiter?",
+        "teaser": "Kurz gesagt.", "description": "Lang *erklärt*.",
+        "starts_at": starts_at, "ends_at": starts_at + timedelta(minutes=90),
+        "format": EventFormat.ONLINE, "venue": "", "online_url": "", "capacity": 30,
+        "status": EventStatus.PUBLISHED,
+    }
+    values.update(overrides)
+    event = Event(**values)
+    event.speakers = [Speaker(position=i, name=name, organisation=org)
+                      for i, (name, org) in enumerate(speakers)]
+    event.facilitators = list(facilitators)
+    db.session.add(event)
+    db.session.commit()
+    return event
+
+
+def berlin(year, month, day, hour=0, minute=0) -> datetime:
+    """A Berlin wall-clock time as an aware UTC datetime."""
+    from app.domain.editions import BERLIN
+    return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
