@@ -50,6 +50,10 @@ class Config:
     WTF_CSRF_TIME_LIMIT = 3600
     HSTS = False
 
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto to trust;
+    # without it every visitor behind the proxy shares one rate-limit bucket.
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
     PROMOTION_CUTOFF_HOURS = int(os.environ.get("PROMOTION_CUTOFF_HOURS", "24"))

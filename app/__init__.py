@@ -15,6 +15,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.from_object(config_class)
     app.config.update(overrides)
     check_config(app, config_class)
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -28,6 +29,14 @@ def check_config(app: Flask, config_class: type[Config]) -> None:
     """Refuse to start production without a real secret key."""
     if issubclass(config_class, ProductionConfig) and not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set in the environment in production")
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from the configured number of reverse proxies."""
+    hops = app.config.get("TRUSTED_PROXIES", 0)
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_extensions(app: Flask) -> None:

@@ -96,3 +96,16 @@ def test_404_page_in_both_languages(client, lang, text):
     html = response.get_data(as_text=True)
     assert text in html
     assert f'<html lang="{lang}">' in html
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for():
+    from flask import request
+
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", TRUSTED_PROXIES=1)
+
+    @app.route("/_addr")
+    def _addr():
+        return request.remote_addr
+
+    response = app.test_client().get("/_addr", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert response.get_data(as_text=True) == "203.0.113.7"

@@ -15,8 +15,7 @@ from app.models import EventFormat
 @facilitator_required
 def dashboard():
     return render_template("events/dashboard.html",
-                           groups=services.list_dashboard(current_user),
-                           action_form=ConfirmForm())
+                           groups=services.list_dashboard(current_user))
 
 
 def _event_form(**kwargs) -> EventForm:
@@ -82,7 +81,7 @@ def edit_event(event):
             flash(_("Die Änderungen wurden gespeichert."), "success")
             return redirect(url_for("events.edit_event", slug=event.slug), 303)
     return render_template("events/form.html", form=form, event=event,
-                           phase=services.phase_of(event), action_form=ConfirmForm())
+                           phase=services.phase_of(event))
 
 
 def _form_data(event) -> dict:
