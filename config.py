@@ -54,6 +54,9 @@ class Config:
     # without it every visitor behind the proxy shares one rate-limit bucket.
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
 
+    # Calendar entries are identified as "<slug>@<this domain>": keep it stable.
+    CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "innovationswerkstatt.example.org")
+
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
     PROMOTION_CUTOFF_HOURS = int(os.environ.get("PROMOTION_CUTOFF_HOURS", "24"))

@@ -92,6 +92,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Attach every area's blueprint."""
+    from app.agenda import bp as agenda_bp
     from app.auth import bp as auth_bp
     from app.events import bp as events_bp
     from app.public import bp as public_bp
@@ -99,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
+    app.register_blueprint(agenda_bp, url_prefix="/manage")
 
 
 def register_error_handlers(app: Flask) -> None:

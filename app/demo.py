@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from app.auth.services import hash_password
 from app.domain.editions import BERLIN
 from app.extensions import db
-from app.models import Event, EventFormat, EventStatus, Role, Series, Speaker, User, utcnow
+from app.domain.agenda import ItemKind
+from app.models import (AgendaItem, Event, EventFormat, EventStatus, Role, Series, Speaker, User,
+                        utcnow)
 
 DEMO_ACCOUNTS = [
     ("admin@example.org", "Alex Admin", Role.ADMIN, "werkstatt-admin-demo"),
@@ -63,6 +65,8 @@ def _editions(now: datetime) -> list[dict]:
             ),
             "starts_at": _berlin(2025, 9, 16, 17), "ends_at": _berlin(2025, 9, 16, 18, 30),
             "format": EventFormat.ONLINE, "capacity": 30,
+            "breakout": "Was hat in der Krise gut funktioniert, und was davon sollte die "
+                        "Verwaltung dauerhaft übernehmen?",
             "speakers": [
                 ("Jana Beispiel", "Ehrenamtliches Organisationsteam eines Hackathons",
                  "Impuls: Was wir aus dem Hackathon gelernt haben"),
@@ -88,6 +92,8 @@ def _editions(now: datetime) -> list[dict]:
             ),
             "starts_at": _berlin(2025, 12, 9, 17), "ends_at": _berlin(2025, 12, 9, 18, 30),
             "format": EventFormat.ONLINE, "capacity": 30,
+            "breakout": "Was hindert uns daran, Daten für Familien besser zu nutzen? "
+                        "Jede Gruppe nimmt sich ein Hindernis vor.",
             "speakers": [
                 ("Sam Exempel", "Gemeinnütziger Verein für inklusive Stadtkarten",
                  "Impuls: Barrierefreiheitsdaten aus der Crowd"),
@@ -113,6 +119,8 @@ def _editions(now: datetime) -> list[dict]:
             "starts_at": upcoming, "ends_at": upcoming + timedelta(minutes=90),
             "format": EventFormat.ONLINE, "capacity": 30,
             "online_url": "https://konferenz.example.org/innovationswerkstatt-7",
+            "breakout": "Wie kann Verwaltung Familien von sich aus auf Leistungen hinweisen, "
+                        "die ihnen zustehen?",
             "speakers": [
                 ("Kim Beispielfrau", "Familienservice einer Großstadt",
                  "Impuls: Leistungen aus einer Hand"),
@@ -120,6 +128,27 @@ def _editions(now: datetime) -> list[dict]:
                  "Impuls: Proaktive Verwaltung in anderen Ländern"),
             ],
         },
+    ]
+
+
+def _programme(speakers: list[Speaker], breakout: str) -> list[AgendaItem]:
+    """The usual evening: welcome, two inputs, breakout work phase, wrap-up."""
+    first, second = speakers
+    return [
+        AgendaItem(position=0, kind=ItemKind.WELCOME, duration_minutes=10,
+                   title="Begrüßung und Einführung in die Leitfrage",
+                   description="Das Innovationsbüro stellt den Abend und die Leitfrage vor."),
+        AgendaItem(position=1, kind=ItemKind.INPUT, duration_minutes=20,
+                   title=first.role.removeprefix("Impuls: "), speakers=[first],
+                   description="Kurzer Vortrag mit anschließenden Fragen."),
+        AgendaItem(position=2, kind=ItemKind.INPUT, duration_minutes=20,
+                   title=second.role.removeprefix("Impuls: "), speakers=[second],
+                   description="Kurzer Vortrag mit anschließenden Fragen."),
+        AgendaItem(position=3, kind=ItemKind.BREAKOUT, duration_minutes=30,
+                   title="Arbeitsphase in gemischten Gruppen", description=breakout),
+        AgendaItem(position=4, kind=ItemKind.WRAPUP, duration_minutes=10,
+                   title="Ergebnisse aus den Gruppen und Ausblick",
+                   description="Jede Gruppe teilt ihre wichtigste Erkenntnis."),
     ]
 
 
@@ -145,10 +174,12 @@ def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         if db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
             continue
         speakers = data.pop("speakers")
+        breakout = data.pop("breakout")
         event = Event(series=series, slug=slug, status=EventStatus.PUBLISHED,
                       published_at=min(now, data["starts_at"] - timedelta(weeks=6)), **data)
         event.speakers = [Speaker(position=i, name=n, organisation=o, role=r)
                           for i, (n, o, r) in enumerate(speakers)]
+        event.agenda_items = _programme(event.speakers, breakout)
         event.facilitators = [accounts[Role.FACILITATOR]]
         db.session.add(event)
     db.session.commit()

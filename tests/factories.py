@@ -4,7 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 from app.auth.services import hash_password
 from app.extensions import db
-from app.models import Event, EventFormat, EventStatus, Role, Series, Speaker, User, utcnow
+from app.domain.agenda import ItemKind
+from app.models import (AgendaItem, Event, EventFormat, EventStatus, Role, Series, Speaker, User,
+                        utcnow)
 
 _counter = itertools.count(1)
 PASSWORD = "correct horse battery"
@@ -60,6 +62,16 @@ def make_event(series: Series | None = None, *, speakers=(), facilitators=(),
     db.session.add(event)
     db.session.commit()
     return event
+
+
+def make_agenda_item(event: Event, **overrides) -> AgendaItem:
+    values = {"position": len(event.agenda_items), "kind": ItemKind.INPUT,
+              "title": f"Punkt {next(_counter)}", "description": "", "duration_minutes": 10}
+    values.update(overrides)
+    item = AgendaItem(event=event, **values)
+    db.session.add(item)
+    db.session.commit()
+    return item
 
 
 def berlin(year, month, day, hour=0, minute=0) -> datetime:

@@ -33,11 +33,12 @@ def facilitator_of_event(view):
 
     The view receives `event=` instead of `slug=`.
     """
-    from app.events.services import get_event_or_404, may_facilitate
 
     @wraps(view)
     @login_required
     def wrapped(*args, slug: str, **kwargs):
+        from app.events.services import get_event_or_404, may_facilitate  # events imports auth
+
         event = get_event_or_404(slug)
         if not may_facilitate(current_user, event):
             abort(403)
@@ -48,11 +49,12 @@ def facilitator_of_event(view):
 
 def staff_event(view):
     """Load the edition named by `slug` for staff; the view receives `event=`."""
-    from app.events.services import get_event_or_404
 
     @wraps(view)
     @staff_required
     def wrapped(*args, slug: str, **kwargs):
+        from app.events.services import get_event_or_404  # events imports auth
+
         return view(*args, event=get_event_or_404(slug), **kwargs)
 
     return wrapped

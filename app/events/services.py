@@ -7,6 +7,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.agenda.services import agenda_has_errors, copy_agenda
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase,
                                  compute_quarter_shift, compute_slug, seats_left,
                                  shift_local_days, slugify)
@@ -147,6 +148,8 @@ def update_event(event: Event, data: EventData) -> None:
     if data.series_id != event.series_id:
         raise EventError("series_id", _l("Die Reihe einer Ausgabe kann nicht geändert werden."))
     _check_number_free(event.series_id, data.number, event.id)
+    if (data.starts_at, data.ends_at) != (event.starts_at, event.ends_at):
+        event.ics_sequence += 1
     event.number = data.number
     _apply(event, data)
     db.session.commit()
@@ -175,7 +178,7 @@ def _apply(event: Event, data: EventData) -> None:
                  "registration_closes_at"):
         value = getattr(data, name)
         setattr(event, name, value.strip() if isinstance(value, str) else value)
-    event.speakers = [Speaker(position=i, **s) for i, s in enumerate(data.speakers)]
+    _apply_speakers(event, data.speakers)
     if data.facilitator_ids:
         event.facilitators = list(db.session.scalars(
             sa.select(User).where(User.id.in_(data.facilitator_ids))))
@@ -183,9 +186,25 @@ def _apply(event: Event, data: EventData) -> None:
         event.facilitators = []
 
 
+def _apply_speakers(event: Event, speakers: list[dict]) -> None:
+    """Update speakers in place by position, so agenda items keep their speakers."""
+    existing = list(event.speakers)
+    for position, values in enumerate(speakers):
+        if position < len(existing):
+            speaker = existing[position]
+            speaker.name, speaker.organisation, speaker.role = (
+                values["name"], values["organisation"], values["role"])
+        else:
+            event.speakers.append(Speaker(position=position, **values))
+    for speaker in existing[len(speakers):]:
+        event.speakers.remove(speaker)
+
+
 def publish_event(event: Event) -> None:
     if event.status != EventStatus.DRAFT:
         raise EventError(None, _l("Nur Entwürfe können veröffentlicht werden."))
+    if agenda_has_errors(event):
+        raise EventError(None, _l("Das Programm enthält Fehler. Bitte korrigieren Sie es vor dem Veröffentlichen."))
     event.status = EventStatus.PUBLISHED
     event.published_at = utcnow()
     db.session.commit()
@@ -209,11 +228,12 @@ def cancel_event(event: Event) -> None:
         raise EventError(None, _l("Eine Ausgabe, die schon stattgefunden hat, kann nicht abgesagt werden."))
     event.status = EventStatus.CANCELLED
     event.cancelled_at = utcnow()
+    event.ics_sequence += 1
     db.session.commit()
 
 
 def duplicate_as_next(event: Event) -> Event:
-    """Copy texts, speakers and facilitators into a draft of the next edition, a quarter later."""
+    """Copy texts, speakers, agenda and facilitators into a draft of the next edition, a quarter later."""
     highest = db.session.scalar(
         sa.select(sa.func.max(Event.number)).where(Event.series_id == event.series_id))
     number = max(event.number, highest or 0) + 1
@@ -234,6 +254,7 @@ def duplicate_as_next(event: Event) -> Event:
                           role=s.role) for s in event.speakers],
         facilitators=list(event.facilitators),
     )
+    copy_agenda(event, copy, days)
     db.session.add(copy)
     db.session.commit()
     return copy

@@ -84,6 +84,9 @@ class Event(db.Model):
                                                 default=EventStatus.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # iCalendar SEQUENCE: rises whenever the time or the status changes, so calendar
+    # clients replace the entry they imported earlier.
+    ics_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -93,6 +96,8 @@ class Event(db.Model):
         cascade="all, delete-orphan")
     facilitators: Mapped[list[User]] = relationship(secondary=event_facilitators,
                                                     order_by=User.name)
+    agenda_items: Mapped[list["AgendaItem"]] = relationship(  # noqa: F821
+        back_populates="event", order_by="AgendaItem.position", cascade="all, delete-orphan")
 
     def __repr__(self) -> str:
         return f"<Event {self.slug}>"

@@ -6,10 +6,11 @@ import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.orm import selectinload
 
+from app.agenda.services import AgendaRow, agenda_view
 from app.domain.editions import Phase
 from app.events.services import SeatSummary, may_facilitate, phase_of, seat_summary
 from app.extensions import db
-from app.models import Event, EventStatus, User, utcnow
+from app.models import AgendaItem, Event, EventStatus, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class EventPage:
     is_preview: bool  # a draft shown to staff only
     registration_open: bool
     show_seats: bool
+    agenda: list[AgendaRow]
 
 
 def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], list[EventCard]]:
@@ -45,17 +47,34 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
 
 def event_page(slug: str, viewer: User) -> EventPage:
     """The announcement of an edition; drafts only as a preview for staff."""
-    event = db.session.scalar(
-        sa.select(Event).where(Event.slug == slug)
-        .options(selectinload(Event.speakers), selectinload(Event.series)))
+    event = db.session.scalar(_with_details(sa.select(Event).where(Event.slug == slug)))
     if event is None:
         abort(404)
     is_preview = event.status == EventStatus.DRAFT
     if is_preview and not (viewer.is_authenticated and may_facilitate(viewer, event)):
         abort(404)
+    return _page(event, is_preview)
+
+
+def _with_details(query):
+    return query.options(selectinload(Event.speakers), selectinload(Event.series),
+                         selectinload(Event.agenda_items).selectinload(AgendaItem.speakers))
+
+
+def _page(event: Event, is_preview: bool = False) -> EventPage:
     phase = phase_of(event)
     return EventPage(
         event=event, phase=phase, seats=seat_summary(event), is_preview=is_preview,
         registration_open=phase == Phase.REGISTRATION_OPEN,
         show_seats=phase in (Phase.ANNOUNCED, Phase.REGISTRATION_OPEN, Phase.REGISTRATION_CLOSED),
+        agenda=agenda_view(event).rows,
     )
+
+
+def upcoming_event_pages(now: datetime | None = None) -> list[EventPage]:
+    """Published editions that have not ended, soonest first (for the calendar feed)."""
+    now = now or utcnow()
+    events = db.session.scalars(_with_details(
+        sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
+        .order_by(Event.starts_at)))
+    return [_page(event) for event in events]

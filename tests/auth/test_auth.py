@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.extensions import limiter
 from app.models import Role, User
 from tests.conftest import csrf_from, login
-from tests.factories import PASSWORD, make_event, make_user
+from tests.factories import PASSWORD, make_agenda_item, make_event, make_user
 
 
 def test_login_with_the_right_password_opens_the_staff_area(client, db):
@@ -130,18 +130,27 @@ MINIMUM_ROLE = {
     "events.cancel_event": "staff",
     "events.duplicate_event": "staff",
     "events.create_series": "staff",
+    "agenda.editor": "staff",
+    "agenda.add_item": "staff",
+    "agenda.edit_item": "staff",
+    "agenda.delete_item": "staff",
+    "agenda.move_item": "staff",
+    "agenda.reorder": "staff",
+    "agenda.apply_standard": "staff",
 }
 RANKS = ["facilitator", "staff", "admin"]
 
 
 def _manage_rules(app):
-    return [r for r in app.url_map.iter_rules() if r.rule.startswith("/manage")
-            and r.endpoint != "auth.login"]
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/manage")
+             and r.endpoint != "auth.login"]
+    # Deleting goes last, so the other routes still find the object.
+    return sorted(rules, key=lambda r: "delete" in r.endpoint)
 
 
-def _url(rule, event_slug, user_id):
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: {"slug": event_slug, "user_id": str(user_id)}[m.group(1)],
-                  rule.rule)
+def _url(rule, event_slug, user_id, item_id=0):
+    values = {"slug": event_slug, "user_id": str(user_id), "item_id": str(item_id)}
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
 
 
 def _method(rule):
@@ -154,8 +163,9 @@ def test_every_manage_route_is_in_the_access_table(app):
 
 def test_every_manage_route_sends_anonymous_visitors_to_login(app, client, db):
     event = make_event()
+    item = make_agenda_item(event)
     for rule in _manage_rules(app):
-        url = _url(rule, event.slug, 1)
+        url = _url(rule, event.slug, 1, item.id)
         response = client.open(url, method=_method(rule))
         assert response.status_code in (302, 400), url
         if response.status_code == 302:
@@ -166,17 +176,19 @@ def test_every_manage_route_sends_anonymous_visitors_to_login(app, client, db):
 def test_every_manage_route_refuses_roles_below_its_minimum(app, client, db, login_as, role):
     user = login_as(role)
     event = make_event()
+    item = make_agenda_item(event)
     token = csrf_from(client, "/manage/")
     for rule in _manage_rules(app):
         if rule.endpoint == "auth.logout":
             continue
-        url = _url(rule, event.slug, user.id)
+        url = _url(rule, event.slug, user.id, item.id)
         method = _method(rule)
         response = client.open(url, method=method,
-                               data={"csrf_token": token} if method == "POST" else None)
+                               data={"csrf_token": token, "item_id": item.id, "new_index": 0,
+                                     "direction": "down"} if method == "POST" else None)
         allowed = RANKS.index(role) >= RANKS.index(MINIMUM_ROLE[rule.endpoint])
         if allowed:
-            assert response.status_code in (200, 303), (role, url, response.status_code)
+            assert response.status_code in (200, 303, 422), (role, url, response.status_code)
         else:
             assert response.status_code == 403, (role, url, response.status_code)
 

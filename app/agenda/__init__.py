@@ -1,0 +1,6 @@
+"""The programme of an edition: staff editor; published on the event page, as ICS and PDF."""
+from flask import Blueprint
+
+bp = Blueprint("agenda", __name__)
+
+from app.agenda import routes  # noqa: E402,F401
