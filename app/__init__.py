@@ -95,12 +95,14 @@ def register_blueprints(app: Flask) -> None:
     from app.agenda import bp as agenda_bp
     from app.auth import bp as auth_bp
     from app.events import bp as events_bp
+    from app.mail import bp as mail_bp
     from app.public import bp as public_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(auth_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
     app.register_blueprint(agenda_bp, url_prefix="/manage")
+    app.register_blueprint(mail_bp, url_prefix="/manage")
 
 
 def register_error_handlers(app: Flask) -> None:

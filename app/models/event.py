@@ -24,9 +24,10 @@ class EventFormat(enum.StrEnum):
     HYBRID = "hybrid"
 
 
-def _enum(cls: type[enum.Enum], name: str) -> sa.Enum:
+def _enum(cls: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
+    """A string column with a CHECK constraint: portable, and easy to migrate."""
     return sa.Enum(cls, name=name, native_enum=False, create_constraint=True,
-                   values_callable=lambda e: [m.value for m in e], length=20)
+                   values_callable=lambda e: [m.value for m in e], length=length)
 
 
 event_facilitators = sa.Table(

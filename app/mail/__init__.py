@@ -1,0 +1,6 @@
+"""Outgoing mail: queued in the outbox by use cases, sent by `flask worker`."""
+from flask import Blueprint
+
+bp = Blueprint("mail", __name__)
+
+from app.mail import routes  # noqa: E402,F401

@@ -1,0 +1,125 @@
+"""People, their registrations for editions, and what they consented to."""
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import UTCDateTime, utcnow
+from app.models.event import Event, _enum
+
+
+class Sector(enum.StrEnum):
+    CIVIL_SOCIETY = "civil_society"
+    PUBLIC_ADMINISTRATION = "public_administration"
+    BUSINESS = "business"
+    RESEARCH = "research"
+    PRIVATE_PERSON = "private_person"
+    UNDISCLOSED = "undisclosed"
+
+
+class RegistrationStatus(enum.StrEnum):
+    PENDING = "pending"  # waiting for the double opt-in; holds its place until hold_expires_at
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+
+class Place(enum.StrEnum):
+    SEAT = "seat"
+    WAITLIST = "waitlist"
+
+
+class ConsentPurpose(enum.StrEnum):
+    PRIVACY_NOTICE = "privacy_notice"  # acknowledgement, not consent, but versioned the same way
+    ACCESSIBILITY_DATA = "accessibility_data"  # Art. 9 GDPR: explicit consent
+    PHOTOS = "photos"
+    NAMED_IN_REPORT = "named_in_report"
+    FUTURE_EDITIONS = "future_editions"
+
+
+ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)
+
+
+class Participant(db.Model):
+    """A person, identified by their normalised e-mail address."""
+
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    organisation: Mapped[str] = mapped_column(sa.String(200), default="")
+    sector: Mapped[Sector] = mapped_column(_enum(Sector, "participant_sector", length=30))
+    language: Mapped[str] = mapped_column(sa.String(5), default="de")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    registrations: Mapped[list["Registration"]] = relationship(back_populates="participant")
+    consents: Mapped[list["ConsentRecord"]] = relationship(back_populates="participant",
+                                                           order_by="ConsentRecord.id")
+
+
+class Registration(db.Model):
+    """One person's place at one edition: a seat or a waiting-list place."""
+
+    __tablename__ = "registrations"
+    __table_args__ = (
+        # The last line of defence: one active registration per person and edition.
+        sa.Index("uq_registrations_active_participant", "event_id", "participant_id",
+                 unique=True,
+                 sqlite_where=sa.text("status IN ('pending', 'confirmed')"),
+                 postgresql_where=sa.text("status IN ('pending', 'confirmed')")),
+        sa.UniqueConstraint("event_id", "nonce", name="uq_registrations_event_nonce"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"),
+                                          index=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RegistrationStatus] = mapped_column(
+        _enum(RegistrationStatus, "registration_status"), default=RegistrationStatus.PENDING)
+    place: Mapped[Place] = mapped_column(_enum(Place, "registration_place"))
+    # sha256 of the personal link's token; the token itself is only ever in the mail.
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The form's one-time value: a double-clicked submit finds the first registration.
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    language: Mapped[str] = mapped_column(sa.String(5), default="de")
+    accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
+    hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # FIFO order of the waiting list (with id as tie-breaker).
+    waitlisted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    added_by_staff: Mapped[bool] = mapped_column(default=False)
+
+    event: Mapped[Event] = relationship()
+    participant: Mapped[Participant] = relationship(back_populates="registrations")
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+
+class ConsentRecord(db.Model):
+    """What a person agreed to, when, to which text version, and when they withdrew."""
+
+    __tablename__ = "consent_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="SET NULL"))
+    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose, "consent_purpose", length=30))
+    text_version: Mapped[str] = mapped_column(sa.String(64))  # sha256 of the text shown
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the double opt-in
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    participant: Mapped[Participant] = relationship(back_populates="consents")
