@@ -43,6 +43,10 @@ class Config:
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes")
     LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
 
+    # The public address, for links in mails sent by the worker (no request to copy it from).
+    SERVER_NAME = os.environ.get("SERVER_NAME")
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "werkstatt_session"
@@ -56,6 +60,12 @@ class Config:
 
     # Calendar entries are identified as "<slug>@<this domain>": keep it stable.
     CALENDAR_UID_DOMAIN = os.environ.get("CALENDAR_UID_DOMAIN", "innovationswerkstatt.example.org")
+
+    # Public registration form: attempts per client address.
+    REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "30 per 10 minutes")
+    # Lock the edition while deciding seat or waiting list. Only the control test
+    # that proves the race exists turns this off.
+    REGISTRATION_LOCKING = True
 
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
@@ -75,11 +85,17 @@ class Config:
     )
     DEMO_ENABLED = False
 
+    # The outbox worker gives a mail up (status "failed", shown to staff) after this many attempts.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    # Message-IDs are "<outbox-<row id>@<this domain>>", the same on every attempt: keep it stable.
+    MAIL_MESSAGE_ID_DOMAIN = os.environ.get("MAIL_MESSAGE_ID_DOMAIN", CALENDAR_UID_DOMAIN)
+
 
 class DevelopmentConfig(Config):
     """Local development: SQLite in instance/, mails as .eml files, demo allowed."""
 
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SERVER_NAME = os.environ.get("SERVER_NAME", "127.0.0.1:5000")
     DEMO_ENABLED = True
 
 
@@ -88,6 +104,7 @@ class TestConfig(Config):
 
     TESTING = True
     SECRET_KEY = "test-secret"
+    SERVER_NAME = "localhost"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_SQLITE_URL", "sqlite://")
     WTF_CSRF_ENABLED = True
     # Limits are on (and reset after every test) but generous; a test that checks
@@ -95,6 +112,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     LOGIN_LIMIT_PER_IP = "10000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
+    REGISTRATION_RATE_LIMIT = "10000 per minute"
     DEMO_ENABLED = True
 
 
@@ -103,6 +121,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     HSTS = True
+    PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "https")
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
 
 

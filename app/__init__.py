@@ -97,8 +97,10 @@ def register_blueprints(app: Flask) -> None:
     from app.events import bp as events_bp
     from app.mail import bp as mail_bp
     from app.public import bp as public_bp
+    from app.registration import bp as registration_bp
 
     app.register_blueprint(public_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(auth_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
     app.register_blueprint(agenda_bp, url_prefix="/manage")

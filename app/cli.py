@@ -12,6 +12,7 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(demo)
     app.cli.add_command(users)
+    app.cli.add_command(worker)
 
 
 @click.command("demo")
@@ -50,3 +51,18 @@ def create_user(email: str, role: str, name: str | None, password_stdin: bool):
     except AccountError as exc:
         raise click.ClickException(str(exc.message))
     click.echo(f"Created {user.role.value} account {user.email}.")
+
+
+@click.command("worker")
+@click.option("--once", is_flag=True, help="Send everything due now, then exit.")
+@click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Seconds to wait between cycles when nothing is due.")
+def worker(once: bool, interval: float):
+    """Send the outbox and run the due registration jobs, until SIGTERM/SIGINT."""
+    from app.mail.worker import run_worker
+
+    app = current_app._get_current_object()
+    if not once:
+        click.echo(f"Worker running (every {interval:g} s); stop with Ctrl+C or SIGTERM.")
+    sent = run_worker(app, once=once, interval=interval)
+    click.echo(f"Worker stopped; {sent} mail(s) sent.")

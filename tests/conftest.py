@@ -148,3 +148,4 @@ def login_as(client, db):
         return user
 
     return _login_as
+from tests.smtp import smtp_server  # noqa: E402,F401  (fixture shared by mail and browser tests)

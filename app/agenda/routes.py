@@ -102,8 +102,8 @@ def _change(event, change, message: str, anchor: str = "agenda"):
         try:
             change()
         except services.AgendaError as exc:
-            flash(exc.message or " ".join(services.describe(p) for p in exc.problems)
-                  or _("Das ist hier nicht möglich."), "danger")
+            flash(str(exc.message or " ".join(services.describe(p) for p in exc.problems)
+                      or _("Das ist hier nicht möglich.")), "danger")
         else:
             flash(message, "success")
     return redirect(url_for("agenda.editor", slug=event.slug) + f"#{anchor}", 303)

@@ -44,7 +44,7 @@ def _attach_error(form, exc: services.EventError) -> None:
     if exc.field and hasattr(form, exc.field):
         getattr(form, exc.field).errors.append(exc.message)
     else:
-        flash(exc.message, "danger")
+        flash(str(exc.message), "danger")
 
 
 @bp.route("/events/new", methods=["GET", "POST"])
@@ -113,7 +113,7 @@ def _state_change(event, change, message: str):
         try:
             result = change(event)
         except services.EventError as exc:
-            flash(exc.message, "danger")
+            flash(str(exc.message), "danger")
         else:
             flash(message, "success")
             if result is not None:

@@ -12,7 +12,8 @@ from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase
                                  compute_quarter_shift, compute_slug, seats_left,
                                  shift_local_days, slugify)
 from app.extensions import db
-from app.models import Event, EventFormat, EventStatus, Role, Series, Speaker, User, utcnow
+from app.models import (ACTIVE_STATUSES, Event, EventFormat, EventStatus, Place, Registration,
+                        RegistrationStatus, Role, Series, Speaker, User, utcnow)
 
 
 class EventError(Exception):
@@ -51,10 +52,12 @@ class SeatSummary:
     capacity: int
     taken: int
     left: int
+    waiting: int = 0
 
     @property
     def waitlist_open(self) -> bool:
-        return self.left == 0
+        """New registrations go to the waiting list: no seat free, or people already wait."""
+        return self.left == 0 or self.waiting > 0
 
 
 def edition_times(event: Event) -> EditionTimes:
@@ -70,10 +73,35 @@ def phase_of(event: Event, now: datetime | None = None) -> Phase:
     return compute_phase(edition_times(event), now or utcnow())
 
 
-def seat_summary(event: Event) -> SeatSummary:
-    """Seats taken and left. Until registrations exist nothing is taken."""
-    taken = 0
-    return SeatSummary(event.capacity, taken, seats_left(event.capacity, taken))
+def seat_counts(event_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
+    """(seats taken, people waiting) per edition, in one query however many there are.
+
+    Seats taken = confirmed seats + unconfirmed seat holds that have not expired.
+    """
+    now = now or utcnow()
+    live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
+                  Registration.hold_expires_at > now)
+    rows = db.session.execute(
+        sa.select(Registration.event_id, Registration.place, sa.func.count())
+        .where(Registration.event_id.in_(event_ids), Registration.status.in_(ACTIVE_STATUSES),
+               live)
+        .group_by(Registration.event_id, Registration.place))
+    counts = {event_id: [0, 0] for event_id in event_ids}
+    for event_id, place, n in rows:
+        counts[event_id][0 if place == Place.SEAT else 1] = n
+    return {event_id: (taken, waiting) for event_id, (taken, waiting) in counts.items()}
+
+
+def seat_summaries(events: list[Event], now: datetime | None = None) -> dict[int, SeatSummary]:
+    """The seat summary of several editions in one query."""
+    counts = seat_counts([e.id for e in events], now)
+    return {e.id: SeatSummary(e.capacity, counts[e.id][0], seats_left(e.capacity, counts[e.id][0]),
+                              counts[e.id][1]) for e in events}
+
+
+def seat_summary(event: Event, now: datetime | None = None) -> SeatSummary:
+    """Seats taken and left, and how many wait."""
+    return seat_summaries([event], now)[event.id]
 
 
 def get_event_or_404(slug: str) -> Event:

@@ -56,9 +56,12 @@ class Participant(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    registrations: Mapped[list["Registration"]] = relationship(back_populates="participant")
-    consents: Mapped[list["ConsentRecord"]] = relationship(back_populates="participant",
-                                                           order_by="ConsentRecord.id")
+    # Erasing a person erases their registrations and consent records with them.
+    registrations: Mapped[list["Registration"]] = relationship(
+        back_populates="participant", cascade="all, delete-orphan", passive_deletes=True)
+    consents: Mapped[list["ConsentRecord"]] = relationship(
+        back_populates="participant", order_by="ConsentRecord.id",
+        cascade="all, delete-orphan", passive_deletes=True)
 
 
 class Registration(db.Model):
@@ -123,3 +126,4 @@ class ConsentRecord(db.Model):
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     participant: Mapped[Participant] = relationship(back_populates="consents")
+    registration: Mapped[Registration | None] = relationship()

@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 
 from app.agenda.services import AgendaRow, agenda_view
 from app.domain.editions import Phase
-from app.events.services import SeatSummary, may_facilitate, phase_of, seat_summary
+from app.events.services import (SeatSummary, may_facilitate, phase_of, seat_summaries,
+                                 seat_summary)
 from app.extensions import db
 from app.models import AgendaItem, Event, EventStatus, User, utcnow
 
@@ -37,9 +38,11 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
     events = db.session.scalars(
         sa.select(Event).where(Event.status != EventStatus.DRAFT)
         .options(selectinload(Event.series)).order_by(Event.starts_at))
+    events = list(events)
+    seats = seat_summaries(events, now)
     upcoming, past = [], []
     for event in events:
-        card = EventCard(event, phase_of(event, now), seat_summary(event))
+        card = EventCard(event, phase_of(event, now), seats[event.id])
         (upcoming if event.ends_at > now else past).append(card)
     past.reverse()
     return upcoming, past

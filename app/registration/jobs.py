@@ -1,7 +1,45 @@
 """Periodic registration jobs run by the worker: expire holds, promote, remind."""
-from datetime import datetime
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+
+from app.extensions import db
+from app.models import Event, EventStatus, Place, Registration, RegistrationStatus
+from app.registration import services
 
 
 def run_due_jobs(now: datetime) -> dict:
     """Run every job that is due at `now`; return how many rows each job changed."""
-    return {}
+    return {"promoted": expire_and_promote(now), "reminded": send_reminders(now)}
+
+
+def expire_and_promote(now: datetime) -> int:
+    """Expire timed-out holds and fill freed seats, edition by edition (each under its lock)."""
+    event_ids = db.session.scalars(
+        sa.select(Registration.event_id).distinct()
+        .join(Event, Event.id == Registration.event_id)
+        .where(Registration.status == RegistrationStatus.PENDING,
+               Registration.hold_expires_at <= now, Event.ends_at > now)).all()
+    db.session.commit()  # end the read; each edition gets its own locked transaction
+    promoted = 0
+    for event_id in event_ids:
+        promoted += len(services.promote_waitlist(event_id, now))
+    return promoted
+
+
+def send_reminders(now: datetime) -> int:
+    """Queue the day-before reminder (with the room link) for confirmed seat holders."""
+    window = timedelta(hours=current_app.config.get("REMINDER_HOURS_BEFORE", 24))
+    registrations = db.session.scalars(
+        sa.select(Registration).join(Event, Event.id == Registration.event_id)
+        .where(Event.status == EventStatus.PUBLISHED, Event.starts_at > now,
+               Event.starts_at <= now + window,
+               Registration.status == RegistrationStatus.CONFIRMED,
+               Registration.place == Place.SEAT, Registration.reminder_sent_at.is_(None))
+        .with_for_update(skip_locked=True)).all()
+    for registration in registrations:
+        services.queue_reminder(registration)
+        registration.reminder_sent_at = now
+    db.session.commit()
+    return len(registrations)

@@ -4,8 +4,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.extensions import db as _db
 from app.extensions import limiter
-from app.models import Role, User
+from app.models import (OutboxMessage, OutboxStatus, Participant, Place, Registration,
+                        RegistrationStatus, Role, Sector, User, utcnow)
 from tests.conftest import csrf_from, login
 from tests.factories import PASSWORD, make_agenda_item, make_event, make_user
 
@@ -137,6 +139,14 @@ MINIMUM_ROLE = {
     "agenda.move_item": "staff",
     "agenda.reorder": "staff",
     "agenda.apply_standard": "staff",
+    "mail.outbox": "staff",
+    "mail.retry": "staff",
+    "registration.manage_list": "staff",
+    "registration.manage_add": "staff",
+    "registration.manage_cancel": "staff",
+    "registration.manage_move": "staff",
+    "registration.manage_resend": "staff",
+    "registration.manage_csv": "staff",
 }
 RANKS = ["facilitator", "staff", "admin"]
 
@@ -148,8 +158,24 @@ def _manage_rules(app):
     return sorted(rules, key=lambda r: "delete" in r.endpoint)
 
 
-def _url(rule, event_slug, user_id, item_id=0):
-    values = {"slug": event_slug, "user_id": str(user_id), "item_id": str(item_id)}
+def _objects(user_id: int) -> dict[str, str]:
+    """One object of each kind the staff routes take, by URL parameter name."""
+    event = make_event()
+    item = make_agenda_item(event)
+    person = Participant(email="matrix@example.org", name="Matrix", sector=Sector.UNDISCLOSED)
+    registration = Registration(event=event, participant=person, place=Place.WAITLIST,
+                                status=RegistrationStatus.CONFIRMED, token_hash="0" * 64,
+                                nonce="matrix", waitlisted_at=utcnow(), confirmed_at=utcnow())
+    message = OutboxMessage(kind="confirmed", to_address="matrix@example.org", subject="Matrix",
+                            body_text="Matrix", status=OutboxStatus.FAILED)
+    _db.session.add_all([registration, message])
+    _db.session.commit()
+    return {"slug": event.slug, "user_id": str(user_id), "item_id": str(item.id),
+            "registration_id": str(registration.id), "message_id": str(message.id)}
+
+
+def _url(rule, values: dict[str, str]) -> str:
+    # A KeyError here means a new URL parameter: add an object for it to _objects.
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: values[m.group(1)], rule.rule)
 
 
@@ -162,10 +188,9 @@ def test_every_manage_route_is_in_the_access_table(app):
 
 
 def test_every_manage_route_sends_anonymous_visitors_to_login(app, client, db):
-    event = make_event()
-    item = make_agenda_item(event)
+    values = _objects(user_id=1)
     for rule in _manage_rules(app):
-        url = _url(rule, event.slug, 1, item.id)
+        url = _url(rule, values)
         response = client.open(url, method=_method(rule))
         assert response.status_code in (302, 400), url
         if response.status_code == 302:
@@ -175,16 +200,16 @@ def test_every_manage_route_sends_anonymous_visitors_to_login(app, client, db):
 @pytest.mark.parametrize("role", RANKS)
 def test_every_manage_route_refuses_roles_below_its_minimum(app, client, db, login_as, role):
     user = login_as(role)
-    event = make_event()
-    item = make_agenda_item(event)
+    values = _objects(user.id)
     token = csrf_from(client, "/manage/")
     for rule in _manage_rules(app):
         if rule.endpoint == "auth.logout":
             continue
-        url = _url(rule, event.slug, user.id, item.id)
+        url = _url(rule, values)
         method = _method(rule)
         response = client.open(url, method=method,
-                               data={"csrf_token": token, "item_id": item.id, "new_index": 0,
+                               data={"csrf_token": token, "item_id": values["item_id"],
+                                     "new_index": 0,
                                      "direction": "down"} if method == "POST" else None)
         allowed = RANKS.index(role) >= RANKS.index(MINIMUM_ROLE[rule.endpoint])
         if allowed:

@@ -22,6 +22,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
+class LiveServer(str):
+    """The server's base URL (a str, as tests build URLs from it) that also knows its app."""
+
+    app = None
+
+
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory):
     """The app with demo data, served by a real HTTP server in a thread."""
@@ -37,9 +43,13 @@ def live_server(tmp_path_factory):
         load_demo()
         db.session.remove()
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # Links in mails must lead back to this server.
+    app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = LiveServer(f"http://127.0.0.1:{server.server_port}")
+    url.app = app
+    yield url
     server.shutdown()
 
 

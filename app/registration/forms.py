@@ -1,0 +1,84 @@
+"""The public registration form (shape validation only)."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
+
+from app.models import ConsentPurpose, Sector
+
+SECTOR_CHOICES = [
+    SelectChoice(Sector.CIVIL_SOCIETY.value, _l("Zivilgesellschaft")),
+    SelectChoice(Sector.PUBLIC_ADMINISTRATION.value, _l("Öffentliche Verwaltung")),
+    SelectChoice(Sector.BUSINESS.value, _l("Wirtschaft")),
+    SelectChoice(Sector.RESEARCH.value, _l("Wissenschaft und Forschung")),
+    SelectChoice(Sector.PRIVATE_PERSON.value, _l("Privatperson")),
+    SelectChoice(Sector.UNDISCLOSED.value, _l("Möchte ich nicht angeben")),
+]
+
+# The texts people agree to; their hash is stored as the version of each consent.
+CONSENT_TEXTS = {
+    ConsentPurpose.ACCESSIBILITY_DATA: _l(
+        "Ich willige ausdrücklich ein, dass das Organisationsteam meine Angaben zu "
+        "Barrierefreiheit verarbeitet, um meine Teilnahme zu ermöglichen. Nur das Team sieht "
+        "sie; sie werden mit meinen übrigen Daten gelöscht."),
+    ConsentPurpose.PHOTOS: _l("Fotos, auf denen ich zu sehen bin, dürfen im Bericht erscheinen."),
+    ConsentPurpose.NAMED_IN_REPORT: _l("Mein Name darf im Bericht über die Veranstaltung genannt werden."),
+    ConsentPurpose.FUTURE_EDITIONS: _l("Ich möchte per E-Mail von künftigen Ausgaben erfahren."),
+}
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f<>]*$",
+                   message=_l("Bitte nur eine Zeile ohne Steuerzeichen und ohne < oder > eingeben."))
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField(_l("Name"), filters=[_strip], validators=[
+        DataRequired(_l("Bitte geben Sie Ihren Namen ein.")),
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+    email = EmailField(_l("E-Mail-Adresse"), description=_l(
+        "An diese Adresse schicken wir den Link zum Bestätigen."), filters=[_strip], validators=[
+        DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
+        Length(max=254, message=_l("Bitte höchstens 254 Zeichen.")),
+        Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."))])
+    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+    sector = RadioField(_l("Aus welchem Bereich kommen Sie?"), choices=SECTOR_CHOICES,
+                        description=_l("Damit wir gemischte Gruppen bilden können."),
+                        validators=[InputRequired(_l("Bitte wählen Sie einen Bereich."))])
+    accessibility_needs = TextAreaField(
+        _l("Was brauchen Sie, um gut teilnehmen zu können?"),
+        description=_l("Zum Beispiel Gebärdensprachdolmetschung, Untertitel oder Pausen. "
+                       "Freiwillig; nur das Organisationsteam sieht diese Angabe."),
+        validators=[Length(max=2000, message=_l("Bitte höchstens 2000 Zeichen.")),
+                    Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                           message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))])
+    accessibility_consent = BooleanField(CONSENT_TEXTS[ConsentPurpose.ACCESSIBILITY_DATA])
+    privacy_acknowledged = BooleanField(_l("Ich habe die Datenschutzerklärung gelesen."), validators=[
+        DataRequired(_l("Bitte bestätigen Sie, dass Sie die Datenschutzerklärung gelesen haben."))])
+    consent_photos = BooleanField(CONSENT_TEXTS[ConsentPurpose.PHOTOS])
+    consent_named = BooleanField(CONSENT_TEXTS[ConsentPurpose.NAMED_IN_REPORT])
+    consent_future = BooleanField(CONSENT_TEXTS[ConsentPurpose.FUTURE_EDITIONS])
+    # Honeypot: hidden from people, filled by bots; a filled one stores nothing.
+    website = StringField(_l("Bitte dieses Feld leer lassen"))
+    nonce = HiddenField(validators=[DataRequired(), Length(min=16, max=64),
+                                    Regexp(r"^[A-Za-z0-9_-]+$")])
+
+    def validate_accessibility_consent(self, field):
+        if (self.accessibility_needs.data or "").strip() and not field.data:
+            raise ValidationError(_l(
+                "Bitte willigen Sie ein, damit wir Ihre Angaben zur Barrierefreiheit verwenden "
+                "dürfen, oder lassen Sie das Feld leer."))
+
+    def chosen_consents(self) -> set[ConsentPurpose]:
+        chosen = {ConsentPurpose.PHOTOS: self.consent_photos.data,
+                  ConsentPurpose.NAMED_IN_REPORT: self.consent_named.data,
+                  ConsentPurpose.FUTURE_EDITIONS: self.consent_future.data}
+        return {purpose for purpose, given in chosen.items() if given}
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes state: only its CSRF token."""

@@ -1,0 +1,115 @@
+"""Public registration: the form, the neutral answer, and the personal page /r/<token>."""
+import secrets
+
+from flask import current_app, flash, jsonify, make_response, redirect, render_template, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.services import normalise_email
+from app.extensions import limiter
+from app.models import Sector
+from app.public.services import event_page
+from app.registration import bp, services
+from app.registration.forms import ButtonForm, RegistrationForm
+
+
+def _private(response):
+    """Personal pages are never cached or shared."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
+def register(slug: str):
+    page = event_page(slug, current_user)
+    form = RegistrationForm()
+    if not form.is_submitted():
+        form.nonce.data = secrets.token_urlsafe(24)
+    if form.validate_on_submit():
+        if form.website.data:  # the honeypot: answer like a success, store nothing
+            return redirect(url_for("registration.submitted", slug=slug), 303)
+        try:
+            email = normalise_email(form.email.data)
+        except ValueError:
+            form.email.errors.append(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
+        else:
+            try:
+                services.register_participant(page.event.id, services.RegistrationData(
+                    name=form.name.data, email=email, organisation=form.organisation.data or "",
+                    sector=Sector(form.sector.data), language=str(get_locale()),
+                    nonce=form.nonce.data, privacy_acknowledged=True,
+                    accessibility_needs=form.accessibility_needs.data or "",
+                    accessibility_consent=form.accessibility_consent.data,
+                    consents=form.chosen_consents()))
+            except services.RegistrationError as exc:
+                flash(str(exc.message), "danger")
+                return redirect(url_for("public.show_event", slug=slug), 303)
+            return redirect(url_for("registration.submitted", slug=slug), 303)
+    status = 422 if form.errors else 200
+    return render_template("registration/form.html", page=page, form=form), status
+
+
+@bp.route("/events/<slug>/register/sent")
+def submitted(slug: str):
+    return render_template("registration/submitted.html", page=event_page(slug, current_user))
+
+
+@bp.route("/r/<token>")
+def personal_page(token: str):
+    registration = services.get_registration_by_token(token)
+    return _private(render_template("registration/personal.html", token=token,
+                                    view=services.personal_page(registration)))
+
+
+def _button_or_expired(token: str):
+    if not ButtonForm().validate_on_submit():
+        flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
+        return redirect(url_for("registration.personal_page", token=token), 303)
+    return None
+
+
+@bp.route("/r/<token>/confirm", methods=["POST"])
+def confirm(token: str):
+    registration = services.get_registration_by_token(token)
+    if (refused := _button_or_expired(token)) is not None:
+        return refused
+    try:
+        services.confirm_registration(registration.id)
+    except services.RegistrationError as exc:
+        flash(str(exc.message), "danger")
+    else:
+        flash(_("Danke! Ihre Anmeldung ist bestätigt."), "success")
+    return redirect(url_for("registration.personal_page", token=token), 303)
+
+
+@bp.route("/r/<token>/cancel", methods=["POST"])
+def cancel(token: str):
+    registration = services.get_registration_by_token(token)
+    if (refused := _button_or_expired(token)) is not None:
+        return refused
+    services.cancel_registration(registration.id)
+    flash(_("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."), "success")
+    return redirect(url_for("registration.personal_page", token=token), 303)
+
+
+@bp.route("/r/<token>/data.json")
+def export(token: str):
+    registration = services.get_registration_by_token(token)
+    response = _private(jsonify(services.export_data(registration)))
+    response.headers["Content-Disposition"] = 'attachment; filename="meine-daten.json"'
+    return response
+
+
+@bp.route("/r/<token>/delete", methods=["GET", "POST"])
+def delete(token: str):
+    registration = services.get_registration_by_token(token)
+    form = ButtonForm()
+    if form.validate_on_submit():
+        services.erase_person(registration.id)
+        return _private(render_template("registration/deleted.html"))
+    return _private(render_template("registration/delete.html", token=token,
+                                    view=services.personal_page(registration)))

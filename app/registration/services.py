@@ -1,0 +1,406 @@
+"""Registration use cases. Each locks the edition, asks app.domain.capacity, writes,
+queues its mails and commits once."""
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from flask import abort, current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from app.agenda.services import agenda_view
+from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
+                                 compute_waitlist_position, decide_placement, decide_promotions)
+from app.domain.editions import Phase
+from app.events.calendar import edition_ics
+from app.events.services import phase_of, seat_counts
+from app.extensions import db
+from app.mail.outbox import Attachment, queue_mail
+from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, EventFormat,
+                        OutboxMessage, Participant, Place, Registration, RegistrationStatus,
+                        Sector, utcnow)
+
+
+class RegistrationError(Exception):
+    """A use case refused; the message is for the person."""
+
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+@dataclass
+class RegistrationData:
+    name: str
+    email: str  # normalised by the caller
+    organisation: str
+    sector: Sector
+    language: str
+    nonce: str
+    privacy_acknowledged: bool
+    accessibility_needs: str = ""
+    accessibility_consent: bool = False
+    consents: set[ConsentPurpose] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened, for the caller; the person always sees the same neutral page."""
+
+    kind: str  # "new" | "repeat_email" | "repeat_submit"
+    registration_id: int
+    token: str | None  # only for "new": tests and staff tools need it, the page never shows it
+
+
+# --- tokens and text versions --------------------------------------------------------------
+
+def new_token() -> tuple[str, str]:
+    """A personal-link token (256 bits) and the hash that is stored."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def get_registration_by_token(token: str) -> Registration:
+    """The registration of a personal link, or 404 (never a hint whether it existed)."""
+    if not (20 <= len(token) <= 100):
+        abort(404)
+    registration = db.session.scalar(
+        sa.select(Registration).where(Registration.token_hash == hash_token(token)))
+    if registration is None:
+        abort(404)
+    return registration
+
+
+_LEGAL = Path(__file__).resolve().parents[2] / "templates" / "public" / "legal"
+
+
+@functools.cache
+def text_version(purpose: ConsentPurpose) -> str:
+    """The version (sha256) of the text a person agreed to for this purpose."""
+    if purpose == ConsentPurpose.PRIVACY_NOTICE:
+        text = "".join((_LEGAL / f"privacy_{lang}.html").read_text() for lang in ("de", "en"))
+    else:
+        from app.registration.forms import CONSENT_TEXTS
+        text = str(CONSENT_TEXTS[purpose])
+    return hashlib.sha256(f"{purpose}:{text}".encode()).hexdigest()
+
+
+# --- locking and counting --------------------------------------------------------------------
+
+def lock_event(event_id: int) -> Event:
+    """Load the edition and lock it for the rest of the transaction.
+
+    PostgreSQL: a row lock (SELECT … FOR UPDATE). SQLite: the transaction of a
+    state-changing request already began IMMEDIATE, which holds the database's
+    write lock (see configure_sqlite). REGISTRATION_LOCKING is only ever off in
+    the control test that shows the race.
+    """
+    query = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    if current_app.config.get("REGISTRATION_LOCKING", True):
+        query = query.with_for_update()
+    event = db.session.scalar(query)
+    if event is None:
+        abort(404)
+    return event
+
+
+def _holders(event_id: int) -> list[Holder]:
+    rows = db.session.execute(
+        sa.select(Registration.id, Registration.place, Registration.status,
+                  Registration.hold_expires_at, Registration.waitlisted_at)
+        .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
+        .execution_options(populate_existing=True))
+    return [Holder(id=r.id, place=r.place.value, confirmed=r.status == RegistrationStatus.CONFIRMED,
+                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at) for r in rows]
+
+
+def seat_count(event: Event, now: datetime | None = None) -> SeatCount:
+    """Seats taken and people waiting for one edition."""
+    taken, waiting = seat_counts([event.id], now)[event.id]
+    return SeatCount(capacity=event.capacity, taken=taken, waiting=waiting)
+
+
+# --- mails -----------------------------------------------------------------------------------
+
+def personal_url(token: str) -> str:
+    return url_for("registration.personal_page", token=token, _external=True)
+
+
+def _ics_attachment(event: Event) -> Attachment:
+    event_url = url_for("public.show_event", slug=event.slug, _external=True)
+    body = edition_ics(event, agenda_view(event).rows, event_url,
+                       current_app.config["CALENDAR_UID_DOMAIN"])
+    return Attachment(f"{event.slug}.ics", "text/calendar; method=PUBLISH", body.decode())
+
+
+SUBJECTS = {
+    "opt_in": _l("Bitte bestätigen Sie Ihre Anmeldung: %(title)s"),
+    "link_again": _l("Ihr Link zur Anmeldung: %(title)s"),
+    "confirmed": _l("Ihre Anmeldung ist bestätigt: %(title)s"),
+    "waitlisted": _l("Sie stehen auf der Warteliste: %(title)s"),
+    "promoted": _l("Ein Platz ist frei geworden – Sie sind dabei: %(title)s"),
+    "cancelled": _l("Ihre Abmeldung: %(title)s"),
+    "reminder": _l("Morgen: %(title)s"),
+}
+
+
+def _mail(kind: str, registration: Registration, token: str | None = None, **extra) -> None:
+    event = registration.event
+    person = registration.participant
+    from flask_babel import force_locale
+    with force_locale(registration.language):
+        subject = str(SUBJECTS[kind]) % {"title": event.title}
+    attachment = _ics_attachment(event) if kind in ("confirmed", "promoted") and \
+        registration.place == Place.SEAT else None
+    queue_mail(kind, person.email, registration.language, subject,
+               {"registration": registration, "event": event, "person": person,
+                "link": personal_url(token) if token else None,
+                "show_room_link": registration.place == Place.SEAT
+                and registration.status == RegistrationStatus.CONFIRMED
+                and event.format != EventFormat.ONSITE and bool(event.online_url),
+                "hours": current_app.config["CONFIRMATION_HOURS"], **extra},
+               registration=registration, attachment=attachment)
+
+
+# --- use cases -------------------------------------------------------------------------------
+
+def register_participant(event_id: int, data: RegistrationData,
+                         now: datetime | None = None) -> Outcome:
+    """Hold a seat (or a waiting-list place) for a person and send the opt-in mail."""
+    fixed_now = now
+    purposes = set(data.consents) | {ConsentPurpose.PRIVACY_NOTICE}
+    if data.accessibility_consent and data.accessibility_needs.strip():
+        purposes.add(ConsentPurpose.ACCESSIBILITY_DATA)
+    # Everything that needs no lock happens before taking it: the lock is the bottleneck.
+    person = _participant_for(data.email)
+    token, token_hash = new_token()
+
+    event = lock_event(event_id)
+    now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
+    if phase_of(event, now) != Phase.REGISTRATION_OPEN:
+        raise RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet."))
+    existing = db.session.scalar(sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.nonce == data.nonce))
+    if existing is not None:  # a double-clicked or resent form
+        return Outcome("repeat_submit", existing.id, None)
+    active = db.session.scalar(sa.select(Registration).where(
+        Registration.event_id == event.id, Registration.participant_id == person.id,
+        Registration.status.in_(ACTIVE_STATUSES)))
+    if active is not None:
+        # Same neutral answer as a new registration; the person gets their link again.
+        active.token_hash = token_hash
+        _mail("link_again", active, token)
+        db.session.commit()
+        return Outcome("repeat_email", active.id, None)
+
+    person.name, person.organisation = data.name.strip(), data.organisation.strip()
+    person.sector, person.language = data.sector, data.language
+    placement = decide_placement(seat_count(event, now))
+    registration = Registration(
+        event=event, participant=person, status=RegistrationStatus.PENDING,
+        place=Place(placement.value), token_hash=token_hash, nonce=data.nonce,
+        language=data.language,
+        accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent else "",
+        hold_expires_at=now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"]),
+        waitlisted_at=now if placement == Placement.WAITLIST else None, created_at=now)
+    db.session.add(registration)
+    for purpose in sorted(purposes):
+        db.session.add(ConsentRecord(participant=person, registration=registration,
+                                     purpose=purpose, text_version=text_version(purpose),
+                                     given_at=now))
+    _mail("opt_in", registration, token)
+    db.session.commit()
+    return Outcome("new", registration.id, token)
+
+
+def _participant_for(email: str) -> Participant:
+    """The person with this address, created if new — safely when two requests race.
+
+    The same new address may register for two editions at once; the locks are per
+    edition, so the unique e-mail decides: INSERT … ON CONFLICT DO NOTHING, then read.
+    """
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
+        else sqlite.insert
+    now = utcnow()
+    db.session.execute(insert(Participant.__table__).values(
+        email=email, name="", organisation="", sector=Sector.UNDISCLOSED.value, language="de",
+        created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["email"]))
+    return db.session.scalar(sa.select(Participant).where(Participant.email == email))
+
+
+def confirm_registration(registration_id: int, now: datetime | None = None) -> Registration:
+    """The double opt-in: confirm a held seat or waiting-list place (idempotent)."""
+    now = now or utcnow()
+    registration = db.session.get(Registration, registration_id)
+    lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        return registration
+    if registration.status != RegistrationStatus.PENDING or (
+            registration.hold_expires_at is not None and now >= registration.hold_expires_at):
+        raise RegistrationError(_l("Diese Anmeldung ist nicht mehr gültig. Bitte melden Sie sich neu an."))
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.confirmed_at = now
+    registration.hold_expires_at = None
+    for consent in registration.participant.consents:
+        if consent.registration_id == registration.id and consent.confirmed_at is None:
+            consent.confirmed_at = now
+    db.session.flush()
+    _apply_promotions(registration.event, now)
+    if registration.place == Place.SEAT and registration.promoted_at != now:
+        _mail("confirmed", registration)
+    elif registration.place == Place.WAITLIST:
+        _mail("waitlisted", registration, position=waitlist_position(registration, now))
+    db.session.commit()
+    return registration
+
+
+def cancel_registration(registration_id: int, now: datetime | None = None) -> Registration:
+    """Cancel; a freed seat goes to the first confirmed person waiting, in the same transaction."""
+    now = now or utcnow()
+    registration = db.session.get(Registration, registration_id)
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    if not registration.is_active:
+        return registration
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    db.session.flush()
+    _mail("cancelled", registration)
+    _apply_promotions(event, now)
+    db.session.commit()
+    return registration
+
+
+def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
+    """Expire timed-out holds and promote into free seats (caller holds the lock)."""
+    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
+    plan = decide_promotions(event.capacity, _holders(event.id), now, event.starts_at, cutoff)
+    for registration_id in plan.expire:
+        expired = db.session.get(Registration, registration_id)
+        expired.status = RegistrationStatus.EXPIRED
+    promoted = []
+    for registration_id in plan.promote:
+        registration = db.session.get(Registration, registration_id)
+        registration.place = Place.SEAT
+        registration.promoted_at = now
+        _mail("promoted", registration)
+        promoted.append(registration)
+    db.session.flush()
+    return promoted
+
+
+def queue_reminder(registration: Registration) -> None:
+    """Queue the day-before reminder for one registration (caller commits)."""
+    _mail("reminder", registration)
+
+
+def promote_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
+    """Expire holds and fill free seats of one edition; return who was promoted."""
+    now = now or utcnow()
+    event = lock_event(event_id)
+    promoted = [r.id for r in _apply_promotions(event, now)]
+    db.session.commit()
+    return promoted
+
+
+def waitlist_position(registration: Registration, now: datetime | None = None) -> int | None:
+    return compute_waitlist_position(_holders(registration.event_id), registration.id,
+                                     now or utcnow())
+
+
+@dataclass(frozen=True)
+class PersonalPage:
+    registration: Registration
+    event: Event
+    status: str  # pending | confirmed | cancelled | expired
+    place: str
+    waitlist_position: int | None
+    may_confirm: bool
+    may_cancel: bool
+    show_room_link: bool
+    hold_expires_at: datetime | None
+
+
+def personal_page(registration: Registration, now: datetime | None = None) -> PersonalPage:
+    """What the personal page shows and offers, decided here, not in the template."""
+    now = now or utcnow()
+    event = registration.event
+    status = registration.status.value
+    if registration.status == RegistrationStatus.PENDING and registration.hold_expires_at \
+            and now >= registration.hold_expires_at:
+        status = RegistrationStatus.EXPIRED.value
+    phase = phase_of(event, now)
+    upcoming = phase not in (Phase.HELD, Phase.REPORT_PUBLISHED, Phase.CANCELLED)
+    return PersonalPage(
+        registration=registration, event=event, status=status,
+        place=registration.place.value,
+        waitlist_position=waitlist_position(registration, now)
+        if registration.place == Place.WAITLIST and status in ("pending", "confirmed") else None,
+        may_confirm=status == "pending" and upcoming,
+        may_cancel=status in ("pending", "confirmed") and upcoming,
+        show_room_link=status == "confirmed" and registration.place == Place.SEAT
+        and bool(event.online_url) and event.format != EventFormat.ONSITE and upcoming,
+        hold_expires_at=registration.hold_expires_at if status == "pending" else None,
+    )
+
+
+def export_data(registration: Registration) -> dict:
+    """Everything stored about the person of this link, as JSON-ready data."""
+    person = registration.participant
+    registrations = db.session.scalars(sa.select(Registration).where(
+        Registration.participant_id == person.id).order_by(Registration.id)).all()
+    mails = db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.registration_id.in_([r.id for r in registrations]))
+        .order_by(OutboxMessage.id)).all()
+
+    def iso(moment):
+        return moment.isoformat() if moment else None
+
+    return {
+        "person": {"name": person.name, "email": person.email,
+                   "organisation": person.organisation, "sector": person.sector.value,
+                   "language": person.language, "created_at": iso(person.created_at)},
+        "registrations": [{
+            "edition": r.event.title, "edition_number": r.event.number,
+            "starts_at": iso(r.event.starts_at), "status": r.status.value, "place": r.place.value,
+            "accessibility_needs": r.accessibility_needs, "created_at": iso(r.created_at),
+            "confirmed_at": iso(r.confirmed_at), "promoted_at": iso(r.promoted_at),
+            "cancelled_at": iso(r.cancelled_at)} for r in registrations],
+        "consents": [{
+            "purpose": c.purpose.value, "text_version": c.text_version,
+            "given_at": iso(c.given_at), "confirmed_at": iso(c.confirmed_at),
+            "withdrawn_at": iso(c.withdrawn_at)} for c in person.consents],
+        "mails": [{"kind": m.kind, "to": m.to_address, "subject": m.subject,
+                   "created_at": iso(m.created_at), "sent_at": iso(m.sent_at),
+                   "body": m.body_text} for m in mails],
+    }
+
+
+def erase_person(registration_id: int, now: datetime | None = None) -> None:
+    """Delete the person of this link: cancel what is active (promoting others), then
+    remove their records and mails. Counts per edition stay right (the seat is freed)."""
+    now = now or utcnow()
+    registration = db.session.get(Registration, registration_id)
+    person = registration.participant
+    for r in list(person.registrations):
+        if r.is_active:
+            event = lock_event(r.event_id)
+            r.status = RegistrationStatus.CANCELLED
+            r.cancelled_at = now
+            db.session.flush()
+            _apply_promotions(event, now)
+    registration_ids = [r.id for r in person.registrations]
+    db.session.execute(sa.delete(OutboxMessage).where(
+        OutboxMessage.registration_id.in_(registration_ids)))
+    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address == person.email))
+    db.session.delete(person)  # registrations and consent records cascade
+    db.session.commit()

@@ -1,0 +1,343 @@
+"""Staff use cases on the registrations of one edition: list, add, cancel, move, resend, export.
+
+Every change locks the edition (services.lock_event), decides with
+app.domain.capacity, writes its audit row and mails, and commits once. Reading
+the list or exporting it is access to personal data and is audited too.
+"""
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+import math
+from datetime import datetime, timedelta
+from typing import NoReturn
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
+
+from app.auth.services import normalise_email
+from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
+                                 decide_placement, decide_staff_move, is_expired, waitlist_order)
+from app.domain.editions import local_time
+from app.extensions import db
+from app.models import (AuditLog, Event, Participant, Place, Registration, RegistrationStatus,
+                        Sector, User, utcnow)
+from app.registration.services import (RegistrationError, _holders, _mail,
+                                       cancel_registration, lock_event, new_token,
+                                       waitlist_position)
+
+# Filters of the list: the (effective) statuses, plus the two places of active registrations.
+STATUS_FILTERS = ("pending", "confirmed", "seat", "waitlist", "cancelled", "expired")
+
+
+@dataclass(frozen=True)
+class StaffRow:
+    """One registration as staff see it; what may be done with it is decided here."""
+
+    registration: Registration
+    person: Participant
+    # pending | confirmed | cancelled | expired (an unconfirmed hold past its time is expired)
+    status: str
+    place: str  # seat | waitlist
+    waitlist_position: int | None
+    may_cancel: bool
+    may_move: bool
+    may_resend: bool
+
+
+@dataclass(frozen=True)
+class RegistrationList:
+    rows: list[StaffRow]  # filtered
+    count: SeatCount
+    pending: int
+    cancelled: int
+    total: int  # registrations of the edition, before filtering
+    status: str | None
+    query: str
+
+    @property
+    def full(self) -> bool:
+        """No free seat: moving someone onto a seat needs the override."""
+        return self.count.taken >= self.count.capacity
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+def _holder(registration: Registration) -> Holder:
+    return Holder(id=registration.id, place=registration.place.value,
+                  confirmed=registration.status == RegistrationStatus.CONFIRMED,
+                  hold_expires_at=registration.hold_expires_at,
+                  waitlisted_at=registration.waitlisted_at)
+
+
+def _effective_status(registration: Registration, now: datetime) -> str:
+    if registration.status == RegistrationStatus.PENDING and is_expired(_holder(registration), now):
+        return RegistrationStatus.EXPIRED.value
+    return registration.status.value
+
+
+def _matches(row: StaffRow, status: str | None, query: str) -> bool:
+    if status in ("seat", "waitlist"):
+        if row.status not in ("pending", "confirmed") or row.place != status:
+            return False
+    elif status in STATUS_FILTERS and row.status != status:
+        return False
+    if query:
+        needle = query.casefold()
+        haystack = (row.person.name, row.person.email, row.person.organisation or "")
+        return any(needle in value.casefold() for value in haystack)
+    return True
+
+
+def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
+    # One query for every registration and its person (no query per row). Filtering and
+    # searching happen in Python: an edition has at most a few hundred registrations, the
+    # waiting-list positions need all of them anyway, and casefold() is case-insensitive
+    # for every script on SQLite as well (its lower() knows only ASCII).
+    registrations = db.session.scalars(
+        sa.select(Registration).where(Registration.event_id == event.id)
+        .options(joinedload(Registration.participant))
+        .execution_options(populate_existing=True)).all()
+    live = [r for r in registrations if _effective_status(r, now) in ("pending", "confirmed")]
+    queue = waitlist_order([_holder(r) for r in live])
+    positions = {holder.id: n for n, holder in enumerate(queue, start=1)}
+    seats = sorted((r for r in live if r.place == Place.SEAT), key=lambda r: (r.created_at, r.id))
+    by_id = {r.id: r for r in live}
+    waiting = [by_id[h.id] for h in queue]
+    gone = sorted((r for r in registrations if r.id not in by_id),
+                  key=lambda r: (r.created_at, r.id))
+    rows = []
+    for registration in seats + waiting + gone:
+        status = _effective_status(registration, now)
+        active = status in ("pending", "confirmed")
+        rows.append(StaffRow(
+            registration=registration, person=registration.participant, status=status,
+            place=registration.place.value, waitlist_position=positions.get(registration.id),
+            may_cancel=active,
+            may_move=status == "confirmed" and registration.place == Place.WAITLIST,
+            may_resend=active))
+    return rows
+
+
+def list_registrations(event: Event, status: str | None = None, query: str | None = None,
+                       now: datetime | None = None) -> list[StaffRow]:
+    """The edition's registrations: seats by time of registration, then the waiting list
+    in FIFO order, then cancelled and expired ones; optionally filtered and searched."""
+    now = now or utcnow()
+    query = (query or "").strip()
+    return [row for row in _all_rows(event, now) if _matches(row, status, query)]
+
+
+def _audit(action: str, user: User | None, event: Event,
+           registration: Registration | None = None, details: str = "") -> None:
+    db.session.add(AuditLog(action=action, user_id=user.id if user else None, event_id=event.id,
+                            registration_id=registration.id if registration else None,
+                            details=details))
+
+
+def _audit_access(action: str, user: User, event: Event) -> None:
+    """Record that staff read personal data, before reading it (no personal data in the row)."""
+    user_id, event_id = user.id, event.id
+    # End the request's read first, so that on SQLite the transaction begins with this
+    # write and waits for the write lock instead of failing to upgrade a stale read; the
+    # row is committed before any personal data is read.
+    db.session.commit()
+    db.session.add(AuditLog(action=action, user_id=user_id, event_id=event_id))
+    db.session.commit()
+
+
+def view_registrations(event: Event, user: User, status: str | None = None,
+                       query: str | None = None, now: datetime | None = None) -> RegistrationList:
+    """The staff page's data: filtered rows and the edition's counts; audited as a view."""
+    now = now or utcnow()
+    status = status if status in STATUS_FILTERS else None
+    query = (query or "").strip()[:200]
+    _audit_access("registrations.view", user, event)
+    rows = _all_rows(event, now)
+    holders = [_holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
+    return RegistrationList(
+        rows=[row for row in rows if _matches(row, status, query)],
+        count=compute_seat_count(event.capacity, holders, now),
+        pending=sum(1 for r in rows if r.status == "pending"),
+        cancelled=sum(1 for r in rows if r.status == "cancelled"),
+        total=len(rows), status=status, query=query)
+
+
+# --- CSV export ------------------------------------------------------------------------------
+
+CSV_COLUMNS = ("name", "email", "organisation", "sector", "status", "place", "waitlist_position",
+               "created_at", "confirmed_at")
+# A cell starting with one of these is a formula (or becomes one) in spreadsheet programs.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value) -> str:
+    """A CSV cell that a spreadsheet shows as text, never evaluates (OWASP CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _local(moment: datetime | None) -> str:
+    return local_time(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def export_registrations_csv(event: Event, user: User, now: datetime | None = None) -> str:
+    """All registrations of the edition as CSV for Excel (BOM, `;`); audited as an export."""
+    now = now or utcnow()
+    _audit_access("registrations.export", user, event)
+    rows = _all_rows(event, now)
+    out = io.StringIO()
+    out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        person = row.person
+        writer.writerow([safe_cell(value) for value in (
+            person.name, person.email, person.organisation, person.sector.value, row.status,
+            row.place, row.waitlist_position or "", _local(row.registration.created_at),
+            _local(row.registration.confirmed_at))])
+    return out.getvalue()
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+def get_registration_or_404(event: Event, registration_id: int) -> Registration:
+    """A registration of this edition; one of another edition is as unknown as a missing one."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _refuse(message) -> NoReturn:
+    db.session.rollback()  # release the lock on the edition
+    raise RegistrationError(message)
+
+
+def _lock(registration: Registration) -> Event:
+    event = lock_event(registration.event_id)
+    db.session.refresh(registration)
+    return event
+
+
+def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: Sector | str,
+                user: User, override: bool = False, language: str = "de",
+                now: datetime | None = None) -> Registration:
+    """Add a person as confirmed: a seat if one is free and nobody waits, otherwise the
+    waiting list — or a seat anyway with `override`, which is audited."""
+    now = now or utcnow()
+    try:
+        email = normalise_email(email)
+    except ValueError:
+        raise RegistrationError(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")) from None
+    name, organisation = name.strip(), (organisation or "").strip()
+    if not name:
+        raise RegistrationError(_l("Bitte geben Sie einen Namen ein."))
+    event = lock_event(event.id)
+    person = db.session.scalar(sa.select(Participant).where(Participant.email == email))
+    if person is None:
+        person = Participant(email=email, language=language)
+        db.session.add(person)
+    elif db.session.scalar(sa.select(Registration.id).where(
+            Registration.event_id == event.id, Registration.participant_id == person.id,
+            Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)))):
+        _refuse(_l("%(email)s ist für diese Ausgabe bereits angemeldet.", email=email))
+    person.name, person.organisation, person.sector = name, organisation, Sector(sector)
+
+    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    placement = decide_placement(count)
+    override_action = None
+    if placement == Placement.WAITLIST and override:
+        placement = Placement.SEAT
+        override_action = ("registration.override_capacity" if count.taken >= count.capacity
+                           else "registration.override_waitlist")  # seats free, but people wait
+    token, token_hash = new_token()
+    registration = Registration(
+        event=event, participant=person, status=RegistrationStatus.CONFIRMED,
+        place=Place(placement.value), token_hash=token_hash,
+        nonce="staff-" + secrets.token_urlsafe(24), language=language, created_at=now,
+        confirmed_at=now, waitlisted_at=now if placement == Placement.WAITLIST else None,
+        added_by_staff=True)
+    db.session.add(registration)
+    db.session.flush()
+    if override_action:
+        _audit(override_action, user, event, registration,
+               f"add_by_hand; seats taken before: {count.taken}, capacity: {count.capacity}, "
+               f"waiting: {count.waiting}")
+    _audit("registration.add_by_hand", user, event, registration, f"place: {placement.value}")
+    if placement == Placement.SEAT:
+        _mail("confirmed", registration, token)
+    else:
+        _mail("waitlisted", registration, token, position=waitlist_position(registration, now))
+    db.session.commit()
+    return registration
+
+
+def staff_cancel(registration: Registration, user: User,
+                 now: datetime | None = None) -> Registration:
+    """Cancel a registration; the freed seat goes to the first confirmed person waiting."""
+    now = now or utcnow()
+    event = _lock(registration)
+    if not registration.is_active:
+        _refuse(_l("Diese Anmeldung ist bereits abgesagt oder verfallen."))
+    _audit("registration.staff_cancel", user, event, registration,
+           f"place: {registration.place.value}, status: {registration.status.value}")
+    # The service cancels, mails and promotes under the same lock and commits the audit row with it.
+    return cancel_registration(registration.id, now)
+
+
+def move_to_seat(registration: Registration, user: User, override: bool = False,
+                 now: datetime | None = None) -> Registration:
+    """Move a confirmed person from the waiting list onto a seat; past the capacity only
+    with an explicit override, which is written to the audit log."""
+    now = now or utcnow()
+    event = _lock(registration)
+    if registration.status != RegistrationStatus.CONFIRMED or registration.place != Place.WAITLIST:
+        if registration.place == Place.SEAT and registration.is_active:
+            _refuse(_l("%(name)s hat bereits einen Platz.", name=registration.participant.name))
+        if registration.status == RegistrationStatus.PENDING:
+            _refuse(_l("%(name)s hat die Anmeldung noch nicht bestätigt. Erst danach kann "
+                       "die Person einen Platz bekommen.", name=registration.participant.name))
+        _refuse(_l("Nur bestätigte Personen auf der Warteliste können auf einen Platz "
+                   "gesetzt werden."))
+    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    decision = decide_staff_move(count, override)
+    if not decision.allowed:
+        _refuse(_l("Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
+                   "geben, kreuzen Sie „Kapazität überschreiten“ an; das wird protokolliert.",
+                   capacity=event.capacity, name=registration.participant.name))
+    if decision.needs_override:
+        _audit("registration.override_capacity", user, event, registration,
+               f"move_to_seat; seats taken before: {count.taken}, capacity: {count.capacity}, "
+               f"taken after: {count.taken + 1}")
+    _audit("registration.move_to_seat", user, event, registration,
+           f"waitlist position before: {waitlist_position(registration, now)}")
+    registration.place = Place.SEAT
+    registration.promoted_at = now
+    _mail("promoted", registration)
+    db.session.commit()
+    return registration
+
+
+def resend_mail(registration: Registration, user: User, now: datetime | None = None) -> str:
+    """Send the person their link again with a new token (the old link stops working):
+    the confirmation mail while unconfirmed, the "your link" mail once confirmed.
+    Returns the mail's kind."""
+    now = now or utcnow()
+    event = _lock(registration)
+    status = _effective_status(registration, now)
+    if status not in ("pending", "confirmed"):
+        _refuse(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird keine E-Mail versandt."))
+    kind = "opt_in" if status == "pending" else "link_again"
+    token, registration.token_hash = new_token()
+    _audit("registration.resend_mail", user, event, registration, f"kind: {kind}")
+    extra = {}
+    if kind == "opt_in" and registration.hold_expires_at:
+        # The hold keeps its expiry; the mail names the hours that are left, not a fresh day.
+        left = (registration.hold_expires_at - now) / timedelta(hours=1)
+        extra["hours"] = max(1, math.ceil(left))
+    _mail(kind, registration, token, **extra)
+    db.session.commit()
+    return kind

@@ -1,0 +1,67 @@
+"""Helpers for registration tests, and the invariants checked after every one of them."""
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import ACTIVE_STATUSES, Event, OutboxMessage, Place, Registration, RegistrationStatus
+
+
+def register(client, slug: str, **overrides):
+    """Fill in the public form like a person: GET it (CSRF token, nonce), then POST."""
+    html = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    data = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+        "nonce": re.search(r'name="nonce"[^>]*value="([^"]+)"', html).group(1),
+        "name": "Erika Mustermann", "email": "erika@example.org", "organisation": "Verein e. V.",
+        "sector": "civil_society", "privacy_acknowledged": "y",
+    }
+    data.update(overrides)
+    return client.post(f"/events/{slug}/register", data={k: v for k, v in data.items()
+                                                          if v is not None})
+
+
+def outbox(db, to: str | None = None, kind: str | None = None) -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if to:
+        query = query.where(OutboxMessage.to_address == to)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def link_token(message: OutboxMessage) -> str:
+    """The personal-link token in a mail, as a person would click it."""
+    return re.search(r"/r/([A-Za-z0-9_-]{20,})", message.body_text).group(1)
+
+
+def token_for(db, email: str) -> str:
+    return link_token([m for m in outbox(db, email) if "/r/" in m.body_text][-1])
+
+
+def post_button(client, url: str):
+    """Press a button on the personal page (its CSRF token comes from that page)."""
+    page_url = url.rsplit("/", 1)[0]
+    html = client.get(page_url).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return client.post(url, data={"csrf_token": token})
+
+
+@pytest.fixture(autouse=True)
+def invariants(db):
+    """After every registration test: no edition over capacity, waiting list gap-free."""
+    yield
+    db.session.rollback()
+    for event in db.session.scalars(sa.select(Event)):
+        active = db.session.scalars(sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))).all()
+        seats = [r for r in active if r.place == Place.SEAT]
+        overridden = any(r.added_by_staff for r in seats)
+        assert overridden or len(seats) <= event.capacity, f"{event.slug} over capacity"
+        waiting = sorted((r for r in active if r.place == Place.WAITLIST),
+                         key=lambda r: (r.waitlisted_at, r.id))
+        assert all(r.waitlisted_at is not None for r in waiting)
+        assert len({(r.waitlisted_at, r.id) for r in waiting}) == len(waiting)
+        confirmed_ids = [r.participant_id for r in active]
+        assert len(confirmed_ids) == len(set(confirmed_ids)), "one active registration per person"
+        assert all(r.status != RegistrationStatus.PENDING or r.hold_expires_at for r in active)

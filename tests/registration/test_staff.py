@@ -1,0 +1,567 @@
+"""Staff work on the registrations of an edition: list, filter, add, cancel, move, resend, CSV."""
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import (ACTIVE_STATUSES, AuditLog, Event, OutboxMessage, Participant, Place,
+                        Registration, RegistrationStatus, Sector, utcnow)
+from app.registration import staff
+from app.registration.services import new_token
+from tests.conftest import csrf_from
+from tests.factories import make_event
+
+T0 = utcnow().replace(microsecond=0) - timedelta(hours=2)
+
+
+@pytest.fixture(autouse=True)
+def invariants(db):
+    """After every test: seats taken ≤ capacity plus the overrides in the audit log;
+    the waiting list has an order; one active registration per person and edition."""
+    yield
+    db.session.rollback()
+    for event in db.session.scalars(sa.select(Event)):
+        active = db.session.scalars(sa.select(Registration).where(
+            Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))).all()
+        overrides = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog).where(
+            AuditLog.event_id == event.id, AuditLog.action == "registration.override_capacity"))
+        seats = [r for r in active if r.place == Place.SEAT]
+        assert len(seats) <= event.capacity + overrides, f"{event.slug} over capacity"
+        assert all(r.waitlisted_at for r in active if r.place == Place.WAITLIST)
+        people = [r.participant_id for r in active]
+        assert len(people) == len(set(people))
+
+
+def enrol(db, event, name, *, status="confirmed", place="seat", minute=0, email=None,
+          organisation="", sector=Sector.CIVIL_SOCIETY, hold_expires_at=None):
+    """A registration as the public flow leaves it; `minute` orders them in time.
+    Returns it with its personal-link token."""
+    email = email or re.sub(r"\W+", ".", name.lower()).strip(".") + "@example.org"
+    person = db.session.scalar(sa.select(Participant).where(Participant.email == email)) \
+        or Participant(email=email, name=name, organisation=organisation, sector=sector)
+    at = T0 + timedelta(minutes=minute)
+    status = RegistrationStatus(status)
+    token, token_hash = new_token()
+    registration = Registration(
+        event=event, participant=person, status=status, place=Place(place),
+        token_hash=token_hash, nonce=f"n-{email}-{minute}", created_at=at,
+        waitlisted_at=at if place == "waitlist" else None,
+        confirmed_at=at if status == RegistrationStatus.CONFIRMED else None,
+        hold_expires_at=hold_expires_at or (at + timedelta(hours=24)
+                                            if status == RegistrationStatus.PENDING else None),
+        cancelled_at=at if status == RegistrationStatus.CANCELLED else None)
+    db.session.add(registration)
+    db.session.commit()
+    return registration, token
+
+
+def fresh(db, registration) -> Registration:
+    db.session.expire_all()
+    return db.session.get(Registration, registration.id)
+
+
+def mails(db, kind=None) -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def audit(db, action) -> list[AuditLog]:
+    return list(db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
+
+
+def list_url(event, **query) -> str:
+    url = f"/manage/events/{event.slug}/registrations"
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def post(client, event, path, **data):
+    """Press a button on the list page (its CSRF token comes from that page)."""
+    token = csrf_from(client, list_url(event))
+    return client.post(f"{list_url(event)}/{path}", data={"csrf_token": token, **data})
+
+
+def names_in_table(html: str) -> list[str]:
+    return re.findall(r'<th scope="row" class="kern-table__header">([^<]+)', html)
+
+
+@pytest.fixture
+def edition(db):
+    return make_event(capacity=2, title="Daten für Familien")
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+def test_the_list_shows_seats_first_then_the_waiting_list_in_fifo_order(client, db, edition,
+                                                                          login_as):
+    enrol(db, edition, "Late Waiter", place="waitlist", minute=9)
+    enrol(db, edition, "Second Seat", minute=5)
+    enrol(db, edition, "Gone Person", status="cancelled", minute=1)
+    enrol(db, edition, "First Waiter", place="waitlist", minute=7, status="pending")
+    enrol(db, edition, "First Seat", minute=2)
+    user = login_as("staff")
+
+    response = client.get(list_url(edition))
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert names_in_table(html) == ["First Seat", "Second Seat", "First Waiter", "Late Waiter",
+                                    "Gone Person"]
+    assert "Warteliste, Nr. 1" in html and "Warteliste, Nr. 2" in html
+    assert "<caption" in html
+    counts = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    assert "Plätze belegt 2 von 2" in counts
+    assert "Auf der Warteliste 2" in counts
+    assert "Noch unbestätigt 1" in counts
+    assert "Abgesagt 1" in counts
+    [entry] = audit(db, "registrations.view")
+    assert (entry.user_id, entry.event_id, entry.registration_id, entry.details) == \
+        (user.id, edition.id, None, "")
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_buttons_name_the_person_they_act_on(client, db, edition, login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    enrol(db, edition, "Wanda Waiting", place="waitlist", minute=3)
+    login_as("staff")
+    html = client.get(list_url(edition)).get_data(as_text=True)
+    buttons = re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)
+    assert '<span class="kern-label">Auf einen Platz setzen<span class="visually-hidden">: ' \
+           'Wanda Waiting</span></span>' in buttons
+    assert ('<span class="kern-label">Absagen<span class="visually-hidden">: Seat One</span>'
+            '</span>') in buttons
+    assert not any("kern-sr-only" in b for b in buttons)
+    # Full: the move button comes with the override checkbox, labelled for this person.
+    assert re.search(r'<input class="kern-form-check__checkbox" type="checkbox" '
+                     r'id="override-\d+" name="override" value="y">', html)
+    assert "Kapazität überschreiten (wird protokolliert)<span class=\"visually-hidden\">: " \
+           "Wanda Waiting</span>" in html
+
+
+@pytest.mark.parametrize(("status", "expected"), [
+    (None, ["Sam Seat", "Pia Pending", "Wim Wait", "Cleo Cancelled", "Ed Expired"]),
+    ("seat", ["Sam Seat", "Pia Pending"]),
+    ("waitlist", ["Wim Wait"]),
+    ("pending", ["Pia Pending"]),
+    ("confirmed", ["Sam Seat", "Wim Wait"]),
+    ("cancelled", ["Cleo Cancelled"]),
+    ("expired", ["Ed Expired"]),  # an unconfirmed hold past its time counts as expired
+    ("nonsense", ["Sam Seat", "Pia Pending", "Wim Wait", "Cleo Cancelled", "Ed Expired"]),
+])
+def test_the_list_filters_by_status_and_place(db, status, expected):
+    event = make_event(capacity=5)
+    enrol(db, event, "Sam Seat", minute=1)
+    enrol(db, event, "Pia Pending", status="pending", minute=2)
+    enrol(db, event, "Wim Wait", place="waitlist", minute=3)
+    enrol(db, event, "Cleo Cancelled", status="cancelled", minute=4)
+    enrol(db, event, "Ed Expired", status="pending", minute=5,
+          hold_expires_at=utcnow() - timedelta(minutes=1))
+    rows = staff.list_registrations(event, status=status)
+    assert [row.person.name for row in rows] == expected
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("müller", ["Jörg Müller"]),
+    ("MÜLLER", ["Jörg Müller"]),
+    ("@STADT.example", ["Ada Amt"]),
+    ("verein", ["Jörg Müller", "Bo Bürger"]),
+    ("  bo  ", ["Bo Bürger"]),
+    ("%", []),
+    ("", ["Jörg Müller", "Ada Amt", "Bo Bürger"]),
+])
+def test_the_search_looks_case_insensitively_in_name_email_and_organisation(db, query, expected):
+    event = make_event(capacity=5)
+    enrol(db, event, "Jörg Müller", organisation="Verein A", minute=1)
+    enrol(db, event, "Ada Amt", email="ada@stadt.example", organisation="Stadt", minute=2)
+    enrol(db, event, "Bo Bürger", organisation="Bürgerverein", minute=3)
+    assert [row.person.name for row in staff.list_registrations(event, query=query)] == expected
+
+
+def test_the_list_page_filters_and_searches_from_the_query_string(client, db, edition, login_as):
+    enrol(db, edition, "Sam Seat", minute=1)
+    enrol(db, edition, "Wim Wait", place="waitlist", minute=2)
+    enrol(db, edition, "Wanda Other", place="waitlist", minute=3)
+    login_as("staff")
+    html = client.get(list_url(edition, status="waitlist", q="wanda")).get_data(as_text=True)
+    assert names_in_table(html) == ["Wanda Other"]
+    assert "1 von 3 Anmeldungen angezeigt." in html
+    assert '<option value="waitlist" selected>' in html
+
+
+def test_the_list_page_needs_the_same_number_of_queries_for_3_or_40_registrations(
+        app, client, db, login_as):
+    login_as("staff")
+    small, large = make_event(capacity=2), make_event(capacity=20)
+    for n in range(3):
+        enrol(db, small, f"Person {n}", minute=n, place="seat" if n < 2 else "waitlist")
+    for n in range(40):
+        enrol(db, large, f"Person {n}", minute=n, place="seat" if n < 20 else "waitlist",
+              status="pending" if n % 3 == 0 else "confirmed")
+
+    def statements(event) -> int:
+        seen = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = client.get(list_url(event))
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        assert response.status_code == 200
+        assert len(names_in_table(response.get_data(as_text=True))) in (3, 40)
+        return len(seen)
+
+    statements(small)  # warm up caches that are filled once per process
+    assert statements(large) == statements(small)
+
+
+# --- adding by hand ----------------------------------------------------------------------------
+
+def add(client, event, **fields):
+    data = {"name": "Hanna Hand", "email": "Hanna@Example.org", "organisation": "Amt",
+            "sector": "public_administration", "language": "de"}
+    data.update(fields)
+    return post(client, event, "add", **{k: v for k, v in data.items() if v is not None})
+
+
+def test_staff_add_someone_by_hand_onto_a_free_seat(client, db, edition, login_as):
+    user = login_as("staff")
+    response = add(client, edition)
+    assert response.status_code == 303
+    assert response.headers["Location"] == list_url(edition)
+    registration = db.session.scalar(sa.select(Registration))
+    assert (registration.status, registration.place, registration.added_by_staff) == \
+        (RegistrationStatus.CONFIRMED, Place.SEAT, True)
+    assert registration.participant.email == "hanna@example.org"
+    assert registration.participant.sector == Sector.PUBLIC_ADMINISTRATION
+    assert registration.confirmed_at is not None and registration.hold_expires_at is None
+    [mail] = mails(db)
+    assert (mail.kind, mail.to_address) == ("confirmed", "hanna@example.org")
+    token = re.search(r"/r/([A-Za-z0-9_-]{20,})", mail.body_text).group(1)
+    assert client.get(f"/r/{token}").status_code == 200
+    [entry] = audit(db, "registration.add_by_hand")
+    assert (entry.user_id, entry.registration_id) == (user.id, registration.id)
+    assert audit(db, "registration.override_capacity") == []
+
+
+def test_adding_by_hand_when_full_puts_the_person_on_the_waiting_list(client, db, edition,
+                                                                        login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    login_as("staff")
+    assert add(client, edition).status_code == 303
+    registration = db.session.scalar(sa.select(Registration).where(Registration.added_by_staff))
+    assert (registration.status, registration.place) == (RegistrationStatus.CONFIRMED,
+                                                         Place.WAITLIST)
+    assert registration.waitlisted_at is not None
+    assert [m.kind for m in mails(db)] == ["waitlisted"]
+    assert audit(db, "registration.override_capacity") == []
+
+
+def test_adding_by_hand_does_not_jump_the_queue_while_people_wait(client, db, edition, login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Pending Waiter", place="waitlist", status="pending", minute=2)
+    login_as("staff")
+    add(client, edition)
+    registration = db.session.scalar(sa.select(Registration).where(Registration.added_by_staff))
+    assert registration.place == Place.WAITLIST
+
+
+def test_adding_by_hand_past_capacity_needs_the_override_and_is_audited(client, db, edition,
+                                                                          login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    user = login_as("staff")
+    assert add(client, edition, override="y").status_code == 303
+    registration = db.session.scalar(sa.select(Registration).where(Registration.added_by_staff))
+    assert registration.place == Place.SEAT
+    [entry] = audit(db, "registration.override_capacity")
+    assert (entry.user_id, entry.event_id, entry.registration_id) == \
+        (user.id, edition.id, registration.id)
+    assert "seats taken before: 2, capacity: 2" in entry.details
+    assert [m.kind for m in mails(db)] == ["confirmed"]
+
+
+def test_adding_someone_who_is_already_registered_is_refused(client, db, edition, login_as):
+    enrol(db, edition, "Hanna Hand", email="hanna@example.org", status="pending", minute=1)
+    login_as("staff")
+    response = add(client, edition)
+    assert response.status_code == 422
+    assert "hanna@example.org ist für diese Ausgabe bereits angemeldet." in \
+        response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+    assert audit(db, "registration.add_by_hand") == []
+
+
+@pytest.mark.parametrize("fields", [
+    {"name": ""}, {"email": "not-an-address"}, {"name": "Line\r\nBreak"},
+    {"name": "x" * 201}, {"sector": "pirates"},
+])
+def test_an_invalid_add_form_shows_errors_and_stores_nothing(client, db, edition, login_as,
+                                                             fields):
+    login_as("staff")
+    response = add(client, edition, **fields)
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 0
+
+
+# --- cancelling --------------------------------------------------------------------------------
+
+def test_staff_cancelling_promotes_the_first_confirmed_person_waiting(client, db, edition,
+                                                                        login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    unconfirmed, _ = enrol(db, edition, "Unconfirmed Waiter", place="waitlist",
+                           status="pending", minute=3)
+    first, _ = enrol(db, edition, "First Confirmed", place="waitlist", minute=4)
+    second, _ = enrol(db, edition, "Second Confirmed", place="waitlist", minute=5)
+    user = login_as("staff")
+
+    response = post(client, edition, f"{seat.id}/cancel")
+
+    assert response.status_code == 303
+    assert fresh(db, seat).status == RegistrationStatus.CANCELLED
+    assert fresh(db, first).place == Place.SEAT
+    assert fresh(db, unconfirmed).place == Place.WAITLIST
+    assert fresh(db, second).place == Place.WAITLIST
+    assert [(m.kind, m.to_address) for m in mails(db)] == [
+        ("cancelled", "seat.one@example.org"), ("promoted", "first.confirmed@example.org")]
+    [entry] = audit(db, "registration.staff_cancel")
+    assert (entry.user_id, entry.registration_id) == (user.id, seat.id)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Die Anmeldung von Seat One ist abgesagt." in html
+
+
+def test_cancelling_a_cancelled_registration_is_refused(client, db, edition, login_as):
+    gone, _ = enrol(db, edition, "Gone Person", status="cancelled", minute=1)
+    login_as("staff")
+    response = post(client, edition, f"{gone.id}/cancel")
+    assert response.status_code == 303
+    assert "bereits abgesagt oder verfallen" in client.get(list_url(edition)).get_data(as_text=True)
+    assert mails(db) == [] and audit(db, "registration.staff_cancel") == []
+
+
+# --- moving onto a seat ------------------------------------------------------------------------
+
+def test_moving_past_the_capacity_without_override_is_refused(client, db, edition, login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    waiter, _ = enrol(db, edition, "Wanda Waiting", place="waitlist", minute=3)
+    login_as("staff")
+
+    response = post(client, edition, f"{waiter.id}/move")
+
+    assert response.status_code == 303
+    assert fresh(db, waiter).place == Place.WAITLIST
+    html = client.get(list_url(edition)).get_data(as_text=True)
+    assert ("Alle 2 Plätze sind belegt. Um Wanda Waiting trotzdem einen Platz zu geben, kreuzen "
+            "Sie „Kapazität überschreiten“ an; das wird protokolliert.") in html
+    assert audit(db, "registration.override_capacity") == []
+    assert audit(db, "registration.move_to_seat") == []
+    assert mails(db) == []
+
+
+def test_moving_past_the_capacity_with_override_is_allowed_and_audited(client, db, edition,
+                                                                         login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    waiter, _ = enrol(db, edition, "Wanda Waiting", place="waitlist", minute=3)
+    user = login_as("staff")
+
+    response = post(client, edition, f"{waiter.id}/move", override="y")
+
+    assert response.status_code == 303
+    moved = fresh(db, waiter)
+    assert (moved.place, moved.status) == (Place.SEAT, RegistrationStatus.CONFIRMED)
+    assert moved.promoted_at is not None
+    [entry] = audit(db, "registration.override_capacity")
+    assert (entry.user_id, entry.event_id, entry.registration_id) == \
+        (user.id, edition.id, waiter.id)
+    assert entry.details == ("move_to_seat; seats taken before: 2, capacity: 2, "
+                             "taken after: 3")
+    assert [(m.kind, m.to_address) for m in mails(db)] == [
+        ("promoted", "wanda.waiting@example.org")]
+    assert "3 von 2" in client.get(list_url(edition)).get_data(as_text=True)
+
+
+def test_moving_into_a_free_seat_needs_no_override(client, db, edition, login_as):
+    enrol(db, edition, "Seat One", minute=1)
+    first, _ = enrol(db, edition, "First Waiter", place="waitlist", minute=2)
+    second, _ = enrol(db, edition, "Second Waiter", place="waitlist", minute=3)
+    login_as("staff")
+    # Staff decide who gets the free seat, here the second person waiting.
+    assert post(client, edition, f"{second.id}/move").status_code == 303
+    assert fresh(db, second).place == Place.SEAT
+    assert fresh(db, first).place == Place.WAITLIST
+    assert audit(db, "registration.override_capacity") == []
+    assert len(audit(db, "registration.move_to_seat")) == 1
+
+
+@pytest.mark.parametrize(("status", "place", "message"), [
+    ("pending", "waitlist", "hat die Anmeldung noch nicht bestätigt"),
+    ("confirmed", "seat", "hat bereits einen Platz"),
+    ("cancelled", "waitlist", "Nur bestätigte Personen auf der Warteliste"),
+])
+def test_only_confirmed_people_waiting_can_be_moved(client, db, edition, login_as, status,
+                                                    place, message):
+    registration, _ = enrol(db, edition, "Otto Other", status=status, place=place, minute=1)
+    login_as("staff")
+    post(client, edition, f"{registration.id}/move", override="y")
+    assert message in client.get(list_url(edition)).get_data(as_text=True)
+    assert fresh(db, registration).place == Place(place)
+    assert audit(db, "registration.override_capacity") == []
+
+
+# --- resending the mail ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("status", "kind"), [("pending", "opt_in"), ("confirmed", "link_again")])
+def test_resending_rotates_the_token_so_the_old_link_stops_working(client, db, edition, login_as,
+                                                                   status, kind):
+    hold = utcnow() + timedelta(hours=5, minutes=30) if status == "pending" else None
+    registration, old_token = enrol(db, edition, "Rita Resend", status=status, minute=1,
+                                    hold_expires_at=hold)
+    user = login_as("staff")
+    assert client.get(f"/r/{old_token}").status_code == 200
+
+    response = post(client, edition, f"{registration.id}/resend")
+
+    assert response.status_code == 303
+    [mail] = mails(db)
+    assert (mail.kind, mail.to_address) == (kind, "rita.resend@example.org")
+    if kind == "opt_in":  # the hold keeps its expiry; the mail names the hours left
+        assert "innerhalb von 6 Stunden" in mail.body_text
+    new_token = re.search(r"/r/([A-Za-z0-9_-]{20,})", mail.body_text).group(1)
+    assert new_token != old_token
+    assert client.get(f"/r/{old_token}").status_code == 404
+    assert client.get(f"/r/{new_token}").status_code == 200
+    [entry] = audit(db, "registration.resend_mail")
+    assert (entry.user_id, entry.registration_id, entry.details) == \
+        (user.id, registration.id, f"kind: {kind}")
+
+
+def test_no_mail_is_resent_for_a_cancelled_registration(client, db, edition, login_as):
+    registration, old_token = enrol(db, edition, "Gone Person", status="cancelled", minute=1)
+    login_as("staff")
+    post(client, edition, f"{registration.id}/resend")
+    assert "es wird keine E-Mail versandt" in client.get(list_url(edition)).get_data(as_text=True)
+    assert mails(db) == []
+    assert client.get(f"/r/{old_token}").status_code == 200
+
+
+# --- per-object access, roles, CSRF --------------------------------------------------------------
+
+@pytest.mark.parametrize("action", ["cancel", "move", "resend"])
+def test_a_registration_of_another_edition_is_not_found(client, db, edition, login_as, action):
+    other = make_event(capacity=1)
+    registration, _ = enrol(db, other, "Elsewhere Person", place="waitlist", minute=1)
+    login_as("staff")
+    response = post(client, edition, f"{registration.id}/{action}", override="y")
+    assert response.status_code == 404
+    assert fresh(db, registration).status == RegistrationStatus.CONFIRMED
+    assert fresh(db, registration).place == Place.WAITLIST
+    assert mails(db) == []
+
+
+def test_facilitators_even_of_the_edition_get_403(client, db, login_as):
+    user = login_as("facilitator")
+    event = make_event(capacity=2, facilitators=[user])
+    registration, _ = enrol(db, event, "Seat One", minute=1)
+    token = csrf_from(client, "/manage/")
+    assert client.get(list_url(event)).status_code == 403
+    assert client.get(f"/manage/events/{event.slug}/registrations.csv").status_code == 403
+    for path in ("add", f"{registration.id}/cancel", f"{registration.id}/move",
+                 f"{registration.id}/resend"):
+        response = client.post(f"{list_url(event)}/{path}",
+                               data={"csrf_token": token, "name": "X", "email": "x@example.org",
+                                     "sector": "research", "language": "de"})
+        assert response.status_code == 403, path
+    assert fresh(db, registration).status == RegistrationStatus.CONFIRMED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 0
+
+
+@pytest.mark.parametrize("path", ["add", "{id}/cancel", "{id}/move", "{id}/resend"])
+def test_every_staff_change_needs_the_csrf_token(client, db, edition, login_as, path):
+    registration, token = enrol(db, edition, "Seat One", place="waitlist", minute=1)
+    login_as("staff")
+    response = client.post(f"{list_url(edition)}/{path.format(id=registration.id)}",
+                           data={"name": "X", "email": "x@example.org", "sector": "research",
+                                 "language": "de", "override": "y"})
+    assert response.status_code == 400
+    assert fresh(db, registration).place == Place.WAITLIST
+    assert fresh(db, registration).status == RegistrationStatus.CONFIRMED
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
+    assert mails(db) == []
+    assert client.get(f"/r/{token}").status_code == 200
+
+
+def test_the_edition_form_links_to_the_registrations(client, db, edition, login_as):
+    login_as("staff")
+    html = client.get(f"/manage/events/{edition.slug}/edit").get_data(as_text=True)
+    assert f'href="{list_url(edition)}"' in html
+
+
+# --- CSV export ----------------------------------------------------------------------------------
+
+def read_csv(response) -> list[dict]:
+    body = response.get_data().decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(body[1:]), delimiter=";"))
+
+
+def test_the_csv_export_lists_every_registration_with_its_status(client, db, edition, login_as):
+    enrol(db, edition, "Sam Seat", minute=1, organisation="Amt",
+          sector=Sector.PUBLIC_ADMINISTRATION)
+    enrol(db, edition, "Pia Pending", status="pending", minute=2)
+    enrol(db, edition, "Wim Wait", place="waitlist", minute=3)
+    enrol(db, edition, "Cleo Cancelled", status="cancelled", place="waitlist", minute=4)
+    user = login_as("staff")
+
+    response = client.get(f"/manage/events/{edition.slug}/registrations.csv")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="anmeldungen-{edition.slug}.csv"'
+    rows = read_csv(response)
+    assert list(rows[0]) == ["name", "email", "organisation", "sector", "status", "place",
+                             "waitlist_position", "created_at", "confirmed_at"]
+    assert [(r["name"], r["status"], r["place"], r["waitlist_position"]) for r in rows] == [
+        ("Sam Seat", "confirmed", "seat", ""),
+        ("Pia Pending", "pending", "seat", ""),
+        ("Wim Wait", "confirmed", "waitlist", "1"),
+        ("Cleo Cancelled", "cancelled", "waitlist", ""),
+    ]
+    assert (rows[0]["email"], rows[0]["organisation"], rows[0]["sector"]) == \
+        ("sam.seat@example.org", "Amt", "public_administration")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0]["created_at"])
+    assert rows[1]["confirmed_at"] == ""
+    [entry] = audit(db, "registrations.export")
+    assert (entry.user_id, entry.event_id, entry.details) == (user.id, edition.id, "")
+
+
+@pytest.mark.parametrize(("name", "cell"), [
+    ('=HYPERLINK("https://evil.example","klick")', '\'=HYPERLINK("https://evil.example","klick")'),
+    ("+1", "'+1"),
+    ("-2", "'-2"),
+    ("@cmd", "'@cmd"),
+    ("\tTab", "'\tTab"),
+    ("\rReturn", "'\rReturn"),
+    ("Ann = Bob", "Ann = Bob"),
+    ("Anna; \"Nana\"", "Anna; \"Nana\""),
+])
+def test_the_csv_export_neutralises_spreadsheet_formulas(client, db, edition, login_as, name,
+                                                         cell):
+    enrol(db, edition, name, email="formula@example.org", organisation="=1+1", minute=1)
+    login_as("staff")
+    [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
+    assert row["name"] == cell
+    assert row["organisation"] == "'=1+1"
