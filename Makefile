@@ -10,11 +10,13 @@ MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test setup translations-extract clean
 
-## make run: set everything up, migrate, load demo data, serve on http://127.0.0.1:5000
+## make run: set everything up, migrate, load demo data, serve on http://127.0.0.1:5000 (+ mail worker)
 run: setup
 	@mkdir -p instance
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo
+	@echo "Mails are written to instance/mail/ as .eml files by the worker started alongside."
+	$(BIN)/flask worker --interval 5 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: set everything up and run every test (SQLite, PostgreSQL, Chromium)

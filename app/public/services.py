@@ -48,15 +48,21 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
     return upcoming, past
 
 
-def event_page(slug: str, viewer: User) -> EventPage:
-    """The announcement of an edition; drafts only as a preview for staff."""
-    event = db.session.scalar(_with_details(sa.select(Event).where(Event.slug == slug)))
+def event_page(slug: str, viewer: User, with_agenda: bool = True) -> EventPage:
+    """The announcement of an edition; drafts only as a preview for staff.
+
+    The registration pages skip the agenda (`with_agenda=False`): they are the hot
+    path of a registration rush and do not show it.
+    """
+    query = sa.select(Event).where(Event.slug == slug)
+    event = db.session.scalar(_with_details(query) if with_agenda
+                              else query.options(selectinload(Event.series)))
     if event is None:
         abort(404)
     is_preview = event.status == EventStatus.DRAFT
     if is_preview and not (viewer.is_authenticated and may_facilitate(viewer, event)):
         abort(404)
-    return _page(event, is_preview)
+    return _page(event, is_preview, with_agenda)
 
 
 def _with_details(query):
@@ -64,13 +70,13 @@ def _with_details(query):
                          selectinload(Event.agenda_items).selectinload(AgendaItem.speakers))
 
 
-def _page(event: Event, is_preview: bool = False) -> EventPage:
+def _page(event: Event, is_preview: bool = False, with_agenda: bool = True) -> EventPage:
     phase = phase_of(event)
     return EventPage(
         event=event, phase=phase, seats=seat_summary(event), is_preview=is_preview,
         registration_open=phase == Phase.REGISTRATION_OPEN,
         show_seats=phase in (Phase.ANNOUNCED, Phase.REGISTRATION_OPEN, Phase.REGISTRATION_CLOSED),
-        agenda=agenda_view(event).rows,
+        agenda=agenda_view(event).rows if with_agenda else [],
     )
 
 

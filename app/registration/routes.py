@@ -25,7 +25,7 @@ def _private(response):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 def register(slug: str):
-    page = event_page(slug, current_user)
+    page = event_page(slug, current_user, with_agenda=False)
     form = RegistrationForm()
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
@@ -55,7 +55,8 @@ def register(slug: str):
 
 @bp.route("/events/<slug>/register/sent")
 def submitted(slug: str):
-    return render_template("registration/submitted.html", page=event_page(slug, current_user))
+    return render_template("registration/submitted.html",
+                           page=event_page(slug, current_user, with_agenda=False))
 
 
 @bp.route("/r/<token>")

@@ -330,3 +330,31 @@ def test_event_page_seat_count_query_does_not_grow_with_registrations(client, db
     for n in range(6):
         register(client, edition.slug, email=f"more{n}@example.org")
     assert queries() == few
+
+
+def test_registration_answers_at_once_with_smtp_down_and_each_mail_goes_out_exactly_once(
+        client, db, edition, smtp_server, app):
+    import time
+
+    from app.mail.worker import deliver_due
+    smtp_server.stop()
+    started = time.perf_counter()
+    response = register(client, edition.slug)
+    assert response.status_code == 303
+    assert time.perf_counter() - started < 2  # nothing is sent inside the request
+    [mail] = outbox(db, "erika@example.org")
+    assert mail.status.value == "pending"
+
+    now = utcnow()
+    assert deliver_due(now, smtp_server.backend()) == 0  # SMTP is down: stays queued
+    db.session.expire_all()
+    mail = db.session.get(OutboxMessage, mail.id)
+    assert (mail.status.value, mail.attempts) == ("pending", 1)
+
+    smtp_server.start()
+    later = mail.next_attempt_at + timedelta(seconds=1)
+    assert deliver_due(later, smtp_server.backend()) == 1
+    assert deliver_due(later + timedelta(hours=2), smtp_server.backend()) == 0
+    [received] = smtp_server.messages()
+    assert received["To"] == "erika@example.org"
+    assert link_token(db.session.get(OutboxMessage, mail.id)) in received.get_content()
