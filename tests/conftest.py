@@ -5,6 +5,7 @@ PostgreSQL database the session creates and drops. Both are built with the
 real migrations. Locally a missing PostgreSQL skips with a printed reason;
 under CI=true it fails instead.
 """
+import contextlib
 import contextvars
 import os
 import re
@@ -35,9 +36,9 @@ def _pg_admin_engine() -> sa.Engine:
     return sa.create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A fresh PostgreSQL database for this test session, dropped at the end."""
+@contextlib.contextmanager
+def temporary_postgres_database(prefix: str = "werkstatt_test"):
+    """Create a PostgreSQL database, yield its URL, drop it; skip or fail if there is none."""
     engine = _pg_admin_engine()
     try:
         with engine.connect() as conn:
@@ -45,14 +46,22 @@ def postgres_url():
     except Exception as exc:  # noqa: BLE001 - any connection failure means "not here"
         engine.dispose()
         missing(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}")
-    name = f"werkstatt_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     with engine.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN_URL).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    try:
+        yield sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A fresh PostgreSQL database for this test session, dropped at the end."""
+    with temporary_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

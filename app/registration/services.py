@@ -13,7 +13,7 @@ from flask import abort, current_app, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
+from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
 from app.events.calendar import edition_ics

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 from app.domain.agenda import ItemKind
 from app.models import AgendaItem, Event, EventStatus
 from tests.conftest import csrf_from
-from tests.factories import berlin, make_agenda_item, make_event, make_user
+from tests.factories import berlin, make_agenda_item, make_event
 
 
 @pytest.fixture

@@ -17,18 +17,16 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
-import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db as _db
 from config import TestConfig
-from tests.conftest import PG_ADMIN_URL, _pg_admin_engine, missing
+from tests.conftest import temporary_postgres_database
 
 # wsgi_test.py matches pytest's *_test.py pattern but is gunicorn's entry, not tests.
 collect_ignore = ["wsgi_test.py"]
@@ -53,24 +51,9 @@ def migrate(database_url: str) -> None:
 @pytest.fixture(scope="session")
 def live_postgres_url():
     """A migrated PostgreSQL database of its own for the live tests, dropped at the end."""
-    engine = _pg_admin_engine()
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any connection failure means "not here"
-        engine.dispose()
-        missing(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc.__class__.__name__}")
-    name = f"werkstatt_live_{uuid.uuid4().hex[:10]}"
-    with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
-    try:
+    with temporary_postgres_database("werkstatt_live") as url:
         migrate(url)
         yield url
-    finally:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
 
 
 @pytest.fixture
