@@ -77,6 +77,8 @@ def configure_sqlite(engine: sa.Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
+        # Deleted and overwritten content is zeroed, so erased personal data does not linger.
+        cursor.execute("PRAGMA secure_delete=ON")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
@@ -97,6 +99,7 @@ def register_blueprints(app: Flask) -> None:
     from app.events import bp as events_bp
     from app.mail import bp as mail_bp
     from app.public import bp as public_bp
+    from app.records import bp as records_bp
     from app.registration import bp as registration_bp
 
     app.register_blueprint(public_bp)
@@ -105,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(events_bp, url_prefix="/manage")
     app.register_blueprint(agenda_bp, url_prefix="/manage")
     app.register_blueprint(mail_bp, url_prefix="/manage")
+    app.register_blueprint(records_bp, url_prefix="/manage")
 
 
 def register_error_handlers(app: Flask) -> None:

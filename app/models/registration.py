@@ -55,6 +55,9 @@ class Participant(db.Model):
     language: Mapped[str] = mapped_column(sa.String(5), default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Set when retention or an erasure removed the personal data; the row stays so that
+    # figures such as "returning participants" still add up.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Erasing a person erases their registrations and consent records with them.
     registrations: Mapped[list["Registration"]] = relationship(
@@ -90,6 +93,11 @@ class Registration(db.Model):
     # The form's one-time value: a double-clicked submit finds the first registration.
     nonce: Mapped[str] = mapped_column(sa.String(64))
     language: Mapped[str] = mapped_column(sa.String(5), default="de")
+    # The sector as given for this edition: statistics stay right when the person changes it
+    # later or is anonymised.
+    sector: Mapped[Sector] = mapped_column(_enum(Sector, "registration_sector", length=30),
+                                           default=Sector.UNDISCLOSED,
+                                           server_default=Sector.UNDISCLOSED.value)
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
     hold_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # FIFO order of the waiting list (with id as tie-breaker).
@@ -100,6 +108,8 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     added_by_staff: Mapped[bool] = mapped_column(default=False)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # attended
+    walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # added at the door on the day
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(back_populates="registrations")

@@ -11,7 +11,10 @@ from app.registration import services
 
 def run_due_jobs(now: datetime) -> dict:
     """Run every job that is due at `now`; return how many rows each job changed."""
-    return {"promoted": expire_and_promote(now), "reminded": send_reminders(now)}
+    from app.records.services import run_retention  # records builds on registration
+
+    return {"promoted": expire_and_promote(now), "reminded": send_reminders(now),
+            "retention": run_retention(now)["registrations"]}
 
 
 def expire_and_promote(now: datetime) -> int:

@@ -10,6 +10,7 @@ from app.auth.services import normalise_email
 from app.extensions import limiter
 from app.models import Sector
 from app.public.services import event_page
+from app.records import services as records
 from app.registration import bp, services
 from app.registration.forms import ButtonForm, RegistrationForm
 
@@ -100,7 +101,7 @@ def cancel(token: str):
 @bp.route("/r/<token>/data.json")
 def export(token: str):
     registration = services.get_registration_by_token(token)
-    response = _private(jsonify(services.export_data(registration)))
+    response = _private(jsonify(records.export_person(registration.participant)))
     response.headers["Content-Disposition"] = 'attachment; filename="meine-daten.json"'
     return response
 
@@ -110,7 +111,7 @@ def delete(token: str):
     registration = services.get_registration_by_token(token)
     form = ButtonForm()
     if form.validate_on_submit():
-        services.erase_person(registration.id)
+        records.erase_person(registration.participant)
         return _private(render_template("registration/deleted.html"))
     return _private(render_template("registration/delete.html", token=token,
                                     view=services.personal_page(registration)))

@@ -207,7 +207,7 @@ def register_participant(event_id: int, data: RegistrationData,
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.PENDING,
         place=Place(placement.value), token_hash=token_hash, nonce=data.nonce,
-        language=data.language,
+        language=data.language, sector=data.sector,
         accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent else "",
         hold_expires_at=now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"]),
         waitlisted_at=now if placement == Placement.WAITLIST else None, created_at=now)
@@ -351,56 +351,3 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
         and bool(event.online_url) and event.format != EventFormat.ONSITE and upcoming,
         hold_expires_at=registration.hold_expires_at if status == "pending" else None,
     )
-
-
-def export_data(registration: Registration) -> dict:
-    """Everything stored about the person of this link, as JSON-ready data."""
-    person = registration.participant
-    registrations = db.session.scalars(sa.select(Registration).where(
-        Registration.participant_id == person.id).order_by(Registration.id)).all()
-    mails = db.session.scalars(sa.select(OutboxMessage).where(
-        OutboxMessage.registration_id.in_([r.id for r in registrations]))
-        .order_by(OutboxMessage.id)).all()
-
-    def iso(moment):
-        return moment.isoformat() if moment else None
-
-    return {
-        "person": {"name": person.name, "email": person.email,
-                   "organisation": person.organisation, "sector": person.sector.value,
-                   "language": person.language, "created_at": iso(person.created_at)},
-        "registrations": [{
-            "edition": r.event.title, "edition_number": r.event.number,
-            "starts_at": iso(r.event.starts_at), "status": r.status.value, "place": r.place.value,
-            "accessibility_needs": r.accessibility_needs, "created_at": iso(r.created_at),
-            "confirmed_at": iso(r.confirmed_at), "promoted_at": iso(r.promoted_at),
-            "cancelled_at": iso(r.cancelled_at)} for r in registrations],
-        "consents": [{
-            "purpose": c.purpose.value, "text_version": c.text_version,
-            "given_at": iso(c.given_at), "confirmed_at": iso(c.confirmed_at),
-            "withdrawn_at": iso(c.withdrawn_at)} for c in person.consents],
-        "mails": [{"kind": m.kind, "to": m.to_address, "subject": m.subject,
-                   "created_at": iso(m.created_at), "sent_at": iso(m.sent_at),
-                   "body": m.body_text} for m in mails],
-    }
-
-
-def erase_person(registration_id: int, now: datetime | None = None) -> None:
-    """Delete the person of this link: cancel what is active (promoting others), then
-    remove their records and mails. Counts per edition stay right (the seat is freed)."""
-    now = now or utcnow()
-    registration = db.session.get(Registration, registration_id)
-    person = registration.participant
-    for r in list(person.registrations):
-        if r.is_active:
-            event = lock_event(r.event_id)
-            r.status = RegistrationStatus.CANCELLED
-            r.cancelled_at = now
-            db.session.flush()
-            _apply_promotions(event, now)
-    registration_ids = [r.id for r in person.registrations]
-    db.session.execute(sa.delete(OutboxMessage).where(
-        OutboxMessage.registration_id.in_(registration_ids)))
-    db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address == person.email))
-    db.session.delete(person)  # registrations and consent records cascade
-    db.session.commit()

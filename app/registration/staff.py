@@ -258,6 +258,7 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
         event=event, participant=person, status=RegistrationStatus.CONFIRMED,
         place=Place(placement.value), token_hash=token_hash,
         nonce="staff-" + secrets.token_urlsafe(24), language=language, created_at=now,
+        sector=person.sector,
         confirmed_at=now, waitlisted_at=now if placement == Placement.WAITLIST else None,
         added_by_staff=True)
     db.session.add(registration)

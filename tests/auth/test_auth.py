@@ -147,6 +147,21 @@ MINIMUM_ROLE = {
     "registration.manage_move": "staff",
     "registration.manage_resend": "staff",
     "registration.manage_csv": "staff",
+    # Check-in: staff and the edition's facilitators; the edition here has none, so the lowest
+    # role that passes this table is staff (tests/records/test_checkin.py covers facilitators).
+    "records.checkin": "staff",
+    "records.set_attendance": "staff",
+    "records.add_walk_in": "staff",
+    "records.signin_sheet": "staff",
+    "records.participants_csv": "staff",
+    "records.edition_statistics": "staff",
+    "records.series_statistics": "staff",
+    "records.participants": "staff",
+    "records.person": "staff",
+    "records.export_person": "staff",
+    "records.erase_person": "staff",
+    "records.merge_person": "staff",
+    "records.audit_log": "admin",
 }
 RANKS = ["facilitator", "staff", "admin"]
 
@@ -171,7 +186,8 @@ def _objects(user_id: int) -> dict[str, str]:
     _db.session.add_all([registration, message])
     _db.session.commit()
     return {"slug": event.slug, "user_id": str(user_id), "item_id": str(item.id),
-            "registration_id": str(registration.id), "message_id": str(message.id)}
+            "registration_id": str(registration.id), "message_id": str(message.id),
+            "series_slug": event.series.slug, "person_id": str(registration.participant_id)}
 
 
 def _url(rule, values: dict[str, str]) -> str:

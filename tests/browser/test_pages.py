@@ -36,7 +36,9 @@ def test_staff_pages_are_accessible(live_server, page, lang):
     sign_in(page, live_server, lang, email="admin@example.org", password="werkstatt-admin-demo")
     for path in ["/manage/", "/manage/events/new", "/manage/events/innovationswerkstatt-7/edit",
                  "/manage/series/new", "/manage/users", "/manage/users/new",
-                 "/manage/account/password"]:
+                 "/manage/account/password", "/manage/participants", "/manage/audit",
+                 "/manage/mail", "/manage/events/innovationswerkstatt-7/registrations",
+                 "/manage/events/innovationswerkstatt-7/agenda"]:
         page.goto(f"{live_server}{path}")
         assert page.get_attribute("html", "lang") == lang, path
         assert axe_violations(page) == [], path
@@ -75,3 +77,19 @@ def test_phone_sized_home_page_has_no_horizontal_scrolling(live_server, browser)
     assert width <= 360
     assert axe_violations(page) == []
     context.close()
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_the_person_page_is_accessible(live_server, page, lang):
+    from app.extensions import db
+    from app.models import Participant, Sector
+    with live_server.app.app_context():
+        person = Participant(email=f"axe-{lang}@example.org", name="Alex Axe", organisation="Prüfstelle",
+                             sector=Sector.RESEARCH)
+        db.session.add(person)
+        db.session.commit()
+        person_id = person.id
+    sign_in(page, live_server, lang, email="admin@example.org", password="werkstatt-admin-demo")
+    page.goto(f"{live_server}/manage/participants/{person_id}")
+    assert "Alex Axe" in page.locator("h1").inner_text()
+    assert axe_violations(page) == []

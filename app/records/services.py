@@ -1,0 +1,280 @@
+"""People across editions and the duties of data protection: export, erasure, retention,
+merging duplicates, and the audit log of staff access to personal data."""
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import abort, current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import selectinload
+
+from app.extensions import db
+from app.models import (ACTIVE_STATUSES, AuditLog, ConsentRecord, Event, OutboxMessage,
+                        Participant, Place, Registration, RegistrationStatus, Sector, User, utcnow)
+from app.registration.services import _apply_promotions, lock_event
+
+ANONYMOUS_DOMAIN = "anonymised.invalid"
+
+
+class RecordsError(Exception):
+    def __init__(self, message):
+        super().__init__(str(message))
+        self.message = message
+
+
+def audit(action: str, user: User | None, *, event_id: int | None = None,
+          registration_id: int | None = None, details: str = "") -> None:
+    """Record staff access or an override; never put personal data into `details`."""
+    db.session.add(AuditLog(action=action, user_id=user.id if user else None,
+                            event_id=event_id, registration_id=registration_id,
+                            details=details))
+
+
+# --- the directory ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    person: Participant
+    registrations: int
+    attended: int
+    last_edition: str
+
+
+def list_participants(query: str = "", sector: str = "", organisation: str = "",
+                      user: User | None = None) -> list[ParticipantRow]:
+    """People across editions (anonymised ones left out), with how often they registered
+    and came; one query however many there are."""
+    registered = sa.func.count(Registration.id)
+    attended = sa.func.count(Registration.checked_in_at)
+    last_start = sa.func.max(Event.starts_at)
+    stmt = (sa.select(Participant, registered, attended, last_start)
+            .outerjoin(Registration, Registration.participant_id == Participant.id)
+            .outerjoin(Event, Event.id == Registration.event_id)
+            .where(Participant.anonymised_at.is_(None))
+            .group_by(Participant.id).order_by(Participant.name, Participant.id))
+    if sector in {s.value for s in Sector}:
+        stmt = stmt.where(Participant.sector == Sector(sector))
+    rows = db.session.execute(stmt).all()
+    needle = query.strip().casefold()
+    org = organisation.strip().casefold()
+    result = []
+    for person, n_registered, n_attended, last in rows:
+        if needle and needle not in f"{person.name} {person.email} {person.organisation}".casefold():
+            continue
+        if org and org not in person.organisation.casefold():
+            continue
+        result.append(ParticipantRow(person, n_registered, n_attended,
+                                     last.isoformat() if last else ""))
+    audit("participants.view", user)
+    db.session.commit()
+    return result
+
+
+def get_person_or_404(person_id: int) -> Participant:
+    person = db.session.scalar(
+        sa.select(Participant).where(Participant.id == person_id)
+        .options(selectinload(Participant.registrations).selectinload(Registration.event),
+                 selectinload(Participant.consents)))
+    if person is None or person.anonymised_at is not None:
+        abort(404)
+    return person
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    registration: Registration
+    outcome: str  # registered | attended | no_show | cancelled | expired | waiting
+
+
+def person_history(person: Participant, user: User, now: datetime | None = None) -> list[HistoryRow]:
+    """Per edition: registered, attended or no-show (derived once the edition is over)."""
+    now = now or utcnow()
+    rows = []
+    for r in sorted(person.registrations, key=lambda r: r.event.starts_at, reverse=True):
+        if r.checked_in_at:
+            outcome = "attended"
+        elif r.status in (RegistrationStatus.CANCELLED, RegistrationStatus.EXPIRED):
+            outcome = r.status.value
+        elif r.place == Place.WAITLIST:
+            outcome = "waiting"
+        elif r.status == RegistrationStatus.CONFIRMED and r.event.ends_at <= now:
+            outcome = "no_show"
+        else:
+            outcome = "registered"
+        rows.append(HistoryRow(r, outcome))
+    audit("participant.view", user, details=f"participant {person.id}")
+    db.session.commit()
+    return rows
+
+
+# --- export and erasure --------------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def export_person(person: Participant, user: User | None = None) -> dict:
+    """Everything stored about a person, as JSON-ready data (staff exports are audited)."""
+    registrations = sorted(person.registrations, key=lambda r: r.id)
+    mails = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(
+        OutboxMessage.registration_id.in_([r.id for r in registrations]),
+        OutboxMessage.to_address == person.email)).order_by(OutboxMessage.id)).all()
+    data = {
+        "person": {"name": person.name, "email": person.email,
+                   "organisation": person.organisation, "sector": person.sector.value,
+                   "language": person.language, "created_at": _iso(person.created_at)},
+        "registrations": [{
+            "edition": r.event.title, "edition_number": r.event.number,
+            "starts_at": _iso(r.event.starts_at), "status": r.status.value, "place": r.place.value,
+            "sector": r.sector.value, "language": r.language,
+            "accessibility_needs": r.accessibility_needs, "created_at": _iso(r.created_at),
+            "confirmed_at": _iso(r.confirmed_at), "promoted_at": _iso(r.promoted_at),
+            "cancelled_at": _iso(r.cancelled_at), "checked_in_at": _iso(r.checked_in_at),
+            "walk_in": r.walk_in} for r in registrations],
+        "consents": [{
+            "purpose": c.purpose.value, "text_version": c.text_version,
+            "given_at": _iso(c.given_at), "confirmed_at": _iso(c.confirmed_at),
+            "withdrawn_at": _iso(c.withdrawn_at)} for c in person.consents],
+        "mails": [{"kind": m.kind, "to": m.to_address, "subject": m.subject,
+                   "created_at": _iso(m.created_at), "sent_at": _iso(m.sent_at),
+                   "body": m.body_text} for m in mails],
+    }
+    if user is not None:
+        audit("participant.export", user, details=f"participant {person.id}")
+        db.session.commit()
+    return data
+
+
+def erase_person(person: Participant, user: User | None = None,
+                 now: datetime | None = None) -> None:
+    """Erase a person (on their request or by staff): cancel what is active, promoting
+    others, then anonymise. Counts per edition stay right; the person is gone."""
+    now = now or utcnow()
+    for registration in list(person.registrations):
+        if registration.is_active and registration.event.ends_at > now:
+            event = lock_event(registration.event_id)
+            registration.status = RegistrationStatus.CANCELLED
+            registration.cancelled_at = now
+            db.session.flush()
+            _apply_promotions(event, now)
+    _anonymise(person, now, registrations=list(person.registrations))
+    audit("participant.erase", user, details=f"participant {person.id}")
+    db.session.commit()
+    _forget_deleted_content()
+
+
+def _anonymise(person: Participant, now: datetime, registrations: list[Registration]) -> None:
+    """Remove the personal data of a person and of the given registrations of theirs."""
+    ids = [r.id for r in registrations]
+    if ids:
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
+    for registration in registrations:
+        _scrub_registration(registration)
+    if len(registrations) == len(person.registrations):
+        db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address == person.email))
+        person.name = ""
+        person.organisation = ""
+        person.email = f"anonymised-{person.id}@{ANONYMOUS_DOMAIN}"
+        person.anonymised_at = now
+
+
+def _scrub_registration(registration: Registration) -> None:
+    registration.accessibility_needs = ""
+    # The personal link stops working: a random hash that no token has.
+    registration.token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+    registration.nonce = secrets.token_urlsafe(24)
+
+
+def _forget_deleted_content() -> None:
+    """On SQLite, move the write-ahead log into the database file so no old copy lingers.
+
+    Deleted and overwritten content is zeroed (PRAGMA secure_delete, set on connect);
+    this makes sure the WAL file holds no earlier version of the pages either.
+    """
+    if db.engine.dialect.name == "sqlite":
+        # Outside any transaction (a checkpoint cannot run inside one): the raw connection.
+        connection = db.engine.raw_connection()
+        try:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            connection.close()
+
+
+# --- retention ---------------------------------------------------------------------------
+
+def run_retention(now: datetime | None = None) -> dict:
+    """Anonymise the personal data of editions that ended RETENTION_DAYS ago.
+
+    Registration-level data (accessibility needs, links, mails) of those editions goes;
+    a person is anonymised once all their editions are past retention. Figures stay:
+    rows, statuses, sectors and attendance remain.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    due = db.session.scalars(
+        sa.select(Registration).join(Event, Event.id == Registration.event_id)
+        .join(Participant, Participant.id == Registration.participant_id)
+        .where(Event.ends_at <= cutoff, Participant.anonymised_at.is_(None))
+        .options(selectinload(Registration.participant)
+                 .selectinload(Participant.registrations).selectinload(Registration.event))).all()
+    people: dict[int, Participant] = {}
+    for registration in due:
+        people[registration.participant_id] = registration.participant
+    anonymised = 0
+    for person in people.values():
+        expired = [r for r in person.registrations if r.event.ends_at <= cutoff]
+        _anonymise(person, now, expired)
+        anonymised += person.anonymised_at is not None
+    if people:
+        audit("retention.run", None, details=f"registrations: {len(due)}, people: {anonymised}")
+    db.session.commit()
+    if people:
+        _forget_deleted_content()
+    return {"registrations": len(due), "people": anonymised}
+
+
+# --- merging duplicates --------------------------------------------------------------------
+
+def merge_people(keep: Participant, duplicate: Participant, user: User) -> None:
+    """Fold a duplicate record into another: registrations and consents move over."""
+    if keep.id == duplicate.id:
+        raise RecordsError(_l("Bitte wählen Sie zwei verschiedene Personen."))
+    active_editions = {r.event_id for r in keep.registrations if r.status in ACTIVE_STATUSES}
+    if any(r.event_id in active_editions and r.status in ACTIVE_STATUSES
+           for r in duplicate.registrations):
+        raise RecordsError(_l("Beide sind für dieselbe Ausgabe angemeldet. Bitte sagen Sie "
+                              "eine der beiden Anmeldungen zuerst ab."))
+    db.session.execute(sa.update(Registration).where(
+        Registration.participant_id == duplicate.id).values(participant_id=keep.id))
+    db.session.execute(sa.update(ConsentRecord).where(
+        ConsentRecord.participant_id == duplicate.id).values(participant_id=keep.id))
+    keep.organisation = keep.organisation or duplicate.organisation
+    audit("participant.merge", user, details=f"participant {duplicate.id} into {keep.id}")
+    db.session.flush()
+    db.session.expire(duplicate)
+    db.session.delete(duplicate)
+    db.session.commit()
+
+
+def find_person_by_email(email: str) -> Participant | None:
+    return db.session.scalar(sa.select(Participant).where(
+        Participant.email == email.strip().lower(), Participant.anonymised_at.is_(None)))
+
+
+# --- the audit log -------------------------------------------------------------------------
+
+def audit_entries(action: str = "", limit: int = 300) -> list[tuple[AuditLog, User | None, Event | None]]:
+    """The newest audit entries with who and which edition, in one query."""
+    stmt = (sa.select(AuditLog, User, Event)
+            .outerjoin(User, User.id == AuditLog.user_id)
+            .outerjoin(Event, Event.id == AuditLog.event_id)
+            .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit))
+    if action:
+        stmt = stmt.where(AuditLog.action.startswith(action))
+    return [tuple(row) for row in db.session.execute(stmt)]
+
+
+def audit_actions() -> list[str]:
+    return list(db.session.scalars(sa.select(AuditLog.action).distinct().order_by(AuditLog.action)))

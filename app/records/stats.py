@@ -1,0 +1,119 @@
+"""Staff pages with the statistics of an edition and of a series, charts drawn on the server.
+
+The routes load figures (app.records.statistics), lay out the charts (app.domain.statistics)
+and put every text and number into the user's language here, so the templates only draw.
+"""
+from dataclasses import dataclass
+
+from babel.dates import format_skeleton
+from flask import render_template
+from flask_babel import format_date, format_number, format_percent, get_locale
+from flask_babel import gettext as _
+
+from app.auth.decorators import staff_event, staff_required
+from app.domain.statistics import (BarChart, LineChart, SectorShare, compute_bar_chart,
+                                   compute_line_chart)
+from app.records import bp, statistics
+from app.records.statistics import SeriesRow
+from app.registration.forms import SECTOR_CHOICES
+
+
+@dataclass(frozen=True)
+class Figure:
+    """The arguments of the `figure` macro in templates/records/_charts.html."""
+
+    id: str
+    kind: str  # bar | line
+    chart: BarChart | LineChart
+    title: str
+    desc: str
+    axes: tuple[str, ...]
+    table: tuple[str, tuple[str, ...], list[tuple[str, ...]]]  # caption, head, rows
+
+
+def rate_text(rate: float | None) -> str:
+    """An attendance rate in the user's language, or a word for "none" (nothing to divide)."""
+    return _("keine Angabe") if rate is None else format_percent(rate)
+
+
+def _sector_names() -> dict[str, str]:
+    return {choice.value: str(choice.label) for choice in SECTOR_CHOICES}
+
+
+def _edition_label(event) -> str:
+    return _("Nr. %(number)s · %(date)s", number=event.number,
+             date=format_date(event.starts_at, "medium"))
+
+
+def _over_time_figure(stats: statistics.EditionStatistics) -> Figure | None:
+    days = stats.over_time
+    if not days:
+        return None
+    locale = get_locale()
+    chart = compute_line_chart([(format_skeleton("MMMd", d.day, locale=locale), d.total)
+                                for d in days])
+    title = _("Anmeldungen im Zeitverlauf")
+    desc = _("Vom %(first)s bis zum %(last)s stieg die Zahl der Anmeldungen auf %(total)s.",
+             first=format_date(days[0].day, "long"), last=format_date(days[-1].day, "long"),
+             total=format_number(days[-1].total))
+    rows = [(format_date(d.day, "medium"), format_number(d.new), format_number(d.total))
+            for d in days]
+    return Figure("chart-over-time", "line", chart, title, desc,
+                  (_("Tag"), _("Anmeldungen insgesamt")),
+                  (_("Anmeldungen im Zeitverlauf als Tabelle"),
+                   (_("Tag"), _("Neue Anmeldungen"), _("Anmeldungen insgesamt")), rows))
+
+
+def _sector_figure(sectors: tuple[SectorShare, ...], title: str, unit: str) -> Figure | None:
+    if not any(s.count for s in sectors):
+        return None
+    names = _sector_names()
+    rows = [(names[s.sector], format_number(s.count), format_percent(s.share)) for s in sectors]
+    chart = compute_bar_chart([(name, s.count, f"{count} ({share})")
+                               for s, (name, count, share) in zip(sectors, rows, strict=True)])
+    desc = "; ".join(f"{name}: {count} ({share})" for name, count, share in rows) + "."
+    return Figure("chart-sectors", "bar", chart, title, desc, (unit,),
+                  (_("%(title)s als Tabelle", title=title), (_("Bereich"), unit, _("Anteil")),
+                   rows))
+
+
+def _editions_figure(id_: str, rows: list[SeriesRow], value_of, title: str,
+                     unit: str) -> Figure | None:
+    if not rows:
+        return None
+    values = [value_of(row.figures) for row in rows]
+    table_rows = [(_edition_label(row.event), format_number(value))
+                  for row, value in zip(rows, values, strict=True)]
+    chart = compute_bar_chart([(label, value, text)
+                               for (label, text), value in zip(table_rows, values, strict=True)])
+    desc = "; ".join(f"{label}: {text}" for label, text in table_rows) + "."
+    return Figure(id_, "bar", chart, title, desc, (unit,),
+                  (_("%(title)s als Tabelle", title=title), (_("Ausgabe"), unit), table_rows))
+
+
+@bp.route("/events/<slug>/statistics")
+@staff_event
+def edition_statistics(event):
+    stats = statistics.edition_statistics(event)
+    figures = [_over_time_figure(stats),
+               _sector_figure(stats.figures.sectors, _("Teilnehmende nach Bereich"),
+                              _("Personen"))]
+    return render_template("records/stats_edition.html", event=event, stats=stats,
+                           figures=figures, rate_text=rate_text)
+
+
+@bp.route("/series/<series_slug>/statistics")
+@staff_required
+def series_statistics(series_slug: str):
+    stats = statistics.series_statistics(statistics.get_series_or_404(series_slug))
+    figures = [
+        _editions_figure("chart-registered", stats.rows, lambda f: f.registered,
+                         _("Anmeldungen je Ausgabe"), _("Anmeldungen")),
+        _editions_figure("chart-attended", stats.rows, lambda f: f.attended,
+                         _("Anwesende je Ausgabe"), _("Anwesende Personen")),
+        _sector_figure(stats.sectors, _("Teilnahmen nach Bereich, alle Ausgaben"),
+                       _("Teilnahmen")),
+    ]
+    return render_template("records/stats_series.html", series=stats.series, stats=stats,
+                           figures=figures, rate_text=rate_text, edition_label=_edition_label,
+                           sector_names=_sector_names())

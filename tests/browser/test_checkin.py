@@ -1,0 +1,135 @@
+"""A facilitator checks people in on a phone: large buttons, the count updates, accessible."""
+import re
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect
+
+from app.extensions import db
+from app.models import Event, Participant, Place, Registration, RegistrationStatus, Sector, utcnow
+from app.registration.services import new_token
+from tests.browser.conftest import ARTIFACTS, RequestLog, axe_violations
+from tests.browser.test_pages import sign_in
+
+pytestmark = pytest.mark.browser
+
+SLUG = "innovationswerkstatt-7"
+PHONE = {"width": 390, "height": 844}
+
+
+def seat_holders(live_server, names: list[str]) -> dict[str, int]:
+    """Confirmed seats at the demo edition #7 (facilitated by the demo moderation account),
+    written through the live app's database; returns their registration ids by name."""
+    ids = {}
+    with live_server.app.app_context():
+        event = db.session.scalar(sa.select(Event).where(Event.slug == SLUG))
+        for name in names:
+            email = re.sub(r"\W+", ".", name.lower()).strip(".") + "@example.org"
+            person = db.session.scalar(sa.select(Participant).where(Participant.email == email))
+            if person is None:
+                person = Participant(email=email, name=name, organisation="Familienbüro",
+                                     sector=Sector.CIVIL_SOCIETY)
+                db.session.add(person)
+                db.session.flush()
+            registration = db.session.scalar(sa.select(Registration).where(
+                Registration.event_id == event.id, Registration.participant_id == person.id))
+            if registration is None:
+                _token, token_hash = new_token()
+                now = utcnow()
+                registration = Registration(
+                    event=event, participant=person, status=RegistrationStatus.CONFIRMED,
+                    place=Place.SEAT, token_hash=token_hash, nonce=f"browser-{email}",
+                    sector=Sector.CIVIL_SOCIETY, created_at=now, confirmed_at=now,
+                    accessibility_needs="Induktionsschleife")
+                db.session.add(registration)
+                db.session.commit()
+            ids[name] = registration.id
+        db.session.remove()
+    return ids
+
+
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True,
+                                  locale="de-DE")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    log = RequestLog()
+    page.on("request", log.record)
+    yield page
+    context.close()
+    assert log.foreign() == [], f"requests left 127.0.0.1: {log.foreign()}"
+
+
+def counts(page) -> tuple[int, int]:
+    return tuple(int(n) for n in re.findall(r"\d+", page.locator("#checkin-count").inner_text()))
+
+
+def named(label: str, person: str) -> re.Pattern:
+    """A button's accessible name: its visible label, then (for screen readers) the person.
+    Chromium puts a space before the visually hidden part."""
+    return re.compile(rf"^{re.escape(label)}\s?: {re.escape(person)}$")
+
+
+def no_horizontal_scrolling(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+@pytest.mark.parametrize(("lang", "words"), [
+    ("de", {"here": "Ist da", "undo": "Rückgängig", "count": "{} von {} da",
+            "state": "Da seit"}),
+    ("en", {"here": "Mark as here", "undo": "Undo", "count": "{} of {} here",
+            "state": "Here since"}),
+])
+def test_a_facilitator_checks_a_person_in_on_a_phone(live_server, phone, lang, words):
+    ids = seat_holders(live_server, [f"Carla Checkin {lang}", f"Dario Doorway {lang}"])
+    page = phone
+    sign_in(page, live_server, lang, email="moderation@example.org",
+            password="werkstatt-moderation-demo")
+    page.goto(f"{live_server}/manage/events/{SLUG}/checkin")
+    assert page.get_attribute("html", "lang") == lang
+    assert axe_violations(page) == []
+    assert no_horizontal_scrolling(page)
+    assert "Induktionsschleife" not in page.content()  # accessibility needs: staff only
+    present, expected = counts(page)
+
+    row = page.locator(f"#person-{ids[f'Carla Checkin {lang}']}")
+    button = row.get_by_role("button", name=named(words["here"], f"Carla Checkin {lang}"))
+    box = button.bounding_box()
+    assert box["height"] >= 44 and box["width"] >= 44  # a large touch target
+    url = page.url
+    button.tap()
+
+    expect(page.locator("#checkin-count")).to_have_text(
+        words["count"].format(present + 1, expected))
+    expect(row.locator("[data-checkin-state]")).to_contain_text(words["state"])
+    undo = row.get_by_role("button", name=named(words["undo"], f"Carla Checkin {lang}"))
+    expect(undo).to_be_focused()
+    assert page.url == url  # updated in place: the page did not reload or jump
+    assert axe_violations(page) == []
+    assert no_horizontal_scrolling(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"checkin-phone-{lang}.png"), full_page=True)
+    undo.tap()
+    expect(page.locator("#checkin-count")).to_have_text(words["count"].format(present, expected))
+
+
+def test_check_in_works_without_javascript(live_server, browser):
+    ids = seat_holders(live_server, ["Nora Nojs"])
+    context = browser.new_context(viewport=PHONE, is_mobile=True, java_script_enabled=False,
+                                  locale="de-DE")
+    page = context.new_page()
+    sign_in(page, live_server, "de", email="moderation@example.org",
+            password="werkstatt-moderation-demo")
+    page.goto(f"{live_server}/manage/events/{SLUG}/checkin")
+    present, expected = counts(page)
+
+    page.get_by_role("button", name=named("Ist da", "Nora Nojs")).click()
+
+    page.wait_for_url(re.compile(rf".*/checkin#person-{ids['Nora Nojs']}$"))
+    assert counts(page) == (present + 1, expected)
+    assert "Nora Nojs ist da." in page.locator("main").inner_text()
+    page.get_by_role("button", name=named("Rückgängig", "Nora Nojs")).click()
+    page.wait_for_load_state()
+    assert counts(page) == (present, expected)
+    context.close()

@@ -1,0 +1,235 @@
+"""Export, erasure, retention, merging and the audit log — what a data-protection officer checks."""
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from app.models import (AuditLog, ConsentPurpose, ConsentRecord, OutboxMessage, Participant, Place,
+                        Registration, RegistrationStatus, Sector, utcnow)
+from app.records import services
+from app.registration.services import RegistrationData, register_participant
+from tests.conftest import csrf_from
+from tests.factories import make_event
+
+EMAIL = "erika.privat@example.org"
+
+
+def registered(app, event, email=EMAIL, **overrides):
+    """Register someone through the real use case (mail queued, consents recorded)."""
+    values = dict(name="Erika Privat", email=email, organisation="Verein Privat e. V.",
+                  sector=Sector.CIVIL_SOCIETY, language="de", nonce=f"n-{email}-{event.id}",
+                  privacy_acknowledged=True, accessibility_needs="Rollstuhlplatz nahe der Tür",
+                  accessibility_consent=True, consents={ConsentPurpose.PHOTOS})
+    values.update(overrides)
+    with app.test_request_context():
+        outcome = register_participant(event.id, RegistrationData(**values))
+    from app.extensions import db
+    return db.session.get(Registration, outcome.registration_id)
+
+
+def figures(db) -> list[tuple]:
+    """What statistics are made of: per registration its edition, status, place, sector, attendance."""
+    rows = db.session.execute(sa.select(
+        Registration.event_id, Registration.status, Registration.place, Registration.sector,
+        Registration.checked_in_at.is_not(None)).order_by(Registration.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def text_columns(db):
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, (sa.String, sa.Text)) and not isinstance(column.type, sa.Enum):
+                yield table, column
+
+
+def occurrences(db, needle: str) -> list[str]:
+    """Every text column of every table that still contains `needle`."""
+    found = []
+    for table, column in text_columns(db):
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(table)
+                                  .where(column.ilike(f"%{needle}%")))
+        if count:
+            found.append(f"{table.name}.{column.name}")
+    return found
+
+
+def test_staff_export_contains_everything_stored_about_the_person(app, client, db, login_as):
+    event = make_event()
+    registration = registered(app, event)
+    login_as("staff")
+    response = client.get(f"/manage/participants/{registration.participant_id}/export.json")
+    assert response.headers["Cache-Control"] == "no-store"
+    data = json.loads(response.data)
+    person = db.session.get(Participant, registration.participant_id)
+    # Every column of the person and of the registration with personal content is in it.
+    assert data["person"]["email"] == EMAIL and data["person"]["organisation"] == person.organisation
+    [r] = data["registrations"]
+    for key, value in (("accessibility_needs", "Rollstuhlplatz nahe der Tür"),
+                       ("sector", "civil_society"), ("status", "pending"), ("place", "seat")):
+        assert r[key] == value
+    assert sorted(c["purpose"] for c in data["consents"]) == ["accessibility_data", "photos",
+                                                              "privacy_notice"]
+    assert [m["kind"] for m in data["mails"]] == ["opt_in"]
+    assert "Rollstuhlplatz" not in json.dumps(data["mails"])
+    audit = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "participant.export"))
+    assert audit.user_id is not None and EMAIL not in audit.details
+
+
+def test_erasure_leaves_the_email_nowhere_in_any_text_column(app, client, db, login_as):
+    event = make_event(capacity=1)
+    registration = registered(app, event)
+    waiting = registered(app, event, email="next@example.org", name="Nora Nächste",
+                         organisation="", accessibility_needs="", accessibility_consent=False)
+    waiting.status = RegistrationStatus.CONFIRMED
+    db.session.commit()
+    assert occurrences(db, EMAIL) != []  # the control: it is there before
+
+    login_as("staff")
+    token = csrf_from(client, "/manage/")
+    response = client.post(f"/manage/participants/{registration.participant_id}/erase",
+                           data={"csrf_token": token, "confirm": "yes"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    for needle in (EMAIL, "Erika Privat", "Verein Privat", "Rollstuhlplatz"):
+        assert occurrences(db, needle) == [], needle
+    # The seat went to the next person; the erased registration still counts as cancelled.
+    assert db.session.get(Registration, waiting.id).place == Place.SEAT
+    assert db.session.get(Registration, registration.id).status == RegistrationStatus.CANCELLED
+    assert client.get(f"/manage/participants/{registration.participant_id}").status_code == 404
+
+
+def test_erased_content_does_not_linger_in_the_sqlite_file(app, db):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the file check is about SQLite; PostgreSQL is checked by the column scan")
+    event = make_event()
+    registration = registered(app, event)
+    person = db.session.get(Participant, registration.participant_id)
+    services.erase_person(person)
+    db.session.remove()
+    db.engine.dispose()
+    path = Path(db.engine.url.database)
+    for candidate in (path, Path(f"{path}-wal")):
+        if candidate.exists():
+            content = candidate.read_bytes()
+            assert EMAIL.encode() not in content, candidate
+            assert "Rollstuhlplatz".encode() not in content, candidate
+
+
+def test_retention_anonymises_after_the_period_and_keeps_the_figures(app, db):
+    past = make_event(starts_at=utcnow() - timedelta(days=30))
+    registration = registered(app, make_event())  # registration must be open to register
+    registration.event_id = past.id
+    registration.status = RegistrationStatus.CONFIRMED
+    registration.checked_in_at = past.starts_at
+    db.session.commit()
+    before = figures(db)
+    days = app.config["RETENTION_DAYS"]
+
+    assert services.run_retention(past.ends_at + timedelta(days=days - 1)) == \
+        {"registrations": 0, "people": 0}
+    assert occurrences(db, EMAIL) != []
+
+    result = services.run_retention(past.ends_at + timedelta(days=days, minutes=1))
+    assert result == {"registrations": 1, "people": 1}
+    db.session.expire_all()
+    assert occurrences(db, EMAIL) == [] and occurrences(db, "Rollstuhlplatz") == []
+    person = db.session.get(Participant, registration.participant_id)
+    assert person.anonymised_at is not None
+    assert figures(db) == before
+    # Consent records stay as proof, without personal data.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ConsentRecord)) == 3
+    # Running again changes nothing.
+    assert services.run_retention(past.ends_at + timedelta(days=days + 5)) == \
+        {"registrations": 0, "people": 0}
+
+
+def test_retention_keeps_a_person_who_still_has_a_recent_edition(app, db):
+    old = make_event(starts_at=utcnow() - timedelta(days=200))
+    recent = make_event()
+    first = registered(app, recent, nonce="first")
+    first.event_id = old.id
+    db.session.commit()
+    registered(app, recent, nonce="second")
+    services.run_retention()
+    db.session.expire_all()
+    person = db.session.get(Participant, first.participant_id)
+    assert person.anonymised_at is None and person.email == EMAIL
+    assert db.session.get(Registration, first.id).accessibility_needs == ""
+
+
+def test_the_worker_runs_retention(app, db):
+    from app.registration.jobs import run_due_jobs
+    past = make_event(starts_at=utcnow() - timedelta(days=400))
+    registration = registered(app, make_event())
+    registration.event_id = past.id
+    db.session.commit()
+    assert run_due_jobs(utcnow())["retention"] == 1
+
+
+def test_merging_two_records_of_the_same_person(app, client, db, login_as):
+    first = registered(app, make_event(), email="kim@example.org")
+    second = registered(app, make_event(), email="kim.privat@example.org")
+    duplicate_id, second_id = second.participant_id, second.id
+    login_as("staff")
+    response = client.post(f"/manage/participants/{first.participant_id}/merge",
+                           data={"csrf_token": csrf_from(client, "/manage/"),
+                                 "email": "Kim.Privat@example.org"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Participant, duplicate_id) is None
+    assert db.session.get(Registration, second_id).participant_id == first.participant_id
+    page = client.get(f"/manage/participants/{first.participant_id}").get_data(as_text=True)
+    assert page.count("angemeldet") >= 2
+
+
+def test_merging_two_active_registrations_of_one_edition_is_refused(app, client, db, login_as):
+    event = make_event()
+    first = registered(app, event, email="kim@example.org")
+    second = registered(app, event, email="kim.privat@example.org")
+    login_as("staff")
+    client.post(f"/manage/participants/{first.participant_id}/merge",
+                data={"csrf_token": csrf_from(client, "/manage/"), "email": "kim.privat@example.org"})
+    db.session.expire_all()
+    assert db.session.get(Participant, second.participant_id) is not None
+
+
+def test_accessibility_needs_are_for_staff_only(app, client, db, login_as):
+    event = make_event()
+    registration = registered(app, event)
+    user = login_as("facilitator")
+    event.facilitators = [user]
+    db.session.commit()
+    for url in ("/manage/participants", f"/manage/participants/{registration.participant_id}",
+                f"/manage/participants/{registration.participant_id}/export.json"):
+        assert client.get(url).status_code == 403
+    checkin = client.get(f"/manage/events/{event.slug}/checkin")
+    if checkin.status_code == 200:  # the check-in page, once it exists, hides them
+        assert "Rollstuhlplatz" not in checkin.get_data(as_text=True)
+
+
+def test_staff_see_the_person_with_history_consents_and_needs(app, client, db, login_as):
+    registration = registered(app, make_event())
+    login_as("staff")
+    html = client.get(f"/manage/participants/{registration.participant_id}").get_data(as_text=True)
+    for text in ("Erika Privat", "Rollstuhlplatz nahe der Tür", "Fotos", "Datenschutzerklärung gelesen"):
+        assert text in html
+    listing = client.get("/manage/participants?q=privat").get_data(as_text=True)
+    assert "Erika Privat" in listing
+    assert "Erika Privat" not in client.get("/manage/participants?sector=business").get_data(as_text=True)
+
+
+def test_the_audit_log_shows_who_viewed_and_exported(app, client, db, login_as):
+    registration = registered(app, make_event())
+    admin = login_as("admin")
+    client.get(f"/manage/participants/{registration.participant_id}")
+    client.get(f"/manage/participants/{registration.participant_id}/export.json")
+    html = client.get("/manage/audit").get_data(as_text=True)
+    assert "participant.view" in html and "participant.export" in html and admin.name in html
+    assert EMAIL not in html
+
+
+def test_the_audit_log_is_for_admins(client, db, login_as):
+    login_as("staff")
+    assert client.get("/manage/audit").status_code == 403
