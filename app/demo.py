@@ -3,6 +3,8 @@
 The facts (titles, dates, times, the shape of the programme) follow the real
 editions; every text is written anew for this demo.
 """
+import hashlib
+import secrets
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -11,8 +13,10 @@ from app.auth.services import hash_password
 from app.domain.editions import BERLIN
 from app.extensions import db
 from app.domain.agenda import ItemKind
-from app.models import (AgendaItem, Event, EventFormat, EventStatus, Role, Series, Speaker, User,
-                        utcnow)
+from app.models import (AgendaItem, ConsentPurpose, ConsentRecord, Event, EventFormat, EventStatus,
+                        Participant, Place, Registration, RegistrationStatus, Role, Sector, Series,
+                        Speaker, User, utcnow)
+from app.registration.services import text_version
 
 DEMO_ACCOUNTS = [
     ("admin@example.org", "Alex Admin", Role.ADMIN, "werkstatt-admin-demo"),
@@ -152,6 +156,54 @@ def _programme(speakers: list[Speaker], breakout: str) -> list[AgendaItem]:
     ]
 
 
+# Invented people for the demo; addresses on example.org never reach anyone.
+_FIRST = ["Anna", "Ben", "Clara", "David", "Elif", "Felix", "Greta", "Hamid", "Ines", "Jonas",
+          "Katrin", "Luca", "Mara", "Nils", "Olga", "Paul", "Rania", "Simon", "Tara", "Uwe",
+          "Vera", "Yusuf", "Zoe", "Jan", "Lea", "Omar"]
+_LAST = ["Albers", "Brandt", "Çelik", "Demir", "Engel", "Fischer", "Graf", "Hoffmann", "Ivanova",
+         "Jung", "Krause", "Lorenz", "Meyer", "Nowak", "Otto", "Peters", "Quast", "Richter",
+         "Schulz", "Thiel", "Ulrich", "Vogel", "Weber", "Yilmaz", "Zimmer", "Arnold"]
+_ORGS = {
+    Sector.CIVIL_SOCIETY: ["Elternnetzwerk Nord e. V.", "Familienzentrum Mitte", "Stiftung Kinderzukunft"],
+    Sector.PUBLIC_ADMINISTRATION: ["Bezirksamt Musterstadt", "Landesamt für Soziales", "Jobcenter Beispielkreis"],
+    Sector.BUSINESS: ["Datenwerk GmbH", "Civic Apps UG", "Beratung Plus AG"],
+    Sector.RESEARCH: ["Institut für Sozialforschung", "Hochschule für Verwaltung", "Zentrum für Datenethik"],
+    Sector.PRIVATE_PERSON: [""],
+}
+
+
+def _demo_people(event: Event, count: int, attended: int, now: datetime) -> None:
+    """Registrations for an edition: mixed sectors, some colleagues, some who did not come."""
+    if event.id is not None and db.session.scalar(
+            sa.select(Registration.id).where(Registration.event_id == event.id).limit(1)):
+        return
+    sectors = [Sector.CIVIL_SOCIETY, Sector.PUBLIC_ADMINISTRATION, Sector.BUSINESS,
+               Sector.RESEARCH, Sector.CIVIL_SOCIETY, Sector.PUBLIC_ADMINISTRATION,
+               Sector.RESEARCH, Sector.PRIVATE_PERSON]
+    for i in range(count):
+        sector = sectors[i % len(sectors)]
+        shift = 0 if i < 8 else event.number  # the first eight come back every time
+        name = f"{_FIRST[(i * 7 + shift) % len(_FIRST)]} {_LAST[(i * 5 + shift) % len(_LAST)]}"
+        email = f"{name.lower().replace(' ', '.').replace('ç', 'c')}@example.org"
+        person = db.session.scalar(sa.select(Participant).where(Participant.email == email))
+        if person is None:
+            person = Participant(email=email, name=name, sector=sector,
+                                 organisation=_ORGS[sector][i % len(_ORGS[sector])], language="de")
+        registered_at = min(now, event.starts_at - timedelta(days=30 - i % 25, hours=i % 7))
+        registration = Registration(
+            event=event, participant=person, status=RegistrationStatus.CONFIRMED,
+            place=Place.SEAT, token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+            nonce=secrets.token_urlsafe(16), language="de", sector=sector,
+            created_at=registered_at, confirmed_at=registered_at + timedelta(minutes=9),
+            checked_in_at=event.starts_at + timedelta(minutes=i % 12) if i < attended else None)
+        db.session.add(registration)
+        db.session.add(ConsentRecord(participant=person, registration=registration,
+                                     purpose=ConsentPurpose.PRIVACY_NOTICE,
+                                     text_version=text_version(ConsentPurpose.PRIVACY_NOTICE),
+                                     given_at=registered_at,
+                                     confirmed_at=registered_at + timedelta(minutes=9)))
+
+
 def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
     """Create what is missing of the demo; return the demo accounts' credentials."""
     now = now or utcnow()
@@ -182,5 +234,8 @@ def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         event.agenda_items = _programme(event.speakers, breakout)
         event.facilitators = [accounts[Role.FACILITATOR]]
         db.session.add(event)
+        db.session.flush()
+        held = event.ends_at < now
+        _demo_people(event, count=26 if held else 9, attended=21 if held else 0, now=now)
     db.session.commit()
     return [(email, role.value, password) for email, _name, role, password in DEMO_ACCOUNTS]
