@@ -1,4 +1,5 @@
-"""flask commands: demo data and user accounts."""
+"""flask commands: demo data, user accounts, the worker and breakout allocation."""
+import json
 import sys
 
 import click
@@ -12,7 +13,9 @@ def register(app: Flask) -> None:
     """Attach the command groups to the app."""
     app.cli.add_command(demo)
     app.cli.add_command(users)
+    app.cli.add_command(retention)
     app.cli.add_command(worker)
+    app.cli.add_command(breakouts)
 
 
 @click.command("demo")
@@ -66,3 +69,49 @@ def worker(once: bool, interval: float):
         click.echo(f"Worker running (every {interval:g} s); stop with Ctrl+C or SIGTERM.")
     sent = run_worker(app, once=once, interval=interval)
     click.echo(f"Worker stopped; {sent} mail(s) sent.")
+
+
+breakouts = AppGroup("breakouts", help="Breakout group allocation.")
+
+
+@breakouts.command("solve")
+@click.argument("problem_file", type=click.File("r", encoding="utf-8"))
+@click.option("--gap", type=click.FloatRange(min=0.0), default=None,
+              help="Relative gap at which the solver stops "
+                   "(default: 0 up to 100 people, else 0.01).")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=300.0, show_default=True,
+              help="Safety net in seconds; the solver normally stops on the gap.")
+def solve_breakouts(problem_file, gap: float | None, time_limit: float):
+    """Allocate the people of a JSON problem file to groups; print the result as JSON.
+
+    Exits with status 1 (still printing a JSON result with an "error") if the problem
+    is malformed or its rules cannot all be kept.
+    """
+    from app.domain.allocation import (ProblemError, allocation_to_dict, compute_allocation,
+                                       problem_from_dict)
+
+    try:
+        problem = problem_from_dict(json.load(problem_file))
+    except (ValueError, ProblemError) as exc:  # JSONDecodeError is a ValueError
+        click.echo(json.dumps({"status": "invalid", "error": {
+            "en": f"Not a valid problem file: {exc}",
+            "de": f"Keine gültige Problemdatei: {exc}"}}, ensure_ascii=False, indent=2))
+        sys.exit(1)
+    result = compute_allocation(problem, gap_target=gap, time_limit=time_limit)
+    click.echo(json.dumps(allocation_to_dict(result), ensure_ascii=False, indent=2))
+    if not result.ok:
+        sys.exit(1)
+
+
+retention = AppGroup("retention", help="Personal data retention (RETENTION_DAYS).")
+
+
+@retention.command("run")
+def run_retention_command():
+    """Anonymise the personal data of editions that ended RETENTION_DAYS ago."""
+    from app.records.services import run_retention
+
+    result = run_retention()
+    click.echo(f"Anonymised the data of {result['registrations']} registrations; "
+               f"{result['people']} people are now fully anonymised.")
+

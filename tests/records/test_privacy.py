@@ -233,3 +233,15 @@ def test_the_audit_log_shows_who_viewed_and_exported(app, client, db, login_as):
 def test_the_audit_log_is_for_admins(client, db, login_as):
     login_as("staff")
     assert client.get("/manage/audit").status_code == 403
+
+
+def test_retention_runs_from_the_command_line(app, runner, db):
+    past = make_event(starts_at=utcnow() - timedelta(days=400))
+    registration = registered(app, make_event())
+    registration.event_id = past.id
+    db.session.commit()
+    result = runner.invoke(args=["retention", "run"])
+    assert result.exit_code == 0, result.output
+    assert "Anonymised the data of 1 registrations; 1 people" in result.output
+    db.session.expire_all()
+    assert occurrences(db, EMAIL) == []

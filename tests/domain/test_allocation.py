@@ -1,0 +1,395 @@
+"""Breakout allocation without a database: rules, optimality, re-runs, figures, errors."""
+import itertools
+import random
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.domain.allocation import (Group, Person, Problem, ProblemError, allocation_to_dict,
+                                   compute_allocation, compute_figures, compute_objective,
+                                   problem_from_dict)
+
+SECTORS = ("civil_society", "public_administration", "business", "research", "unknown")
+FAST = settings(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+# --------------------------------------------------------------------------- an independent oracle
+
+def oracle_objective(problem: Problem, assignment: dict) -> float:
+    """The documented objective, written out again from the spec (not from the module)."""
+    groups = {g.id: g for g in problem.groups}
+    rank_costs = [0, 1, 3, 6, 10]
+    total = 0.0
+    for p in problem.people:
+        topic = groups[assignment[p.id]].topic
+        if not p.preferences:
+            continue
+        if topic in p.preferences:
+            rank = p.preferences.index(topic)
+            total += rank_costs[rank] if rank < 5 else 15
+        else:
+            total += 20
+    known = [p for p in problem.people if p.sector != "unknown"]
+    share = {s: n / len(known) for s, n in Counter(p.sector for p in known).items()}
+    for g in problem.groups:
+        members = [p for p in problem.people if assignment[p.id] == g.id]
+        k = sum(1 for p in members if p.sector != "unknown")
+        if len(share) >= 2:
+            for s, part in share.items():
+                c = sum(1 for p in members if p.sector == s)
+                total += 2 * problem.mix_weight * max(0.0, abs(c - part * k) - 1)
+        orgs = Counter(p.organisation for p in members if p.organisation is not None)
+        total += 2 * problem.mix_weight * sum(n - 1 for n in orgs.values())
+        total += 1000 * max(0, g.min_size - len(members))
+    total += 0.5 * sum(1 for p in problem.people
+                       if p.previous_group in groups and assignment[p.id] != p.previous_group)
+    return total
+
+
+def keeps_rules(problem: Problem, assignment: dict) -> bool:
+    sizes = Counter(assignment.values())
+    if any(sizes[g.id] > g.max_size for g in problem.groups):
+        return False
+    if any(p.pinned_group is not None and assignment[p.id] != p.pinned_group
+           for p in problem.people):
+        return False
+    if any(assignment[a] == assignment[b] for a, b in problem.keep_apart):
+        return False
+    return all(assignment[a] == assignment[b] for a, b in problem.keep_together)
+
+
+def brute_force(problem: Problem):
+    """The best objective over every assignment that keeps the rules (None if there is none)."""
+    ids = [g.id for g in problem.groups]
+    choices = [[p.pinned_group] if p.pinned_group is not None else ids for p in problem.people]
+    best = None
+    for combo in itertools.product(*choices):
+        assignment = {p.id: g for p, g in zip(problem.people, combo)}
+        if keeps_rules(problem, assignment):
+            value = oracle_objective(problem, assignment)
+            best = value if best is None or value < best else best
+    return best
+
+
+# --------------------------------------------------------------------------- random problems
+
+@st.composite
+def problems(draw, max_people=7, max_groups=3, previous=False):
+    n_groups = draw(st.integers(1, max_groups))
+    topics = ["A", "B", "C"][:draw(st.integers(1, min(3, n_groups)))]
+    groups = []
+    for g in range(n_groups):
+        low = draw(st.integers(0, 2))
+        groups.append(Group(id=f"G{g}", topic=topics[g % len(topics)], min_size=low,
+                            max_size=draw(st.integers(max(low, 2), 5))))
+    # mostly within the rooms' capacity; sometimes one too many (an error result)
+    n = draw(st.integers(1, min(max_people, sum(g.max_size for g in groups) + 1)))
+    ids = list(range(1, n + 1))
+    people = []
+    for i in ids:
+        prefs = draw(st.permutations(topics))[:draw(st.integers(0, len(topics)))]
+        people.append(Person(
+            id=i, sector=draw(st.sampled_from(SECTORS)),
+            organisation=draw(st.sampled_from([None, None, "X", "Y"])),
+            preferences=tuple(prefs),
+            pinned_group=draw(st.sampled_from([None] * 8 + [g.id for g in groups])),
+            previous_group=draw(st.sampled_from([None] + [g.id for g in groups]))
+            if previous else None))
+    pair = st.lists(st.sampled_from(ids), min_size=2, max_size=2, unique=True).map(tuple) \
+        if n >= 2 else st.nothing()
+    apart = draw(st.lists(pair, max_size=2)) if n >= 2 else []
+    together = draw(st.lists(pair, max_size=1)) if n >= 2 else []
+    if together and draw(st.booleans()):  # mostly, not the same pair both ways
+        together = [t for t in together if set(t) not in [set(a) for a in apart]]
+    return Problem(groups=tuple(groups), people=tuple(people), keep_apart=tuple(apart),
+                   keep_together=tuple(together),
+                   mix_weight=draw(st.sampled_from([0.0, 0.5, 1.0, 3.0])))
+
+
+def assert_valid(problem: Problem, result):
+    assert result.ok, result.error
+    assert set(result.assignment) == {p.id for p in problem.people}  # each exactly once
+    assert set(result.assignment.values()) <= {g.id for g in problem.groups}
+    assert keeps_rules(problem, result.assignment)
+    assert result.figures.rule_violations == 0
+    assert result.bound <= result.objective + 1e-6
+    assert result.objective == pytest.approx(compute_objective(problem, result.assignment),
+                                             abs=1e-6)
+    assert set(result.reasons) == set(result.assignment)
+    assert all(set(r) == {"de", "en"} and r["de"] and r["en"] for r in result.reasons.values())
+
+
+# --------------------------------------------------------------------------- properties
+
+@settings(FAST, max_examples=300)
+@given(problems(previous=True))
+def test_on_tiny_problems_the_objective_is_the_brute_force_optimum(problem):
+    result = compute_allocation(problem)
+    best = brute_force(problem)
+    if best is None:
+        assert not result.ok and result.status == "infeasible"
+        return
+    assert_valid(problem, result)
+    assert result.objective == pytest.approx(best, abs=1e-6)
+    assert oracle_objective(problem, result.assignment) == pytest.approx(best, abs=1e-6)
+    assert result.gap == pytest.approx(0.0, abs=1e-6)
+
+
+@settings(FAST, max_examples=150)
+@given(problems(max_people=7, max_groups=3, previous=True))
+def test_the_two_stage_method_keeps_every_rule_and_its_bound_is_a_true_bound(problem):
+    result = compute_allocation(problem, method="two_stage")
+    best = brute_force(problem)
+    if best is None:
+        assert not result.ok
+        return
+    if not result.ok:  # the decomposition may miss a packing only the full model finds
+        assert result.status in ("infeasible", "time_limit")
+        return
+    assert_valid(problem, result)
+    assert result.bound <= best + 1e-6 <= result.objective + 2e-6
+
+
+@settings(FAST, max_examples=60)
+@given(problems(max_people=12, max_groups=4), st.randoms(use_true_random=False))
+def test_same_input_same_output_whatever_the_order(problem, rnd):
+    first = allocation_to_dict(compute_allocation(problem))
+    assert allocation_to_dict(compute_allocation(problem)) == first
+    people, groups = list(problem.people), list(problem.groups)
+    rnd.shuffle(people)
+    rnd.shuffle(groups)
+    shuffled = Problem(groups=tuple(groups), people=tuple(people), keep_apart=problem.keep_apart,
+                       keep_together=problem.keep_together, mix_weight=problem.mix_weight)
+    assert allocation_to_dict(compute_allocation(shuffled)) == first
+    if first.get("error") is None:
+        assert_valid(problem, compute_allocation(problem))
+
+
+@settings(FAST, max_examples=60)
+@given(problems(max_people=10, max_groups=3), st.randoms(use_true_random=False))
+def test_a_rerun_with_some_pins_keeps_them_and_moves_nobody_else(problem, rnd):
+    result = compute_allocation(problem)
+    if not result.ok:
+        return
+    pinned = set(rnd.sample([p.id for p in problem.people], k=len(problem.people) // 2))
+    rerun = Problem(
+        groups=problem.groups,
+        people=tuple(Person(id=p.id, sector=p.sector, organisation=p.organisation,
+                            preferences=p.preferences, previous_group=result.assignment[p.id],
+                            pinned_group=result.assignment[p.id] if p.id in pinned
+                            else p.pinned_group)
+                     for p in problem.people),
+        keep_apart=problem.keep_apart, keep_together=problem.keep_together,
+        mix_weight=problem.mix_weight)
+    again = compute_allocation(rerun)
+    assert_valid(rerun, again)
+    assert again.assignment == result.assignment
+    assert again.figures.moved == 0
+
+
+def test_a_rerun_after_pinning_someone_elsewhere_moves_only_what_room_requires():
+    groups = (Group("A1", "A", 0, 3), Group("B1", "B", 0, 3))
+    people = [Person(i, "business" if i % 2 else "research", preferences=("A", "B") if i <= 3
+                     else ("B", "A")) for i in range(1, 7)]
+    problem = Problem(groups=groups, people=tuple(people), mix_weight=0.0)
+    first = compute_allocation(problem)
+    assert first.assignment == {1: "A1", 2: "A1", 3: "A1", 4: "B1", 5: "B1", 6: "B1"}
+    rerun = Problem(groups=groups, mix_weight=0.0, people=tuple(
+        Person(p.id, p.sector, preferences=p.preferences, previous_group=first.assignment[p.id],
+               pinned_group="B1" if p.id == 1 else None) for p in people))
+    again = compute_allocation(rerun)
+    assert again.assignment[1] == "B1"
+    assert again.figures.moved == 2  # the pinned person and one who makes room
+    assert sum(1 for p in people if again.assignment[p.id] != first.assignment[p.id]) == 2
+
+
+def test_a_medium_problem_solved_in_two_stages_keeps_every_rule():
+    rng = random.Random(5)
+    groups = tuple(Group(f"G{g:02d}", f"T{g % 6}", 8, 13) for g in range(12))
+    people = []
+    for i in range(130):
+        prefs = tuple(rng.sample([f"T{t}" for t in range(6)], 3))
+        people.append(Person(i, rng.choice(SECTORS[:4]), rng.choice([None, None, "O1", "O2", "O3"]),
+                             prefs, pinned_group="G03" if i < 3 else None,
+                             previous_group=f"G{i % 12:02d}" if i % 5 == 0 else None))
+    problem = Problem(groups=groups, people=tuple(people), keep_apart=((10, 11), (12, 13)),
+                      keep_together=((20, 21), (21, 22)))
+    result = compute_allocation(problem, method="two_stage", gap_target=0.01)
+    assert_valid(problem, result)
+    assert result.method == "two_stage"
+    direct = compute_allocation(problem, method="direct", gap_target=0.01)
+    assert_valid(problem, direct)
+    assert result.bound <= direct.objective + 1e-6  # a proven bound for the whole problem
+
+
+# --------------------------------------------------------------------------- figures, exactly
+
+ROOM = (Group("A1", "A", 2, 4), Group("B1", "B", 0, 4))
+PEOPLE = (
+    Person(1, "business", "Acme", ("A", "B")),
+    Person(2, "business", "Acme", ("A",)),
+    Person(3, "research", None, ("B", "A")),
+    Person(4, "civil_society", "Acme", ("B",)),
+    Person(5, "unknown", None, ()),
+)
+
+
+@pytest.mark.parametrize(("assignment", "expected"), [
+    ({1: "A1", 2: "A1", 3: "B1", 4: "B1", 5: "B1"},
+     {"first_choice": 1.0, "second_choice": 0.0, "unranked_choice": 0.0,
+      "groups_with_every_sector": 0, "lone_sector_people": 2, "same_organisation_pairs": 1,
+      "mix_distance_mean": 0.5, "mix_distance_max": 0.5, "underfilled_groups": (),
+      "rule_violations": 0, "objective_parts": {"rank": 0.0, "mix": 0.0, "organisation": 2.0,
+                                                "min_size": 0.0, "moves": 0.0}}),
+    ({1: "B1", 2: "A1", 3: "A1", 4: "A1", 5: "B1"},
+     {"first_choice": 0.25, "second_choice": 0.5, "unranked_choice": 0.25,
+      "groups_with_every_sector": 1, "lone_sector_people": 4, "same_organisation_pairs": 1,
+      "mix_distance_mean": (1 / 6 + 1 / 2) / 2, "mix_distance_max": 0.5,
+      "underfilled_groups": (),
+      "rule_violations": 0, "objective_parts": {"rank": 22.0, "mix": 0.0, "organisation": 2.0,
+                                                "min_size": 0.0, "moves": 0.0}}),
+    ({1: "B1", 2: "B1", 3: "B1", 4: "B1", 5: "A1"},
+     {"first_choice": 0.5, "second_choice": 0.25, "unranked_choice": 0.25,
+      "groups_with_every_sector": 1, "lone_sector_people": 2, "same_organisation_pairs": 3,
+      "mix_distance_mean": 0.0, "mix_distance_max": 0.0, "underfilled_groups": ("A1",),
+      "rule_violations": 0, "objective_parts": {"rank": 21.0, "mix": 0.0, "organisation": 4.0,
+                                                "min_size": 1000.0, "moves": 0.0}}),
+])
+def test_figures_are_exact_on_hand_made_assignments(assignment, expected):
+    figures = compute_figures(Problem(groups=ROOM, people=PEOPLE), assignment)
+    for name, value in expected.items():
+        actual = getattr(figures, name)
+        if isinstance(value, float):
+            assert actual == pytest.approx(value, abs=1e-12), name
+        elif isinstance(value, dict):
+            assert dict(actual) == pytest.approx(value), name
+        else:
+            assert actual == value, name
+
+
+def test_mix_penalty_counts_people_beyond_one_either_way_of_the_share():
+    groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
+    people = tuple(Person(i, "business" if i <= 4 else "research") for i in range(1, 9))
+    problem = Problem(groups=groups, people=people, mix_weight=1.0)
+    # All business in A1: share 0.5 of 4 = 2, count 4 -> 2 - 1 = 1 over, for both sectors and groups.
+    split = {i: "A1" if i <= 4 else "B1" for i in range(1, 9)}
+    assert compute_figures(problem, split).objective_parts["mix"] == 2 * 4 * 1.0
+    mixed = {i: "A1" if i % 2 else "B1" for i in range(1, 9)}
+    assert compute_figures(problem, mixed).objective_parts["mix"] == 0.0
+
+
+def test_rule_violations_are_counted_for_any_assignment():
+    problem = Problem(groups=(Group("A1", "A", 0, 1), Group("B1", "B", 0, 2)),
+                      people=(Person(1, pinned_group="B1"), Person(2), Person(3)),
+                      keep_apart=((2, 3),), keep_together=((1, 2),))
+    figures = compute_figures(problem, {1: "A1", 2: "A1", 3: "A1"})
+    # A1 over max, 1 not pinned, 2 and 3 together though apart (1 and 2 together: fine)
+    assert figures.rule_violations == 3
+
+
+# --------------------------------------------------------------------------- reasons
+
+def test_reasons_say_why_in_german_and_english():
+    groups = (Group("A1", "A", 0, 1), Group("B1", "B", 0, 2), Group("C1", "C", 0, 2))
+    people = (Person(1, preferences=("A", "B")), Person(2, preferences=("A", "B")),
+              Person(3, pinned_group="C1", preferences=("A",)), Person(4))
+    result = compute_allocation(Problem(groups=groups, people=people, mix_weight=0.0,
+                                        topic_labels={"A": "Open Data"}))
+    winner = next(pid for pid in (1, 2) if result.assignment[pid] == "A1")
+    other = 3 - winner
+    assert result.assignment[other] == "B1"
+    assert result.reasons[winner] == {"en": "1st choice (topic Open Data)",
+                                      "de": "1. Wahl (Thema Open Data)"}
+    assert result.reasons[other] == {"en": "Topic Open Data full → 2nd choice",
+                                     "de": "Thema Open Data voll → 2. Wahl"}
+    assert result.reasons[3] == {"en": "Pinned to this group by a facilitator",
+                                 "de": "Von der Moderation fest dieser Gruppe zugeordnet"}
+    assert result.reasons[4]["en"].startswith("No topic chosen")
+
+
+def test_a_person_moved_for_the_mix_is_told_so():
+    groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
+    people = (*(Person(i, "business", preferences=("A", "B")) for i in range(1, 7)),
+              *(Person(i, "research", preferences=("B", "A")) for i in range(7, 9)))
+    result = compute_allocation(Problem(groups=groups, people=people, mix_weight=3.0))
+    assert result.objective == 1.0  # one person on their 2nd choice, no sector beyond ±1
+    assert result.figures.objective_parts["mix"] == 0.0
+    second = [p.id for p in people if result.assignment[p.id] != f"{p.preferences[0]}1"]
+    assert len(second) == 1
+    for pid in second:
+        assert result.reasons[pid] == {"en": "Moved to balance the mix → 2nd choice",
+                                       "de": "Für eine bunte Mischung verschoben → 2. Wahl"}
+    unmixed = compute_allocation(Problem(groups=groups, people=people, mix_weight=0.0))
+    assert unmixed.objective == 0.0 and unmixed.figures.first_choice == 1.0
+
+
+# --------------------------------------------------------------------------- errors
+
+def P(*people, groups=(Group("A1", "A", 0, 2), Group("B1", "B", 0, 2)), **kw):
+    return Problem(groups=groups, people=tuple(people), **kw)
+
+
+@pytest.mark.parametrize(("problem", "status", "words"), [
+    (P(Person(1, pinned_group="A1"), Person(2, pinned_group="A1"), Person(3, pinned_group="A1")),
+     "infeasible", "holds at most 2"),
+    (P(Person(1, pinned_group="A1"), Person(2, pinned_group="B1"), keep_together=((1, 2),)),
+     "infeasible", "pinned to different groups"),
+    (P(Person(1), Person(2), keep_apart=((1, 2),), keep_together=((2, 1),)),
+     "infeasible", "kept apart and kept together"),
+    (P(Person(1), Person(2), Person(3), keep_together=((1, 2), (2, 3))),
+     "infeasible", "no group holds that many"),
+    (P(Person(1, pinned_group="B1"), Person(2, pinned_group="B1"), keep_apart=((1, 2),)),
+     "infeasible", "pinned to the same group"),
+    (P(*(Person(i) for i in range(5))), "infeasible", "hold only 4"),
+    (P(Person(1), Person(2), Person(3), keep_apart=((1, 2), (2, 3), (1, 3))),
+     "infeasible", "No allocation satisfies all rules"),
+    (P(Person(1), groups=()), "infeasible", "no groups"),
+    (P(Person(1, pinned_group="Z9")), "invalid", "does not exist"),
+    (P(Person(1, sector="aliens")), "invalid", "unknown sector"),
+    (P(Person(1), Person(1)), "invalid", "occurs twice"),
+    (P(Person(1), keep_apart=((1, 7),)), "invalid", "not among the people"),
+    (P(Person(1), groups=(Group("A1", "A", 3, 2),)), "invalid", "min_size"),
+    (P(Person(1), mix_weight=-1.0), "invalid", "mix_weight"),
+])
+def test_impossible_or_malformed_problems_give_an_error_result(problem, status, words):
+    result = compute_allocation(problem)
+    assert not result.ok
+    assert result.status == status
+    assert words in result.error["en"]
+    assert result.error["de"]
+    assert result.assignment == {} and result.figures is None
+    assert allocation_to_dict(result)["error"] == result.error
+
+
+@pytest.mark.parametrize("data", [
+    [], {"groups": []}, {"groups": [{"id": "A"}], "people": []},
+    {"groups": [{"id": "A", "max_size": "3"}], "people": []},
+    {"groups": [], "people": [{"sector": "business"}]},
+    {"groups": [], "people": [{"id": 1, "preferences": "A"}]},
+    {"groups": [], "people": [], "keep_apart": [[1, 2, 3]]},
+    {"groups": [], "people": [], "mix_weight": "high"},
+])
+def test_a_malformed_problem_file_is_refused(data):
+    with pytest.raises(ProblemError):
+        problem_from_dict(data)
+
+
+def test_the_json_shape_round_trips():
+    data = {"groups": [{"id": "A1", "topic": "A", "min_size": 1, "max_size": 2},
+                       {"id": "B1", "topic": "B", "min_size": 0, "max_size": 2}],
+            "people": [{"id": "p1", "sector": "business", "organisation": None,
+                        "preferences": ["A", "B"], "pinned_group": None},
+                       {"id": "p2", "sector": "research", "organisation": "Uni",
+                        "preferences": ["B"], "pinned_group": "B1"}],
+            "keep_apart": [["p1", "p2"]], "keep_together": [], "mix_weight": 0.5}
+    out = allocation_to_dict(compute_allocation(problem_from_dict(data)))
+    assert out["assignment"] == {"p1": "A1", "p2": "B1"}
+    assert out["status"] == "optimal" and out["gap"] == 0.0 and out["objective"] == 0.0
+    assert set(out) >= {"assignment", "figures", "objective", "bound", "gap", "reasons"}
+
+
+def test_no_people_is_an_empty_allocation():
+    result = compute_allocation(P())
+    assert result.ok and result.assignment == {} and result.objective == 0.0
