@@ -109,6 +109,8 @@ class Registration(db.Model):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     added_by_staff: Mapped[bool] = mapped_column(default=False)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # attended
+    # When retention or an erasure removed this registration's personal data.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # added at the door on the day
 
     event: Mapped[Event] = relationship()

@@ -159,20 +159,22 @@ def erase_person(person: Participant, user: User | None = None,
             registration.cancelled_at = now
             db.session.flush()
             _apply_promotions(event, now)
-    _anonymise(person, now, registrations=list(person.registrations))
+    _anonymise(person, now, [r for r in person.registrations if r.anonymised_at is None],
+               whole_person=True)
     audit("participant.erase", user, details=f"participant {person.id}")
     db.session.commit()
     _forget_deleted_content()
 
 
-def _anonymise(person: Participant, now: datetime, registrations: list[Registration]) -> None:
-    """Remove the personal data of a person and of the given registrations of theirs."""
+def _anonymise(person: Participant, now: datetime, registrations: list[Registration],
+               whole_person: bool) -> None:
+    """Remove the personal data of the given registrations, and of the person if asked."""
     ids = [r.id for r in registrations]
     if ids:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
     for registration in registrations:
-        _scrub_registration(registration)
-    if len(registrations) == len(person.registrations):
+        _scrub_registration(registration, now)
+    if whole_person:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address == person.email))
         person.name = ""
         person.organisation = ""
@@ -180,7 +182,8 @@ def _anonymise(person: Participant, now: datetime, registrations: list[Registrat
         person.anonymised_at = now
 
 
-def _scrub_registration(registration: Registration) -> None:
+def _scrub_registration(registration: Registration, now: datetime) -> None:
+    registration.anonymised_at = now
     registration.accessibility_needs = ""
     # The personal link stops working: a random hash that no token has.
     registration.token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
@@ -216,7 +219,7 @@ def run_retention(now: datetime | None = None) -> dict:
     due = db.session.scalars(
         sa.select(Registration).join(Event, Event.id == Registration.event_id)
         .join(Participant, Participant.id == Registration.participant_id)
-        .where(Event.ends_at <= cutoff, Participant.anonymised_at.is_(None))
+        .where(Event.ends_at <= cutoff, Registration.anonymised_at.is_(None))
         .options(selectinload(Registration.participant)
                  .selectinload(Participant.registrations).selectinload(Registration.event))).all()
     people: dict[int, Participant] = {}
@@ -225,8 +228,9 @@ def run_retention(now: datetime | None = None) -> dict:
     anonymised = 0
     for person in people.values():
         expired = [r for r in person.registrations if r.event.ends_at <= cutoff]
-        _anonymise(person, now, expired)
-        anonymised += person.anonymised_at is not None
+        _anonymise(person, now, [r for r in expired if r.anonymised_at is None],
+                   whole_person=len(expired) == len(person.registrations))
+        anonymised += person.anonymised_at == now
     if people:
         audit("retention.run", None, details=f"registrations: {len(due)}, people: {anonymised}")
     db.session.commit()
