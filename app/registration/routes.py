@@ -1,14 +1,15 @@
 """Public registration: the form, the neutral answer, and the personal page /r/<token>."""
 import secrets
 
-from flask import current_app, flash, jsonify, make_response, redirect, render_template, url_for
+from flask import (abort, current_app, flash, jsonify, make_response, redirect, render_template,
+                   url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.services import normalise_email
 from app.extensions import limiter
-from app.models import Sector
+from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
@@ -64,7 +65,8 @@ def submitted(slug: str):
 def personal_page(token: str):
     registration = services.get_registration_by_token(token)
     return _private(render_template("registration/personal.html", token=token,
-                                    view=services.personal_page(registration)))
+                                    view=services.personal_page(registration),
+                                    consents=services.active_consents(registration)))
 
 
 def _button_or_expired(token: str):
@@ -96,6 +98,18 @@ def cancel(token: str):
     services.cancel_registration(registration.id)
     flash(_("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."), "success")
     return redirect(url_for("registration.personal_page", token=token), 303)
+
+
+@bp.route("/r/<token>/consents/<purpose>/withdraw", methods=["POST"])
+def withdraw_consent(token: str, purpose: str):
+    registration = services.get_registration_by_token(token)
+    if purpose not in {p.value for p in ConsentPurpose} or purpose == ConsentPurpose.PRIVACY_NOTICE:
+        abort(404)
+    if (refused := _button_or_expired(token)) is not None:
+        return refused
+    services.withdraw_consent(registration, ConsentPurpose(purpose))
+    flash(_("Ihre Einwilligung ist widerrufen."), "success")
+    return redirect(url_for("registration.personal_page", token=token) + "#consents-heading", 303)
 
 
 @bp.route("/r/<token>/data.json")

@@ -298,6 +298,28 @@ def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
     return promoted
 
 
+def active_consents(registration: Registration) -> list[ConsentRecord]:
+    """The optional consents this person has given and not withdrawn."""
+    return [c for c in registration.participant.consents
+            if c.withdrawn_at is None and c.purpose != ConsentPurpose.PRIVACY_NOTICE]
+
+
+def withdraw_consent(registration: Registration, purpose: ConsentPurpose,
+                     now: datetime | None = None) -> int:
+    """Withdraw a consent for the future; accessibility data goes with its consent."""
+    now = now or utcnow()
+    withdrawn = 0
+    for consent in registration.participant.consents:
+        if consent.purpose == purpose and consent.withdrawn_at is None:
+            consent.withdrawn_at = now
+            withdrawn += 1
+    if purpose == ConsentPurpose.ACCESSIBILITY_DATA:
+        for r in registration.participant.registrations:
+            r.accessibility_needs = ""
+    db.session.commit()
+    return withdrawn
+
+
 def queue_reminder(registration: Registration) -> None:
     """Queue the day-before reminder for one registration (caller commits)."""
     _mail("reminder", registration)

@@ -358,3 +358,28 @@ def test_registration_answers_at_once_with_smtp_down_and_each_mail_goes_out_exac
     [received] = smtp_server.messages()
     assert received["To"] == "erika@example.org"
     assert link_token(db.session.get(OutboxMessage, mail.id)) in received.get_content()
+
+
+def test_consents_can_be_withdrawn_on_the_personal_page(client, db, edition):
+    register(client, edition.slug, consent_photos="y", accessibility_needs="Untertitel",
+             accessibility_consent="y")
+    token = token_for(db, "erika@example.org")
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Fotos im Bericht" in page and "Angaben zur Barrierefreiheit verwenden" in page
+    import re
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def withdraw(purpose):
+        return client.post(f"/r/{token}/consents/{purpose}/withdraw", data={"csrf_token": csrf})
+
+    response = withdraw("accessibility_data")
+    assert response.status_code == 303
+    registration = registration_of(db, "erika@example.org")
+    withdrawn = {c.purpose: c.withdrawn_at for c in registration.participant.consents}
+    assert withdrawn[ConsentPurpose.ACCESSIBILITY_DATA] is not None
+    assert withdrawn[ConsentPurpose.PHOTOS] is None
+    assert registration.accessibility_needs == ""
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Angaben zur Barrierefreiheit verwenden" not in page and "Fotos im Bericht" in page
+    assert withdraw("privacy_notice").status_code == 404
+    assert withdraw("anything").status_code == 404
