@@ -337,6 +337,39 @@ def test_a_form_posted_ten_times_at_once_makes_one_registration(
     assert_invariants(app, event_id)
 
 
+def test_one_new_address_registering_for_two_editions_at_once_gets_both(
+        live_postgres_url, gunicorn_server, data_app, timings):
+    """The locks are per edition but people are global: their creation must not race."""
+    app = data_app(live_postgres_url)
+    server = gunicorn_server(live_postgres_url, workers=4)
+    first_id, first = new_edition(app, SEATS)
+    second_id, second = new_edition(app, SEATS)
+    tag = uuid.uuid4().hex[:8]
+    emails = [f"both{i}-{tag}@example.org" for i in range(30)]
+    visitors = [open_form(server, slug, email) for email in emails for slug in (first, second)]
+    slugs = [slug for _ in emails for slug in (first, second)]
+    started = time.perf_counter()
+    try:
+        answers = all_at_once(list(zip(visitors, slugs, strict=True)),
+                              lambda job: post(job[0].client, f"/events/{job[1]}/register",
+                                               job[0].form))
+    finally:
+        for visitor in visitors:
+            visitor.client.close()
+    timings(f"postgresql same address, two editions: 60 posts in "
+            f"{time.perf_counter() - started:.2f}s; {describe(answers)}")
+    assert Counter(a.status for a in answers) == {303: 60}
+    with app.app_context():
+        people = db.session.scalar(sa.select(sa.func.count()).select_from(Participant)
+                                   .where(Participant.email.in_(emails)))
+        per_edition = Counter(db.session.scalars(
+            sa.select(Registration.event_id).join(Participant)
+            .where(Participant.email.in_(emails))))
+        db.session.remove()
+    assert people == 30
+    assert per_edition == {first_id: 30, second_id: 30}
+
+
 def test_control_without_the_lock_the_rush_overbooks(
         live_postgres_url, gunicorn_server, data_app, timings):
     """Proves the rush test can fail: the same rush with REGISTRATION_LOCKING off overbooks."""
