@@ -128,6 +128,21 @@ def runner(app, db):
     return app.test_cli_runner()
 
 
+@contextlib.contextmanager
+def counted_statements(db):
+    """Collect every SQL statement sent while the block runs (for queries-per-page tests)."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+
+
 CSRF_RE = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 

@@ -275,17 +275,12 @@ def test_event_page_shows_the_programme_as_a_table(client, evening):
 
 
 def test_event_page_query_count_does_not_grow_with_the_agenda(app, client, db):
-    from sqlalchemy import event as sa_event
+    from tests.conftest import counted_statements
     event = make_event(speakers=[("A", "B")])
 
     def queries():
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        sa_event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counted_statements(db) as statements:
             client.get(f"/events/{event.slug}")
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     make_agenda_item(event, speakers=list(event.speakers))

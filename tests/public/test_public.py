@@ -116,19 +116,11 @@ def test_every_page_links_the_legal_pages_and_easy_language_in_the_footer(client
 
 
 def test_public_pages_query_count_does_not_grow_with_editions(app, client, db):
-    from sqlalchemy import event as sa_event
+    from tests.conftest import counted_statements
 
     def queries_for(url):
-        statements = []
-
-        def count(*_args):
-            statements.append(1)
-
-        sa_event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(db) as statements:
             client.get(url)
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
     series = make_series()

@@ -12,7 +12,7 @@ from app.models import (AuditLog, EventFormat, OutboxMessage, Participant, Place
                         RegistrationStatus, Sector, utcnow)
 from app.records import attendance
 from app.registration.services import new_token
-from tests.conftest import csrf_from
+from tests.conftest import counted_statements, csrf_from
 from tests.factories import make_event
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=2)
@@ -337,16 +337,8 @@ def test_the_check_in_page_needs_the_same_number_of_queries_for_3_or_40_people(
               checked_in=n % 2 == 0, organisation=f"Org {n}")
 
     def statements(event) -> int:
-        seen = []
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(db) as seen:
             response = client.get(checkin_url(event))
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200
         return len(seen)
 

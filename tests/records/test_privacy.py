@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.models import (AuditLog, ConsentPurpose, ConsentRecord, OutboxMessage, Participant, Place,
+from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Participant, Place,
                         Registration, RegistrationStatus, Sector, utcnow)
 from app.records import services
 from app.registration.services import RegistrationData, register_participant

@@ -2,7 +2,6 @@
 import itertools
 import re
 import xml.etree.ElementTree as ET
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -14,6 +13,7 @@ from app.models import (EventStatus, Participant, Place, Registration, Registrat
 from app.records import statistics
 from app.records.stats import Figure
 from app.registration.services import new_token
+from tests.conftest import counted_statements
 from tests.factories import berlin, make_event, make_series
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -252,23 +252,9 @@ def test_anonymous_visitors_are_sent_to_login(client, seeded):
 
 # --- a fixed number of queries -------------------------------------------------------------------
 
-@contextmanager
-def counted(db):
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-
-
 def _queries(client, db, url) -> int:
     client.get(url)  # warm caches (compiled templates, the session's user)
-    with counted(db) as statements:
+    with counted_statements(db) as statements:
         assert client.get(url).status_code == 200
     return len(statements)
 

@@ -312,17 +312,12 @@ def test_deleting_my_data_erases_the_person_and_frees_the_seat(client, db):
 
 
 def test_event_page_seat_count_query_does_not_grow_with_registrations(client, db, edition):
-    from sqlalchemy import event as sa_event
+    from tests.conftest import counted_statements
 
     def queries():
-        statements = []
-        listener = lambda *args: statements.append(1)  # noqa: E731
-        sa_event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with counted_statements(db) as statements:
             client.get("/")
             client.get(f"/events/{edition.slug}")
-        finally:
-            sa_event.remove(db.engine, "before_cursor_execute", listener)
         return len(statements)
 
     register(client, edition.slug, email="a@example.org")

@@ -11,7 +11,7 @@ from app.models import (ACTIVE_STATUSES, AuditLog, Event, OutboxMessage, Partici
                         Registration, RegistrationStatus, Sector, utcnow)
 from app.registration import staff
 from app.registration.services import new_token
-from tests.conftest import csrf_from
+from tests.conftest import counted_statements, csrf_from
 from tests.factories import make_event
 
 T0 = utcnow().replace(microsecond=0) - timedelta(hours=2)
@@ -205,16 +205,8 @@ def test_the_list_page_needs_the_same_number_of_queries_for_3_or_40_registration
               status="pending" if n % 3 == 0 else "confirmed")
 
     def statements(event) -> int:
-        seen = []
-
-        def count(conn, cursor, statement, *args):
-            seen.append(statement)
-
-        sa.event.listen(db.engine, "before_cursor_execute", count)
-        try:
+        with counted_statements(db) as seen:
             response = client.get(list_url(event))
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", count)
         assert response.status_code == 200
         assert len(names_in_table(response.get_data(as_text=True))) in (3, 40)
         return len(seen)
