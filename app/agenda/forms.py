@@ -3,10 +3,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.domain.agenda import ItemKind
-from app.events.forms import LOCAL_FORMAT, MultiCheckboxField
+from app.events.forms import LOCAL_FORMAT, NO_CONTROL_CHARS, ONE_LINE, MultiCheckboxField
 
 KIND_CHOICES = [
     SelectChoice(ItemKind.WELCOME.value, _l("Begrüßung")),
@@ -22,15 +22,12 @@ KIND_CHOICES = [
 class AgendaItemForm(FlaskForm):
     kind = SelectField(_l("Art"), choices=KIND_CHOICES)
     title = StringField(_l("Titel"), validators=[
-        DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200),
-        Regexp(r"^[^\x00-\x1f\x7f]*$", message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))])
+        DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200), ONE_LINE])
     duration_minutes = IntegerField(_l("Dauer in Minuten"), validators=[
         InputRequired(_l("Bitte geben Sie die Dauer in Minuten an.")),
         NumberRange(min=1, max=24 * 60, message=_l("Bitte eine Dauer von 1 bis 1440 Minuten."))])
     description = TextAreaField(_l("Beschreibung"), validators=[
-        Optional(), Length(max=5000),
-        Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
-               message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))])
+        Optional(), Length(max=5000), NO_CONTROL_CHARS])
     speaker_ids = MultiCheckboxField(_l("Mit"), coerce=int)
     pinned_start = DateTimeLocalField(
         _l("Feste Uhrzeit"), format=LOCAL_FORMAT, validators=[Optional()],

@@ -16,9 +16,9 @@ FORMAT_CHOICES = [
     SelectChoice(EventFormat.HYBRID.value, _l("Hybrid")),
 ]
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-_NO_CONTROL_CHARS = Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+NO_CONTROL_CHARS = Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
                            message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))
-_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$",
+ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))
 
 
@@ -29,10 +29,10 @@ class MultiCheckboxField(SelectMultipleField):
 
 class SpeakerForm(Form):
     # No Optional(): it would stop the chain before validate_name sees an orphan organisation.
-    name = StringField(_l("Name"), validators=[Length(max=200), _ONE_LINE])
+    name = StringField(_l("Name"), validators=[Length(max=200), ONE_LINE])
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200),
-                                                                _ONE_LINE])
-    role = StringField(_l("Funktion"), validators=[Optional(), Length(max=200), _ONE_LINE])
+                                                                ONE_LINE])
+    role = StringField(_l("Funktion"), validators=[Optional(), Length(max=200), ONE_LINE])
 
     def validate_name(self, field):
         if not field.data and (self.organisation.data or self.role.data):
@@ -46,14 +46,14 @@ class EventForm(FlaskForm):
         InputRequired(_l("Bitte geben Sie die Nummer der Ausgabe an.")),
         NumberRange(min=1, max=10000, message=_l("Bitte eine Zahl von 1 bis 10000."))])
     title = StringField(_l("Titel"), validators=[
-        DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200), _ONE_LINE])
+        DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200), ONE_LINE])
     guiding_question = StringField(_l("Leitfrage"), validators=[Optional(), Length(max=300),
-                                                                 _ONE_LINE])
+                                                                 ONE_LINE])
     teaser = TextAreaField(_l("Kurztext (Anreißer)"), validators=[Optional(), Length(max=1000),
-                                                                   _NO_CONTROL_CHARS])
+                                                                   NO_CONTROL_CHARS])
     description = TextAreaField(_l("Beschreibung"), description=_l(
         "Markdown ist möglich: **fett**, *kursiv*, Listen mit „-“, Links als [Text](https://…)."),
-        validators=[Optional(), Length(max=20000), _NO_CONTROL_CHARS])
+        validators=[Optional(), Length(max=20000), NO_CONTROL_CHARS])
     starts_at = DateTimeLocalField(_l("Beginn"), format=LOCAL_FORMAT,
                                    description=_l("Ortszeit Berlin"), validators=[
         InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Beginns an."))])
@@ -62,7 +62,7 @@ class EventForm(FlaskForm):
         InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Endes an."))])
     format = SelectField(_l("Format"), choices=FORMAT_CHOICES)
     venue = TextAreaField(_l("Veranstaltungsort"), description=_l("Für Vor-Ort- und Hybrid-Termine."),
-                          validators=[Length(max=1000), _NO_CONTROL_CHARS])
+                          validators=[Length(max=1000), NO_CONTROL_CHARS])
     online_url = URLField(_l("Link zum Online-Raum"), description=_l(
         "Wird nur bestätigten Teilnehmenden gezeigt."), validators=[
         Optional(), Length(max=500),
@@ -105,9 +105,9 @@ class EventForm(FlaskForm):
 
 class SeriesForm(FlaskForm):
     name = StringField(_l("Name der Reihe"), validators=[
-        DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=200), _ONE_LINE])
+        DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=200), ONE_LINE])
     description = TextAreaField(_l("Beschreibung"), validators=[Optional(), Length(max=5000),
-                                                                 _NO_CONTROL_CHARS])
+                                                                 NO_CONTROL_CHARS])
 
 
 class ConfirmForm(FlaskForm):

@@ -14,7 +14,7 @@ from app.auth.decorators import facilitator_of_event, staff_event
 from app.models import EventFormat, Role
 from app.pdf import render_pdf
 from app.records import attendance, bp
-from app.registration.forms import _ONE_LINE, SECTOR_CHOICES, _strip
+from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, strip_whitespace
 from app.registration.services import RegistrationError
 from app.registration.staff import get_registration_or_404
 
@@ -29,15 +29,15 @@ class AttendanceForm(FlaskForm):
 
 
 class WalkInForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[
+    name = StringField(_l("Name"), filters=[strip_whitespace], validators=[
         DataRequired(_l("Bitte geben Sie einen Namen ein.")),
-        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
-    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
-        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
+    organisation = StringField(_l("Organisation"), filters=[strip_whitespace], validators=[
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
     sector = SelectField(_l("Bereich"), choices=SECTOR_CHOICES, default="undisclosed",
                          validators=[InputRequired(_l("Bitte wählen Sie einen Bereich."))])
     email = EmailField(_l("E-Mail-Adresse"), description=_l(
-        "Freiwillig. Die Person bekommt keine E-Mail."), filters=[_strip], validators=[
+        "Freiwillig. Die Person bekommt keine E-Mail."), filters=[strip_whitespace], validators=[
         Optional(), Length(max=254, message=_l("Bitte höchstens 254 Zeichen.")),
         Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."))])
 
@@ -72,14 +72,11 @@ def _wants_json() -> bool:
 
 def _page(event, walk_in_form: WalkInForm, status: int = 200):
     view = attendance.checkin_list(event, request.args.get("q"))
-    response = make_response(render_template(
+    return render_template(
         "records/checkin.html", event=event, view=view, walk_in_form=walk_in_form,
         texts=_texts, count_text=_count_text(view), query=_query(),
-        sector_names={choice.value: choice.label for choice in SECTOR_CHOICES},
         may_export=current_user.has_role(Role.STAFF),
-        show_signin_sheet=event.format != EventFormat.ONLINE), status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        show_signin_sheet=event.format != EventFormat.ONLINE), status
 
 
 @bp.route("/events/<slug>/checkin")
@@ -152,7 +149,6 @@ def signin_sheet(event):
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = \
         f'inline; filename="unterschriftenliste-{event.slug}.pdf"'
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -163,5 +159,4 @@ def participants_csv(event):
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = \
         f'attachment; filename="teilnehmende-{event.slug}.csv"'
-    response.headers["Cache-Control"] = "no-store"
     return response

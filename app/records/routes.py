@@ -1,5 +1,5 @@
 """Staff pages for people across editions, and the audit log."""
-from flask import flash, jsonify, make_response, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,12 +10,6 @@ from app.records import bp, services
 from app.registration.forms import SECTOR_CHOICES
 
 
-def _no_store(response):
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @bp.route("/participants")
 @staff_required
 def participants():
@@ -23,7 +17,7 @@ def participants():
     sector = request.args.get("sector", "")
     organisation = request.args.get("organisation", "")[:200]
     rows = services.list_participants(query, sector, organisation, current_user)
-    return _no_store(render_template("records/participants.html", rows=rows, query=query,
+    return (render_template("records/participants.html", rows=rows, query=query,
                                      sector=sector, organisation=organisation,
                                      sectors=SECTOR_CHOICES))
 
@@ -33,14 +27,14 @@ def participants():
 def person(person_id: int):
     person = services.get_person_or_404(person_id)
     history = services.person_history(person, current_user)
-    return _no_store(render_template("records/person.html", person=person, history=history))
+    return (render_template("records/person.html", person=person, history=history))
 
 
 @bp.route("/participants/<int:person_id>/export.json")
 @staff_required
 def export_person(person_id: int):
     person = services.get_person_or_404(person_id)
-    response = _no_store(jsonify(services.export_person(person, current_user)))
+    response = (jsonify(services.export_person(person, current_user)))
     response.headers["Content-Disposition"] = f'attachment; filename="person-{person_id}.json"'
     return response
 
@@ -84,5 +78,5 @@ def merge_person(person_id: int):
 @admin_required
 def audit_log():
     action = request.args.get("action", "")[:60]
-    return _no_store(render_template("records/audit.html", entries=services.audit_entries(action),
+    return (render_template("records/audit.html", entries=services.audit_entries(action),
                                      actions=services.audit_actions(), action=action))

@@ -15,7 +15,7 @@ from app.domain.statistics import (BarChart, LineChart, SectorShare, compute_bar
                                    compute_line_chart)
 from app.records import bp, statistics
 from app.records.statistics import SeriesRow
-from app.registration.forms import SECTOR_CHOICES
+from app.registration.forms import sector_label
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,6 @@ class Figure:
 def rate_text(rate: float | None) -> str:
     """An attendance rate in the user's language, or a word for "none" (nothing to divide)."""
     return _("keine Angabe") if rate is None else format_percent(rate)
-
-
-def _sector_names() -> dict[str, str]:
-    return {choice.value: str(choice.label) for choice in SECTOR_CHOICES}
 
 
 def _edition_label(event) -> str:
@@ -67,8 +63,7 @@ def _over_time_figure(stats: statistics.EditionStatistics) -> Figure | None:
 def _sector_figure(sectors: tuple[SectorShare, ...], title: str, unit: str) -> Figure | None:
     if not any(s.count for s in sectors):
         return None
-    names = _sector_names()
-    rows = [(names[s.sector], format_number(s.count), format_percent(s.share)) for s in sectors]
+    rows = [(sector_label(s.sector), format_number(s.count), format_percent(s.share)) for s in sectors]
     chart = compute_bar_chart([(name, s.count, f"{count} ({share})")
                                for s, (name, count, share) in zip(sectors, rows, strict=True)])
     desc = "; ".join(f"{name}: {count} ({share})" for name, count, share in rows) + "."
@@ -115,5 +110,4 @@ def series_statistics(series_slug: str):
                        _("Teilnahmen")),
     ]
     return render_template("records/stats_series.html", series=stats.series, stats=stats,
-                           figures=figures, rate_text=rate_text, edition_label=_edition_label,
-                           sector_names=_sector_names())
+                           figures=figures, rate_text=rate_text, edition_label=_edition_label)

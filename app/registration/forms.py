@@ -16,6 +16,12 @@ SECTOR_CHOICES = [
     SelectChoice(Sector.UNDISCLOSED.value, _l("Möchte ich nicht angeben")),
 ]
 
+def sector_label(value) -> str:
+    """The sector's name in the user's language ("civil_society" → "Zivilgesellschaft")."""
+    value = getattr(value, "value", value)
+    return next((str(c.label) for c in SECTOR_CHOICES if c.value == value), str(value))
+
+
 # The texts people agree to; their hash is stored as the version of each consent.
 CONSENT_TEXTS = {
     ConsentPurpose.ACCESSIBILITY_DATA: _l(
@@ -27,25 +33,25 @@ CONSENT_TEXTS = {
     ConsentPurpose.FUTURE_EDITIONS: _l("Ich möchte per E-Mail von künftigen Ausgaben erfahren."),
 }
 
-def _strip(value):
+def strip_whitespace(value):
     return value.strip() if isinstance(value, str) else value
 
 
-_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f<>]*$",
+PLAIN_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f<>]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen und ohne < oder > eingeben."))
 
 
 class RegistrationForm(FlaskForm):
-    name = StringField(_l("Name"), filters=[_strip], validators=[
+    name = StringField(_l("Name"), filters=[strip_whitespace], validators=[
         DataRequired(_l("Bitte geben Sie Ihren Namen ein.")),
-        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
     email = EmailField(_l("E-Mail-Adresse"), description=_l(
-        "An diese Adresse schicken wir den Link zum Bestätigen."), filters=[_strip], validators=[
+        "An diese Adresse schicken wir den Link zum Bestätigen."), filters=[strip_whitespace], validators=[
         DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
         Length(max=254, message=_l("Bitte höchstens 254 Zeichen.")),
         Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."))])
-    organisation = StringField(_l("Organisation"), filters=[_strip], validators=[
-        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+    organisation = StringField(_l("Organisation"), filters=[strip_whitespace], validators=[
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
     sector = RadioField(_l("Aus welchem Bereich kommen Sie?"), choices=SECTOR_CHOICES,
                         description=_l("Damit wir gemischte Gruppen bilden können."),
                         validators=[InputRequired(_l("Bitte wählen Sie einen Bereich."))])

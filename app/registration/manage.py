@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.auth.decorators import staff_event
 from app.registration import bp, staff
-from app.registration.forms import _ONE_LINE, SECTOR_CHOICES, ButtonForm
+from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, ButtonForm
 from app.registration.services import RegistrationError
 
 # The forms of these pages live here: the package's forms.py is the public form's.
@@ -19,14 +19,14 @@ from app.registration.services import RegistrationError
 class AddByHandForm(FlaskForm):
     name = StringField(_l("Name"), validators=[
         DataRequired(_l("Bitte geben Sie einen Namen ein.")),
-        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
     email = EmailField(_l("E-Mail-Adresse"), description=_l(
         "Die Person bekommt eine E-Mail mit ihrem persönlichen Link."), validators=[
         DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse ein.")),
         Length(max=254, message=_l("Bitte höchstens 254 Zeichen.")),
         Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."))])
     organisation = StringField(_l("Organisation"), validators=[
-        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), _ONE_LINE])
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
     sector = SelectField(_l("Bereich"), choices=SECTOR_CHOICES, default="undisclosed",
                          validators=[InputRequired(_l("Bitte wählen Sie einen Bereich."))])
     language = RadioField(
@@ -54,12 +54,9 @@ def _back(event):
 def _page(event, add_form: AddByHandForm, status: int = 200):
     view = staff.view_registrations(event, current_user, request.args.get("status"),
                                     request.args.get("q"))
-    response = make_response(render_template(
+    return render_template(
         "registration/manage_list.html", event=event, view=view, add_form=add_form,
-        filters=_filters(), status_filters=staff.STATUS_FILTERS,
-        sector_names={choice.value: choice.label for choice in SECTOR_CHOICES}), status)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+        filters=_filters(), status_filters=staff.STATUS_FILTERS), status
 
 
 @bp.route("/manage/events/<slug>/registrations")
@@ -142,5 +139,4 @@ def manage_csv(event):
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = \
         f'attachment; filename="anmeldungen-{event.slug}.csv"'
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -13,7 +13,9 @@ from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
-from app.registration.forms import ButtonForm, RegistrationForm
+from app.registration.forms import ButtonForm, RegistrationForm, sector_label
+
+bp.add_app_template_global(sector_label)
 
 
 def _private(response):

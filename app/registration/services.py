@@ -21,7 +21,7 @@ from app.events.services import phase_of, seat_counts
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, EventFormat,
-                        OutboxMessage, Participant, Place, Registration, RegistrationStatus,
+                        Participant, Place, Registration, RegistrationStatus,
                         Sector, utcnow)
 
 
