@@ -1,6 +1,8 @@
 """All models, re-exported so Alembic autogenerate sees every table."""
 from app.models.agenda import AgendaItem, agenda_item_speakers
 from app.models.audit import AuditLog
+from app.models.breakout import (AllocationRun, Assignment, AssignmentSource, BreakoutGroup,
+                                 BreakoutPair, PairKind, Preference)
 from app.models.base import UTCDateTime, utcnow
 from app.models.mail import OutboxMessage, OutboxStatus
 from app.models.registration import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Participant,
@@ -9,6 +11,8 @@ from app.models.event import Event, EventFormat, EventStatus, Series, Speaker, e
 from app.models.user import Role, User
 
 __all__ = [
+    "AllocationRun", "Assignment", "AssignmentSource", "BreakoutGroup", "BreakoutPair", "PairKind",
+    "Preference",
     "ACTIVE_STATUSES", "AuditLog", "ConsentPurpose", "ConsentRecord", "OutboxMessage",
     "OutboxStatus", "Participant", "Place", "Registration", "RegistrationStatus", "Sector",
     "AgendaItem", "agenda_item_speakers", "Event", "EventFormat", "EventStatus", "Role", "Series", "Speaker", "User",

@@ -85,6 +85,8 @@ class Event(db.Model):
                                                 default=EventStatus.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When facilitators last published the breakout groups (people then see their group).
+    breakouts_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # iCalendar SEQUENCE: rises whenever the time or the status changes, so calendar
     # clients replace the entry they imported earlier.
     ics_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
