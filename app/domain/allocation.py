@@ -24,20 +24,23 @@ The model is a mixed-integer program solved by HiGHS (through `highspy`):
 - on a re-run, 0.5 for each person moved away from their previous group.
 
 Small inputs (up to 40,000 unit x group variables, e.g. 300 people in 20
-groups) are solved as that one model ("direct"); its bound is HiGHS's proven
-dual bound. Larger inputs are solved in two stages ("two_stage"): first people
-to topics together with every group's sector counts (exact for sizes and mix;
-organisations, keep-apart and moves counted per topic as lower bounds), which
-is a relaxation of the whole model, so the optimum of its LP relaxation is a
-proven bound for the whole problem; then each topic's people into its groups
-with those counts. The objective is always re-computed on the final
+groups) are solved as that one model ("direct"); its bound is the better of
+HiGHS's proven dual bound and the two-stage bound below. Larger inputs are
+solved in two stages ("two_stage"): first people to topics together with every
+group's sector counts (exact for sizes and mix; organisations, keep-apart and
+moves counted per topic as lower bounds), which is a relaxation of the whole
+model; then each topic's people into its groups with those counts. The bound is
+the LP optimum of the first stage strengthened by valid "mix hull" rows
+(`_add_mix_hull`): they cut off no whole solution and change no cost, but they
+close most of the plain LP's gap (fractional people inside the free band of
+the mix penalty, or a group mixing two sizes around its minimum). The direct
+model carries the same rows. The objective is always re-computed on the final
 assignment and the gap is taken against the proven bound, so both methods
-report an honest gap (for two_stage it is conservative: the LP bound is
-weaker than the true optimum). HiGHS runs single-threaded with a fixed seed on
-a model built from sorted inputs and stops on a relative gap target: the same
-input gives the same output. A time limit exists only as a safety net; if it
-is ever hit the status says "time_limit" (and the result may then depend on
-the machine's speed).
+report an honest gap. HiGHS runs single-threaded with a fixed seed on a model
+built from sorted inputs and stops on a relative gap target: the same input
+gives the same output. A time limit exists only as a safety net; if it is ever
+hit the status says "time_limit" (and the result may then depend on the
+machine's speed).
 """
 from __future__ import annotations
 
@@ -733,34 +736,157 @@ class _Mip:
 
 
 def _add_group_terms(mip: _Mip, prep: _Prepared, g: int, size_terms, known_terms, sector_terms,
-                     org_terms, sizes: bool = True) -> None:
-    """Size, min-size shortfall, sector mix and organisation rows of one group."""
+                     org_terms, sizes: bool = True, hull: bool = False, mult: int = 1) -> None:
+    """Size, min-size shortfall, sector mix and organisation rows of one group.
+
+    `mult` > 1 stands for that many interchangeable groups like g at once (their sums;
+    only in the first stage's bound LP, see `_first_stage`). `hull` adds `_add_mix_hull`.
+    """
     if not sizes:
         for terms in org_terms if ORG_UNIT * prep.weight > 0 else ():
             e = mip.var(ORG_UNIT * prep.weight, 0.0)
             mip.row([*terms, (e, -1.0)], upper=1.0)
         return
-    n = mip.var(0.0, 0.0, prep.max[g])
+    n = mip.var(0.0, 0.0, mult * prep.max[g])
     mip.row([*size_terms, (n, -1.0)], 0.0, 0.0)
+    short = None
     if prep.min[g] > 0:
-        s = mip.var(MIN_SIZE_PENALTY, 0.0, prep.min[g])
-        mip.row([(n, 1.0), (s, 1.0)], prep.min[g])
+        short = mip.var(MIN_SIZE_PENALTY, 0.0, mult * prep.min[g])
+        mip.row([(n, 1.0), (short, 1.0)], mult * prep.min[g])
     weight = MIX_UNIT * prep.weight
     if weight > 0 and len(prep.known_sectors) >= 2:
-        k = mip.var(0.0, 0.0, prep.max[g])
+        k = mip.var(0.0, 0.0, mult * prep.max[g])
         mip.row([*known_terms, (k, -1.0)], 0.0, 0.0)
+        cs, ds = [], []
         for s, terms in enumerate(sector_terms):
-            c = mip.var(0.0, 0.0, prep.max[g])
+            c = mip.var(0.0, 0.0, mult * prep.max[g])
             mip.row([*terms, (c, -1.0)], 0.0, 0.0)
             # d >= |c - share * k| - tolerance: one person either way of the exact share is
             # free (whole people rarely hit it), every further person costs.
             d = mip.var(weight, 0.0)
-            mip.row([(d, 1.0), (c, -1.0), (k, prep.share[s])], -MIX_TOLERANCE)
-            mip.row([(d, 1.0), (c, 1.0), (k, -prep.share[s])], -MIX_TOLERANCE)
+            mip.row([(d, 1.0), (c, -1.0), (k, prep.share[s])], -MIX_TOLERANCE * mult)
+            mip.row([(d, 1.0), (c, 1.0), (k, -prep.share[s])], -MIX_TOLERANCE * mult)
+            cs.append(c)
+            ds.append(d)
+        if hull:
+            _add_mix_hull(mip, prep, g, mult, k, cs, ds, short)
     if ORG_UNIT * prep.weight > 0:
         for terms in org_terms:
             e = mip.var(ORG_UNIT * prep.weight, 0.0)
             mip.row([*terms, (e, -1.0)], upper=1.0)
+
+
+_PIECES: dict = {}
+
+
+def _mix_pieces(prep: _Prepared, s: int, k: int) -> list[tuple[float, float]]:
+    """Lines d >= a*c + b under the mix penalty of sector s in a group of k known people.
+
+    They are the lower convex hull of the points (c, max(0, |c - share*k| - tolerance))
+    for whole c = 0..k, computed in exact integers over the room: so at every whole c the
+    largest of them is exactly the penalty, and between whole c they lie above the
+    straight |c - share*k| - tolerance of the plain rows (which is what lets an LP put
+    fractional people just inside the free band).
+    """
+    key = (prep.known_total, prep.sector_count[s], k)
+    if key in _PIECES:
+        return _PIECES[key]
+    total, count = prep.known_total, prep.sector_count[s]
+    tolerance = round(MIX_TOLERANCE * total)
+    # value * total as an integer, so that the hull is exact
+    points = [(c, max(0, abs(c * total - count * k) - tolerance)) for c in range(k + 1)]
+    hull: list[tuple[int, int]] = []
+    for point in points:
+        while len(hull) >= 2:
+            (x1, y1), (x2, y2) = hull[-2], hull[-1]
+            if (x2 - x1) * (point[1] - y1) - (y2 - y1) * (point[0] - x1) <= 0:
+                hull.pop()  # not strictly convex: the middle point is not a corner
+            else:
+                break
+        hull.append(point)
+    pieces = []
+    for (x1, y1), (x2, y2) in zip(hull, hull[1:]):
+        slope = (y2 - y1) / ((x2 - x1) * total)
+        if y1 == 0 and y2 == 0:
+            continue  # d >= 0 is the column's bound
+        # a hair lower than exact, so that rounding can never cut off a whole point
+        pieces.append((slope, y1 / total - slope * x1 - 1e-9))
+    if len(_PIECES) > 100_000:  # a cache, not a leak, in a long-running process
+        _PIECES.clear()
+    _PIECES[key] = pieces
+    return pieces
+
+
+def _add_mix_hull(mip: _Mip, prep: _Prepared, g: int, mult: int, k, cs, ds, short) -> None:
+    """Valid inequalities that tighten the LP of a group's mix and min-size terms.
+
+    The penalty of sector s depends on its count c_s and the known count k. For each k
+    the group may have, a branch with share lam_k of the group (lam summing to `mult`),
+    its own counts c_sk (summing to k * lam_k) and penalties d_sk >= a*c_sk + b*lam_k for
+    every line of `_mix_pieces` (their perspective); the plain d_s must cover the sum of
+    the d_sk, the shortfall the branches' (min - k) * lam_k. A whole solution satisfies
+    all of it with lam = `mult` on its own k and 0 elsewhere, where the rows say no more
+    than the exact penalty (the pieces meet it at whole c, see `_mix_pieces`): the rows
+    cut off no assignment and leave every cost as it was; they only forbid an LP
+    solution that mixes fractional people into a free band, or two group sizes into a
+    min size, more cheaply than whole people can. Known counts below the min size (less
+    the room's unknown-sector people) are one branch with the plain, weaker rows.
+    """
+    ns = len(cs)
+    top = prep.max[g]
+    unknown = len(prep.people) - prep.known_total
+    low = max(0, min(prep.min[g], top) - unknown)
+    exact_short = short is not None and unknown == 0  # then the size is the known count
+    lam_row, k_row = [], [(k, -1.0)]
+    c_rows = [[(c, -1.0)] for c in cs]
+    d_rows = [[(d, 1.0)] for d in ds]
+    short_row = [(short, 1.0)] if exact_short else []
+    if low > 0:  # k in 0 .. low - 1, with the plain rows in perspective
+        lam = mip.var(0.0, 0.0, mult)
+        kk = mip.var(0.0, 0.0, mult * (low - 1))
+        mip.row([(kk, 1.0), (lam, -(low - 1.0))], upper=0.0)
+        lam_row.append((lam, 1.0))
+        k_row.append((kk, 1.0))
+        total = [(kk, -1.0)]
+        for s in range(ns):
+            c = mip.var(0.0, 0.0)
+            d = mip.var(0.0, 0.0)
+            mip.row([(d, 1.0), (c, -1.0), (kk, prep.share[s]), (lam, MIX_TOLERANCE)], lower=0.0)
+            mip.row([(d, 1.0), (c, 1.0), (kk, -prep.share[s]), (lam, MIX_TOLERANCE)], lower=0.0)
+            total.append((c, 1.0))
+            c_rows[s].append((c, 1.0))
+            d_rows[s].append((d, -1.0))
+        mip.row(total, 0.0, 0.0)
+        if exact_short:
+            short_row += [(lam, -float(prep.min[g])), (kk, 1.0)]
+    for size in range(low, top + 1):
+        lam = mip.var(0.0, 0.0, mult)
+        lam_row.append((lam, 1.0))
+        k_row.append((lam, float(size)))
+        if exact_short and size < prep.min[g]:
+            short_row.append((lam, -float(prep.min[g] - size)))
+        if size == 0:
+            continue
+        total = [(lam, -float(size))]
+        for s in range(ns):
+            c = mip.var(0.0, 0.0)
+            total.append((c, 1.0))
+            c_rows[s].append((c, 1.0))
+            pieces = _mix_pieces(prep, s, size)
+            if pieces:
+                d = mip.var(0.0, 0.0)
+                d_rows[s].append((d, -1.0))
+                for a, b in pieces:
+                    mip.row([(d, 1.0), (c, -a), (lam, -b)], lower=0.0)
+        mip.row(total, 0.0, 0.0)
+    mip.row(lam_row, mult, mult)
+    mip.row(k_row, 0.0, 0.0)
+    for row in c_rows:
+        mip.row(row, 0.0, 0.0)
+    for row in d_rows:
+        mip.row(row, lower=0.0)
+    if len(short_row) > 1:
+        mip.row(short_row, lower=0.0)
 
 
 def _unit_counts(prep: _Prepared, u: int):
@@ -810,7 +936,10 @@ def _solve_direct(prep: _Prepared, gap: float, deadline: float, start=None):
     for g in range(ng):
         org_terms = [terms for o, terms in sorted(org_members[g].items())
                      if sum(c for _, c in terms) >= 2]
-        _add_group_terms(mip, prep, g, size_terms[g], known_terms[g], sector_terms[g], org_terms)
+        # With the mix hull rows: they cut off no assignment and change no cost (see
+        # `_add_mix_hull`), and they give HiGHS an LP bound close to the optimum.
+        _add_group_terms(mip, prep, g, size_terms[g], known_terms[g], sector_terms[g], org_terms,
+                         hull=True)
     for u, v in prep.unit_apart:
         for g in range(ng):
             if (u, g) in y and (v, g) in y:
@@ -829,15 +958,10 @@ def _solve_direct(prep: _Prepared, gap: float, deadline: float, start=None):
     return status, group_of, bound
 
 
-def _solve_two_stage(prep: _Prepared, gap: float, deadline: float):
-    """People to topics and each group's sector counts, then people to groups.
+def _first_stage(prep: _Prepared, hull: bool):
+    """The first-stage model: units to topics and every group's sector counts.
 
-    The first stage models everything except which group of a topic a named person
-    joins: sizes, min-size shortfall and the sector mix are exact per group (through
-    integer sector counts per group); organisations, keep-apart and moves are counted
-    per topic, as lower bounds. So it is a relaxation of the whole problem, and its LP
-    optimum is a proven bound. The second stage places each topic's people into its
-    groups with those sector counts, splitting colleagues and keeping pairs apart.
+    Returns (mip, x, z, w, count). `hull` builds it for the bound LP (see below).
     """
     nt = len(prep.topics)
     n_groups = [len(gs) for gs in prep.topic_groups]
@@ -913,23 +1037,37 @@ def _solve_two_stage(prep: _Prepared, gap: float, deadline: float):
         if g is not None:
             for i in prep.units[u]:
                 pinned[g, prep.sector[i]] += 1
+    #
+    # For the bound (`hull`), groups of one topic with the same sizes and no pins are one
+    # class of `mult` groups: in the LP they are interchangeable, so averaging an optimal
+    # LP solution over their permutations gives an optimal one that treats them alike, and
+    # that is what the class's sums describe (every row is homogeneous in `mult`). The LP
+    # value is the same, with a fraction of the rows. The mix hull rows are added too.
     count = {}
     for t in range(nt):
+        classes = defaultdict(list)
+        for g in prep.topic_groups[t]:
+            if hull and not any(pinned[g, sector] for sector in sectors_here):
+                classes[prep.min[g], prep.max[g]].append(g)
+            else:
+                classes[g, None].append(g)
+        reps = [(gs[0], len(gs)) for _, gs in sorted(classes.items(), key=lambda kv: kv[1][0])]
         for sector in sectors_here:
             terms = topic_sector[t].get(sector, [])
             cols = []
-            for g in prep.topic_groups[t]:
-                upper = float(prep.max[g]) if terms else 0.0
-                j = mip.var(0.0, float(min(pinned[g, sector], upper)), upper, True)
+            for g, mult in reps:
+                upper = float(mult * prep.max[g]) if terms else 0.0
+                j = mip.var(0.0, float(min(pinned[g, sector], upper)), upper, not hull)
                 count[g, sector] = j
                 cols.append((j, 1.0))
             mip.row([*cols, *((j, -c) for j, c in terms)], 0.0, 0.0)
-        for g in prep.topic_groups[t]:
+        for g, mult in reps:
             _add_group_terms(mip, prep, g,
                              [(count[g, sector], 1.0) for sector in sectors_here],
                              [(count[g, sector], 1.0) for sector in sectors_here
                               if sector != UNKNOWN],
-                             [[(count[g, sector], 1.0)] for sector in prep.known_sectors], [])
+                             [[(count[g, sector], 1.0)] for sector in prep.known_sectors], [],
+                             hull=hull, mult=mult)
         if ORG_UNIT * prep.weight > 0:
             for o, terms in sorted(org_members[t].items()):
                 if sum(c for _, c in terms) > n_groups[t]:
@@ -941,15 +1079,37 @@ def _solve_two_stage(prep: _Prepared, gap: float, deadline: float):
             if n_groups[t] == 1 and (u, t) in x and (v, t) in x:
                 mip.row([(x[u, t], 1.0), (x[v, t], 1.0)], upper=1.0)
 
-    # The LP relaxation's optimum is the proven bound. Its solution is integral for all but a
-    # few people; keep those that it places whole and let a small MIP place the rest.
-    status1, lp_values, _, bound = mip.solve(gap=gap, time_limit=deadline - time.monotonic(),
-                                             relax=True)
+    return mip, x, z, w, count
+
+
+def _solve_two_stage(prep: _Prepared, gap: float, deadline: float):
+    """People to topics and each group's sector counts, then people to groups.
+
+    The first stage models everything except which group of a topic a named person
+    joins: sizes, min-size shortfall and the sector mix are exact per group (through
+    integer sector counts per group); organisations, keep-apart and moves are counted
+    per topic, as lower bounds. So it is a relaxation of the whole problem, and the LP
+    optimum of any formulation with the same whole solutions and costs is a proven
+    bound. The second stage places each topic's people into its groups with those
+    sector counts, splitting colleagues and keeping pairs apart.
+    """
+    nt = len(prep.topics)
+    # The bound: the LP of the first stage with the mix hull rows (`_add_mix_hull`). The
+    # first stage is a relaxation of the whole problem and the hull rows cut off none of
+    # its whole solutions, so this LP's optimum is a proven bound; the rows close most of
+    # the plain LP's gap, which comes from fractional people inside the free mix bands.
+    hull_mip, hull_x, _, _, _ = _first_stage(prep, hull=True)
+    status1, lp_values, _, bound = hull_mip.solve(gap=gap, time_limit=deadline - time.monotonic(),
+                                                  relax=True)
     if lp_values is None:
         return status1, None, None
+    # Its solution is integral for all but a few people; keep those that it places whole and
+    # let a MIP of the plain first stage (the same whole solutions and costs, and fast) place
+    # the rest.
+    mip, x, z, w, count = _first_stage(prep, hull=False)
     lower = list(mip.lower)
-    for j in x.values():
-        if lp_values[j] > 1 - 1e-6:
+    for key, j in x.items():
+        if lp_values[hull_x[key]] > 1 - 1e-6:
             mip.lower[j] = 1.0
     status1, values, _, _ = mip.solve(gap=gap / 2, time_limit=deadline - time.monotonic())
     if values is None:  # that rounding had no completion: solve the whole first stage
@@ -1195,6 +1355,16 @@ def _reasons(prep: _Prepared, place: list[int]) -> dict[Id, Message]:
 # --------------------------------------------------------------------------- the function
 
 
+def _gap_of(prep: _Prepared, group_of: list[int], bound: float | None) -> float:
+    """The relative gap of a group per unit against a proven bound (1.0 without one)."""
+    if bound is None or not math.isfinite(bound):
+        return 1.0
+    assignment = {prep.people[i].id: prep.groups[group_of[u]].id
+                  for u, ms in enumerate(prep.units) for i in ms}
+    objective = _evaluate(prep, assignment).objective
+    return 0.0 if objective - bound <= 1e-9 else (objective - bound) / max(abs(objective), 1e-9)
+
+
 def _error(status: str, message: Message, warnings=()) -> Allocation:
     return Allocation(status=status, method="none", assignment={}, figures=None, objective=None,
                       bound=None, gap=None, reasons={}, warnings=tuple(warnings), error=message)
@@ -1220,6 +1390,7 @@ def compute_allocation(problem: Problem, *, gap_target: float | None = None,
                           figures=evaluation.figures, objective=evaluation.objective,
                           bound=evaluation.objective, gap=0.0, reasons={},
                           warnings=tuple(prep.warnings))
+    auto = method == "auto"
     if method == "auto":
         size = sum(len(prep.plausible_groups(u)) for u in range(len(prep.units)))
         method = "direct" if size <= DIRECT_LIMIT else "two_stage"
@@ -1232,12 +1403,20 @@ def compute_allocation(problem: Problem, *, gap_target: float | None = None,
         gap_target = 0.0 if len(prep.people) <= 100 else 0.01 if method == "direct" else 0.005
     try:
         if method == "direct":
-            start = None
+            start, start_bound = None, None
             if gap_target > 0 and len(prep.people) > 100:
                 # The two-stage answer costs a fraction of the direct solve and gives HiGHS
-                # a good assignment to start from.
-                _, start, _ = _solve_two_stage(prep, gap_target, deadline)
-            status, group_of, bound = _solve_direct(prep, gap_target, deadline, start)
+                # a good assignment to start from; its bound is a proven one for the whole
+                # problem too (see `_solve_two_stage`), so the better of the two counts.
+                start_status, start, start_bound = _solve_two_stage(prep, gap_target, deadline)
+            if (auto and start is not None and start_status != "time_limit"
+                    and _gap_of(prep, start, start_bound) <= gap_target):
+                # Stop on the gap target: the two-stage answer already meets it.
+                method, status, group_of, bound = "two_stage", start_status, start, start_bound
+            else:
+                status, group_of, bound = _solve_direct(prep, gap_target, deadline, start)
+                if start_bound is not None and (bound is None or start_bound > bound):
+                    bound = start_bound
         else:
             status, group_of, bound = _solve_two_stage(prep, gap_target, deadline)
     except _Infeasible as exc:

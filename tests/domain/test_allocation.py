@@ -393,3 +393,57 @@ def test_the_json_shape_round_trips():
 def test_no_people_is_an_empty_allocation():
     result = compute_allocation(P())
     assert result.ok and result.assignment == {} and result.objective == 0.0
+
+
+# --------------------------------------------------------------------------- the bound's rows
+
+@settings(FAST, max_examples=200)
+@given(st.integers(2, 60), st.data())
+def test_mix_hull_pieces_meet_the_penalty_at_whole_counts_and_never_exceed_it(total, data):
+    from app.domain.allocation import _mix_pieces
+
+    count = data.draw(st.integers(1, total - 1))
+    k = data.draw(st.integers(0, 30))
+    prep = type("Prep", (), {"known_total": total, "sector_count": [count]})()
+    pieces = _mix_pieces(prep, 0, k)
+    for c in range(k + 1):
+        exact = max(0.0, abs(c - count / total * k) - 1.0)
+        best = max([a * c + b for a, b in pieces], default=0.0)
+        assert best <= exact + 1e-9  # valid: cuts off no whole count
+        assert max(best, 0.0) == pytest.approx(exact, abs=1e-6)  # and exact there
+
+
+@settings(FAST, max_examples=150)
+@given(problems(max_people=7, max_groups=3))
+def test_the_first_stage_hull_lp_never_exceeds_the_brute_force_optimum(problem):
+    from app.domain.allocation import _first_stage, _Infeasible, _Prepared
+
+    best = brute_force(problem)
+    if best is None:
+        return
+    try:
+        prep = _Prepared(problem)
+        mip = _first_stage(prep, hull=True)[0]
+    except _Infeasible:
+        return
+    status, _, _, bound = mip.solve(gap=0.0, time_limit=10, relax=True)
+    assert status == "optimal"
+    assert bound <= best + 1e-6
+
+
+def test_identical_groups_share_one_class_in_the_bound_lp_and_the_bound_stays_below_the_optimum():
+    # Four interchangeable groups of one topic (one class of four in the bound LP), two more
+    # of another, an unknown-sector person and a pin (a group of its own).
+    rng = random.Random(3)
+    groups = (*(Group(f"A{g}", "A", 2, 4) for g in range(4)), Group("B0", "B", 2, 3),
+              Group("B1", "B", 2, 3))
+    people = tuple(Person(i, rng.choice(SECTORS), rng.choice([None, "X", "Y"]),
+                          tuple(rng.sample(["A", "B"], 2)),
+                          pinned_group="B1" if i == 0 else None) for i in range(16))
+    problem = Problem(groups=groups, people=people, keep_apart=((1, 2),))
+    direct = compute_allocation(problem, method="direct", gap_target=0.0)
+    two = compute_allocation(problem, method="two_stage")
+    assert_valid(problem, direct)
+    assert_valid(problem, two)
+    assert direct.gap == pytest.approx(0.0, abs=1e-6)
+    assert two.bound <= direct.objective + 1e-6
