@@ -1,4 +1,6 @@
 """The Werkstatt application factory."""
+import importlib
+
 import sqlalchemy as sa
 from flask import Flask, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale
@@ -92,23 +94,41 @@ def configure_sqlite(engine: sa.Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# The modules whose views attach to their area's blueprint. They are imported here, not in
+# the areas' __init__, so that importing an area's services never pulls in the whole web
+# layer of every area (and the import cycles that come with it).
+VIEW_MODULES = (
+    "agenda.routes", "api.routes", "auth.routes", "breakouts.routes", "events.routes",
+    "mail.routes", "public.routes", "records.routes", "records.checkin", "records.stats",
+    "registration.routes", "registration.manage", "reports.routes",
+)
+
+
 def register_blueprints(app: Flask) -> None:
-    """Attach every area's blueprint."""
+    """Attach every area's blueprint, with its views."""
+    for module in VIEW_MODULES:
+        importlib.import_module(f"app.{module}")
     from app.agenda import bp as agenda_bp
+    from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.breakouts import bp as breakouts_bp
     from app.events import bp as events_bp
     from app.mail import bp as mail_bp
     from app.public import bp as public_bp
     from app.records import bp as records_bp
     from app.registration import bp as registration_bp
+    from app.reports import bp as reports_bp
 
     app.register_blueprint(public_bp)
     app.register_blueprint(registration_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(breakouts_bp)  # /manage/… board and public /topics/… pages
     app.register_blueprint(auth_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
     app.register_blueprint(agenda_bp, url_prefix="/manage")
     app.register_blueprint(mail_bp, url_prefix="/manage")
     app.register_blueprint(records_bp, url_prefix="/manage")
+    app.register_blueprint(reports_bp)  # public report pages and /manage/events/<slug>/report
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -117,6 +137,9 @@ def register_error_handlers(app: Flask) -> None:
 
     def render_error(error: HTTPException):
         code = error.code or 500
+        if request.path.startswith("/api/"):
+            from app.api.routes import json_error
+            return json_error(error, code)
         return render_template("errors/error.html", code=code), code
 
     @app.errorhandler(CSRFError)
@@ -133,6 +156,9 @@ def register_error_handlers(app: Flask) -> None:
         from app.extensions import db
         db.session.rollback()
         app.logger.exception("unhandled error")
+        if request.path.startswith("/api/"):
+            from app.api.routes import json_error
+            return json_error(None, 500)
         return render_template("errors/error.html", code=500), 500
 
 

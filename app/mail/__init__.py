@@ -3,4 +3,3 @@ from flask import Blueprint
 
 bp = Blueprint("mail", __name__)
 
-from app.mail import routes  # noqa: E402,F401

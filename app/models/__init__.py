@@ -8,6 +8,7 @@ from app.models.mail import OutboxMessage, OutboxStatus
 from app.models.registration import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Participant,
                                      Place, Registration, RegistrationStatus, Sector)
 from app.models.event import Event, EventFormat, EventStatus, Series, Speaker, event_facilitators
+from app.models.report import Learning, Report, ReportPhoto, ReportSection
 from app.models.user import Role, User
 
 __all__ = [
@@ -17,4 +18,5 @@ __all__ = [
     "OutboxStatus", "Participant", "Place", "Registration", "RegistrationStatus", "Sector",
     "AgendaItem", "agenda_item_speakers", "Event", "EventFormat", "EventStatus", "Role", "Series", "Speaker", "User",
     "UTCDateTime", "event_facilitators", "utcnow",
+    "Learning", "Report", "ReportPhoto", "ReportSection",
 ]

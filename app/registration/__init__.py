@@ -3,5 +3,3 @@ from flask import Blueprint
 
 bp = Blueprint("registration", __name__)
 
-from app.registration import routes  # noqa: E402,F401
-from app.registration import manage  # noqa
