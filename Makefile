@@ -35,6 +35,8 @@ static/vendor/.stamp: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor/kern
 	cp -r node_modules/@kern-ux/native/dist/. static/vendor/kern/
+	mkdir -p static/vendor/sortablejs
+	cp node_modules/sortablejs/Sortable.min.js node_modules/sortablejs/LICENSE static/vendor/sortablejs/
 	@touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(VENV)/.stamp

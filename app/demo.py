@@ -13,10 +13,11 @@ from app.auth.services import hash_password
 from app.domain.editions import BERLIN
 from app.extensions import db
 from app.domain.agenda import ItemKind
-from app.models import (AgendaItem, ConsentPurpose, ConsentRecord, Event, EventFormat, EventStatus,
-                        Participant, Place, Registration, RegistrationStatus, Role, Sector, Series,
-                        Speaker, User, utcnow)
+from app.models import (AgendaItem, BreakoutGroup, ConsentPurpose, ConsentRecord, Event,
+                        EventFormat, EventStatus, Participant, Place, Preference, Registration,
+                        RegistrationStatus, Role, Sector, Series, Speaker, User, utcnow)
 from app.registration.services import text_version
+from app.reports.demo import load_demo_reports
 
 DEMO_ACCOUNTS = [
     ("admin@example.org", "Alex Admin", Role.ADMIN, "werkstatt-admin-demo"),
@@ -172,6 +173,44 @@ _ORGS = {
 }
 
 
+# Breakout groups per edition: (topic, guiding question, min, max). The people of the coming
+# edition have ranked them, so the board can be tried at once.
+_GROUPS = {
+    5: [("Daten finden", "Wo liegen Daten, die Familien den Alltag erleichtern könnten?", 3, 8),
+        ("Zusammenarbeit", "Wie arbeiten Verwaltung und Zivilgesellschaft an Daten zusammen?", 3, 8),
+        ("Vom Prototyp zum Dienst", "Was braucht eine Hackathon-Idee, um zu bleiben?", 3, 8)],
+    6: [("Hürden im Alltag", "Was hält Familien davon ab, digitale Angebote zu nutzen?", 3, 8),
+        ("Vertrauen", "Wann geben Familien ihre Daten gern weiter – und wann nicht?", 3, 8),
+        ("Datenqualität", "Welche Daten fehlen, damit Angebote für Familien gut werden?", 3, 8)],
+    7: [("Proaktive Leistungen", "Wie kann Verwaltung Familien von sich aus auf Leistungen hinweisen?", 4, 9),
+        ("Beratung vor Ort", "Wie greifen Beratung vor Ort und digitale Angebote ineinander?", 4, 9),
+        ("Einfache Sprache", "Wie werden Bescheide und Formulare für Familien verständlich?", 4, 9)],
+}
+
+
+def _demo_groups(event: Event, facilitator: User) -> list[BreakoutGroup]:
+    groups = [BreakoutGroup(event=event, position=i, topic=topic, title=title, min_size=low,
+                            max_size=high, facilitator=facilitator,
+                            room=f"Breakout-Raum {i + 1}" if event.format == EventFormat.ONLINE
+                            else f"Raum {i + 1}")
+              for i, (topic, title, low, high) in enumerate(_GROUPS.get(event.number, []))]
+    db.session.add_all(groups)
+    return groups
+
+
+def _demo_preferences(event: Event, groups: list[BreakoutGroup]) -> None:
+    """Rankings for the people of an edition, skewed towards the first topic as in real rooms."""
+    topics = [g.topic for g in groups]
+    registrations = db.session.scalars(sa.select(Registration).where(
+        Registration.event_id == event.id).order_by(Registration.id)).all()
+    for i, registration in enumerate(registrations):
+        if i % 6 == 5:
+            continue  # some people rank nothing
+        order = topics[i % 3:] + topics[:i % 3] if i % 4 else topics
+        for rank, topic in enumerate(order[:2 + i % 2], start=1):
+            db.session.add(Preference(registration=registration, topic=topic, rank=rank))
+
+
 def _demo_people(event: Event, count: int, attended: int, now: datetime) -> None:
     """Registrations for an edition: mixed sectors, some colleagues, some who did not come."""
     if event.id is not None and db.session.scalar(
@@ -236,6 +275,13 @@ def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         db.session.add(event)
         db.session.flush()
         held = event.ends_at < now
-        _demo_people(event, count=26 if held else 9, attended=21 if held else 0, now=now)
+        _demo_people(event, count=26 if held else 24, attended=21 if held else 0, now=now)
+        groups = _demo_groups(event, accounts[Role.FACILITATOR])
+        if not held:
+            db.session.flush()
+            _demo_preferences(event, groups)
+    db.session.flush()
+    load_demo_reports(list(db.session.scalars(sa.select(Event).where(Event.series_id == series.id))),
+                      now)
     db.session.commit()
     return [(email, role.value, password) for email, _name, role, password in DEMO_ACCOUNTS]

@@ -283,6 +283,8 @@ def duplicate_as_next(event: Event) -> Event:
         facilitators=list(event.facilitators),
     )
     copy_agenda(event, copy, days)
+    from app.breakouts.services import copy_groups  # breakouts builds on events
+    copy_groups(event, copy)
     db.session.add(copy)
     db.session.commit()
     return copy

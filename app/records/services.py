@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import (ACTIVE_STATUSES, AuditLog, ConsentRecord, Event, OutboxMessage,
-                        Participant, Place, Registration, RegistrationStatus, Sector, User, utcnow)
+from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BreakoutGroup, BreakoutPair,
+                        ConsentRecord, Event, OutboxMessage, Participant, Place, Preference,
+                        Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import _apply_promotions, lock_event
 
 ANONYMOUS_DOMAIN = "anonymised.invalid"
@@ -121,6 +122,15 @@ def export_person(person: Participant, user: User | None = None) -> dict:
     mails = db.session.scalars(sa.select(OutboxMessage).where(sa.or_(
         OutboxMessage.registration_id.in_([r.id for r in registrations]),
         OutboxMessage.to_address == person.email)).order_by(OutboxMessage.id)).all()
+    ids = [r.id for r in registrations]
+    ranked: dict[int, list[str]] = {}
+    for p in db.session.scalars(sa.select(Preference).where(
+            Preference.registration_id.in_(ids)).order_by(Preference.rank)):
+        ranked.setdefault(p.registration_id, []).append(p.topic)
+    groups = dict(db.session.execute(
+        sa.select(Assignment.registration_id, BreakoutGroup.title)
+        .join(BreakoutGroup, BreakoutGroup.id == Assignment.group_id)
+        .where(Assignment.registration_id.in_(ids))).all())
     data = {
         "person": {"name": person.name, "email": person.email,
                    "organisation": person.organisation, "sector": person.sector.value,
@@ -132,7 +142,8 @@ def export_person(person: Participant, user: User | None = None) -> dict:
             "accessibility_needs": r.accessibility_needs, "created_at": _iso(r.created_at),
             "confirmed_at": _iso(r.confirmed_at), "promoted_at": _iso(r.promoted_at),
             "cancelled_at": _iso(r.cancelled_at), "checked_in_at": _iso(r.checked_in_at),
-            "walk_in": r.walk_in} for r in registrations],
+            "walk_in": r.walk_in, "breakout_topics": ranked.get(r.id, []),
+            "breakout_group": groups.get(r.id)} for r in registrations],
         "consents": [{
             "purpose": c.purpose.value, "text_version": c.text_version,
             "given_at": _iso(c.given_at), "confirmed_at": _iso(c.confirmed_at),
@@ -172,6 +183,11 @@ def _anonymise(person: Participant, now: datetime, registrations: list[Registrat
     ids = [r.id for r in registrations]
     if ids:
         db.session.execute(sa.delete(OutboxMessage).where(OutboxMessage.registration_id.in_(ids)))
+        # Erasure reaches the breakout groups: rankings, group places and pair rules go.
+        db.session.execute(sa.delete(Preference).where(Preference.registration_id.in_(ids)))
+        db.session.execute(sa.delete(Assignment).where(Assignment.registration_id.in_(ids)))
+        db.session.execute(sa.delete(BreakoutPair).where(sa.or_(
+            BreakoutPair.first_id.in_(ids), BreakoutPair.second_id.in_(ids))))
     for registration in registrations:
         _scrub_registration(registration, now)
     if whole_person:

@@ -18,7 +18,7 @@ from app.registration.forms import ButtonForm, RegistrationForm, sector_label
 bp.add_app_template_global(sector_label)
 
 
-def _private(response):
+def private_page(response):
     """Personal pages are never cached or shared."""
     response = make_response(response)
     response.headers["Cache-Control"] = "no-store"
@@ -29,8 +29,11 @@ def _private(response):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 def register(slug: str):
+    from app.breakouts import services as breakouts  # breakouts builds on registration
+    from app.breakouts.forms import ranking_fields
     page = event_page(slug, current_user, with_agenda=False)
-    form = RegistrationForm()
+    groups = breakouts.groups_of(page.event.id)
+    form = ranking_fields(RegistrationForm, breakouts.topics_of(groups))()
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
@@ -48,13 +51,14 @@ def register(slug: str):
                     nonce=form.nonce.data, privacy_acknowledged=True,
                     accessibility_needs=form.accessibility_needs.data or "",
                     accessibility_consent=form.accessibility_consent.data,
-                    consents=form.chosen_consents()))
+                    consents=form.chosen_consents(), topics=form.ranked()))
             except services.RegistrationError as exc:
                 flash(str(exc.message), "danger")
                 return redirect(url_for("public.show_event", slug=slug), 303)
             return redirect(url_for("registration.submitted", slug=slug), 303)
     status = 422 if form.errors else 200
-    return render_template("registration/form.html", page=page, form=form), status
+    return render_template("registration/form.html", page=page, form=form,
+                           topic_titles=breakouts.topic_titles(groups)), status
 
 
 @bp.route("/events/<slug>/register/sent")
@@ -65,10 +69,15 @@ def submitted(slug: str):
 
 @bp.route("/r/<token>")
 def personal_page(token: str):
+    from app.breakouts import services as breakouts  # breakouts builds on registration
+    from app.breakouts.forms import ranking_form
     registration = services.get_registration_by_token(token)
-    return _private(render_template("registration/personal.html", token=token,
-                                    view=services.personal_page(registration),
-                                    consents=services.active_consents(registration)))
+    choice = breakouts.topic_choice(registration)
+    return private_page(render_template("registration/personal.html", token=token,
+                                        view=services.personal_page(registration),
+                                        consents=services.active_consents(registration),
+                                        topics=choice,
+                                        ranking=ranking_form(choice.topics, choice.ranked)))
 
 
 def _button_or_expired(token: str):
@@ -117,7 +126,7 @@ def withdraw_consent(token: str, purpose: str):
 @bp.route("/r/<token>/data.json")
 def export(token: str):
     registration = services.get_registration_by_token(token)
-    response = _private(jsonify(records.export_person(registration.participant)))
+    response = private_page(jsonify(records.export_person(registration.participant)))
     response.headers["Content-Disposition"] = 'attachment; filename="meine-daten.json"'
     return response
 
@@ -128,6 +137,6 @@ def delete(token: str):
     form = ButtonForm()
     if form.validate_on_submit():
         records.erase_person(registration.participant)
-        return _private(render_template("registration/deleted.html"))
-    return _private(render_template("registration/delete.html", token=token,
+        return private_page(render_template("registration/deleted.html"))
+    return private_page(render_template("registration/delete.html", token=token,
                                     view=services.personal_page(registration)))

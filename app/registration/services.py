@@ -45,6 +45,7 @@ class RegistrationData:
     accessibility_needs: str = ""
     accessibility_consent: bool = False
     consents: set[ConsentPurpose] = field(default_factory=set)
+    topics: list[str] = field(default_factory=list)  # breakout topics, best first
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,10 @@ def register_participant(event_id: int, data: RegistrationData,
         db.session.add(ConsentRecord(participant=person, registration=registration,
                                      purpose=purpose, text_version=text_version(purpose),
                                      given_at=now))
+    if data.topics:
+        db.session.flush()
+        from app.breakouts.services import set_preferences  # breakouts builds on registration
+        set_preferences(registration, data.topics, commit=False)
     _mail("opt_in", registration, token)
     db.session.commit()
     return Outcome("new", registration.id, token)

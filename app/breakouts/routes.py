@@ -1,0 +1,313 @@
+"""The facilitator board and its exports, and people's topic ranking."""
+from flask import (flash, jsonify, make_response, redirect, render_template, request,
+                   url_for)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.decorators import facilitator_of_event, staff_event
+from app.breakouts import bp, services
+from app.breakouts.forms import (MIX_STEPS, AllocateForm, GroupForm, MoveForm, PairForm,
+                                 PinForm, ranking_form)
+from app.events.forms import ConfirmForm
+from app.models import PairKind, Role
+from app.pdf import render_pdf
+from app.registration.forms import sector_label
+from app.registration.routes import private_page
+from app.registration.services import get_registration_by_token
+
+
+def _board(event, anchor: str = ""):
+    return redirect(url_for("breakouts.board", slug=event.slug) + anchor, 303)
+
+
+def _wants_json() -> bool:
+    """The board's script asks for JSON; a plain form post gets the redirect."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _expired():
+    flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
+
+
+def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
+    """Groups by their short topic; groups sharing a topic get a number."""
+    shared = {t for t in view.topics if sum(c.group.topic == t for c in view.columns) > 1}
+    seen: dict[str, int] = {}
+    choices = [("", _("Keine Gruppe"))]
+    for c in view.columns:
+        seen[c.group.topic] = seen.get(c.group.topic, 0) + 1
+        label = f"{c.group.topic} ({seen[c.group.topic]})" if c.group.topic in shared \
+            else c.group.topic
+        choices.append((str(c.group.id), label))
+    return choices
+
+
+def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairForm:
+    form = form or PairForm(formdata=None)
+    choices = [(rid, name) for rid, name in view.choosers]
+    form.first_id.choices = choices
+    form.second_id.choices = choices
+    return form
+
+
+@bp.route("/manage/events/<slug>/breakouts")
+@facilitator_of_event
+def board(event):
+    view = services.board_view(event)
+    allocate_form = AllocateForm(formdata=None)
+    allocate_form.mix.data = min(range(len(MIX_STEPS)),
+                                 key=lambda i: abs(MIX_STEPS[i] - view.mix_weight))
+    return render_template("breakouts/board.html", event=event, view=view,
+                           allocate_form=allocate_form, pair_form=_pair_form(view),
+                           move_choices=_move_choices(view), may_mail=current_user.has_role(Role.STAFF))
+
+
+def _group_form(group=None) -> GroupForm:
+    form = GroupForm(obj=group)
+    form.facilitator_id.choices = [("", _("Niemand festgelegt"))] + \
+        [(uid, name) for uid, name in services.facilitator_choices()]
+    return form
+
+
+def _group_page(event, form: GroupForm, group=None):
+    if form.validate_on_submit():
+        services.save_group(event, group, services.GroupData(
+            title=form.title.data, topic=form.topic.data, description=form.description.data or "",
+            facilitator_id=form.facilitator_id.data, min_size=form.min_size.data,
+            max_size=form.max_size.data, room=form.room.data or ""))
+        flash(_("Die Gruppe ist gespeichert."), "success")
+        return _board(event, "#groups-heading")
+    status = 422 if form.errors else 200
+    return render_template("breakouts/group_form.html", event=event, form=form,
+                           group=group), status
+
+
+@bp.route("/manage/events/<slug>/breakouts/groups/new", methods=["GET", "POST"])
+@facilitator_of_event
+def create_group(event):
+    return _group_page(event, _group_form())
+
+
+@bp.route("/manage/events/<slug>/breakouts/groups/<int:group_id>", methods=["GET", "POST"])
+@facilitator_of_event
+def edit_group(event, group_id: int):
+    group = services.get_group_or_404(event, group_id)
+    return _group_page(event, _group_form(group), group)
+
+
+@bp.route("/manage/events/<slug>/breakouts/groups/<int:group_id>/delete", methods=["POST"])
+@facilitator_of_event
+def delete_group(event, group_id: int):
+    group = services.get_group_or_404(event, group_id)
+    if not ConfirmForm().validate_on_submit():
+        _expired()
+        return _board(event)
+    services.delete_group(event, group)
+    flash(_("Die Gruppe „%(title)s“ ist gelöscht.", title=group.title), "success")
+    return _board(event)
+
+
+@bp.route("/manage/events/<slug>/breakouts/allocate", methods=["POST"])
+@facilitator_of_event
+def allocate(event):
+    form = AllocateForm()
+    if not form.validate_on_submit():
+        flash(_("Bitte wählen Sie eine Einstellung für die Mischung."), "danger")
+        return _board(event)
+    try:
+        run, warnings = services.allocate(event, form.mix_weight, current_user)
+    except services.BreakoutError as exc:
+        flash(str(exc.message), "danger")
+        return _board(event)
+    flash(_("%(count)d Personen sind eingeteilt.", count=run.people), "success")
+    for warning in warnings:
+        flash(warning, "warning")
+    return _board(event, "#figures-heading")
+
+
+@bp.route("/manage/events/<slug>/breakouts/people/<int:registration_id>/move",
+          methods=["POST"])
+@facilitator_of_event
+def move(event, registration_id: int):
+    form = MoveForm()
+    form.group_id.choices = [("", "")] + [(g.id, g.title) for g in services.groups_of(event.id)]
+    if not form.validate_on_submit():
+        if _wants_json():
+            return jsonify(error="invalid"), 400
+        _expired()
+        return _board(event)
+    try:
+        services.move(event, registration_id, form.group_id.data, current_user)
+    except services.BreakoutError as exc:
+        if _wants_json():
+            return jsonify(error=str(exc.message)), 409
+        flash(str(exc.message), "danger")
+        return _board(event)
+    if _wants_json():
+        return jsonify(moved=True)
+    flash(_("Verschoben und angeheftet."), "success")
+    return _board(event, f"#card-{registration_id}")
+
+
+@bp.route("/manage/events/<slug>/breakouts/people/<int:registration_id>/pin", methods=["POST"])
+@facilitator_of_event
+def pin(event, registration_id: int):
+    form = PinForm()
+    if not form.validate_on_submit():
+        _expired()
+        return _board(event)
+    try:
+        services.set_pinned(event, registration_id, form.pinned.data == "1")
+    except services.BreakoutError as exc:
+        flash(str(exc.message), "danger")
+        return _board(event)
+    flash(_("Angeheftet: bleibt bei jeder neuen Berechnung in dieser Gruppe.")
+          if form.pinned.data == "1" else _("Gelöst: darf bei der nächsten Berechnung wechseln."),
+          "success")
+    return _board(event, f"#card-{registration_id}")
+
+
+@bp.route("/manage/events/<slug>/breakouts/pairs", methods=["POST"])
+@facilitator_of_event
+def add_pair(event):
+    view = services.board_view(event)
+    form = _pair_form(view, PairForm())
+    if form.validate_on_submit():
+        try:
+            services.add_pair(event, form.first_id.data, form.second_id.data,
+                              PairKind(form.kind.data))
+        except services.BreakoutError as exc:
+            flash(str(exc.message), "danger")
+        else:
+            flash(_("Gilt ab der nächsten Berechnung."), "success")
+        return _board(event, "#pairs-heading")
+    allocate_form = AllocateForm(formdata=None)
+    return render_template("breakouts/board.html", event=event, view=view,
+                           allocate_form=allocate_form, pair_form=form,
+                           move_choices=_move_choices(view), may_mail=current_user.has_role(Role.STAFF)), 422
+
+
+@bp.route("/manage/events/<slug>/breakouts/pairs/<int:pair_id>/delete", methods=["POST"])
+@facilitator_of_event
+def delete_pair(event, pair_id: int):
+    if not ConfirmForm().validate_on_submit():
+        _expired()
+        return _board(event)
+    services.remove_pair(event, pair_id)
+    flash(_("Die Regel ist entfernt."), "success")
+    return _board(event, "#pairs-heading")
+
+
+@bp.route("/manage/events/<slug>/breakouts/publish", methods=["POST"])
+@facilitator_of_event
+def publish(event):
+    if not ConfirmForm().validate_on_submit():
+        _expired()
+        return _board(event)
+    try:
+        told = services.publish(event, current_user)
+    except services.BreakoutError as exc:
+        flash(str(exc.message), "danger")
+        return _board(event)
+    flash(_("Veröffentlicht. %(count)d Personen bekommen eine E-Mail mit ihrer Gruppe.",
+            count=told), "success")
+    return _board(event)
+
+
+@bp.route("/manage/events/<slug>/breakouts/unpublish", methods=["POST"])
+@facilitator_of_event
+def unpublish(event):
+    if not ConfirmForm().validate_on_submit():
+        _expired()
+        return _board(event)
+    services.unpublish(event, current_user)
+    flash(_("Die Gruppen sind nicht mehr auf den persönlichen Seiten zu sehen."), "success")
+    return _board(event)
+
+
+@bp.route("/manage/events/<slug>/breakouts/request-topics", methods=["POST"])
+@staff_event
+def request_topics(event):
+    if not ConfirmForm().validate_on_submit():
+        _expired()
+        return _board(event)
+    try:
+        sent = services.request_topic_choices(event, current_user)
+    except services.BreakoutError as exc:
+        flash(str(exc.message), "danger")
+        return _board(event)
+    flash(_("%(count)d Personen bekommen eine E-Mail mit der Bitte, Themen zu wählen.",
+            count=sent), "success")
+    return _board(event)
+
+
+def _download(body, content_type: str, filename: str, disposition: str = "attachment"):
+    response = make_response(body)
+    response.headers["Content-Type"] = content_type
+    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@bp.route("/manage/events/<slug>/breakouts/groups.pdf")
+@facilitator_of_event
+def groups_pdf(event):
+    lists = services.group_lists(event, current_user, "groups_pdf")
+    pdf = render_pdf(render_template("breakouts/groups_pdf.html", event=event, lists=lists))
+    return _download(pdf, "application/pdf", f"gruppen-{event.slug}.pdf", "inline")
+
+
+@bp.route("/manage/events/<slug>/breakouts/groups.csv")
+@facilitator_of_event
+def groups_csv(event):
+    lists = services.group_lists(event, current_user, "groups_csv")
+    return _download(services.groups_csv(lists, sector_label), "text/csv; charset=utf-8",
+                     f"gruppen-{event.slug}.csv")
+
+
+@bp.route("/manage/events/<slug>/breakouts/video-rooms.csv")
+@staff_event
+def video_rooms_csv(event):
+    lists = services.group_lists(event, current_user, "video_rooms_csv")
+    return _download(services.video_tool_csv(lists), "text/csv; charset=utf-8",
+                     f"breakout-raeume-{event.slug}.csv")
+
+
+# --- people's side --------------------------------------------------------------------------
+
+@bp.route("/r/<token>/topics", methods=["POST"])
+def save_topics(token: str):
+    registration = get_registration_by_token(token)
+    choice = services.topic_choice(registration)
+    form = ranking_form(choice.topics, choice.ranked, request.form)
+    target = url_for("registration.personal_page", token=token) + "#topics-heading"
+    if not choice.may_rank:
+        flash(_("Die Themen können nicht mehr geändert werden."), "danger")
+        return redirect(target, 303)
+    if form.validate_on_submit():
+        services.set_preferences(registration, form.ranked())
+        flash(_("Ihre Themenwünsche sind gespeichert."), "success")
+        return redirect(target, 303)
+    flash(_("Bitte prüfen Sie Ihre Themenwünsche."), "danger")
+    from app.registration import services as registration_services  # the page's own view
+    return private_page(render_template(
+        "registration/personal.html", token=token,
+        view=registration_services.personal_page(registration),
+        consents=registration_services.active_consents(registration),
+        topics=choice, ranking=form)), 422
+
+
+@bp.route("/topics/<token>", methods=["GET", "POST"])
+def choose_topics(token: str):
+    registration = services.registration_for_topic_link(token)
+    choice = services.topic_choice(registration)
+    form = ranking_form(choice.topics, choice.ranked,
+                        request.form if request.method == "POST" else None)
+    saved = False
+    if request.method == "POST" and choice.may_rank and form.validate_on_submit():
+        services.set_preferences(registration, form.ranked())
+        saved = True
+        choice = services.topic_choice(registration)
+    status = 422 if form.errors else 200
+    return private_page(render_template("breakouts/choose_topics.html", token=token,
+                                    registration=registration, event=registration.event,
+                                    choice=choice, form=form, saved=saved)), status
