@@ -1,21 +1,28 @@
 """Public pages."""
 from flask import current_app, make_response, render_template, url_for
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.events.calendar import edition_ics, editions_ics
+from app.models import utcnow
 from app.pdf import render_pdf
 from app.public import bp, services
+from app.reports.services import feed_entries, published_report_event_ids
 
 
 @bp.route("/")
 def index():
     upcoming, past = services.list_public_events()
-    return render_template("public/index.html", upcoming=upcoming, past=past)
+    reports = published_report_event_ids([card.event.id for card in upcoming + past])
+    return render_template("public/index.html", upcoming=upcoming, past=past, reports=reports)
 
 
 @bp.route("/events/<slug>")
 def show_event(slug: str):
-    return render_template("public/event.html", page=services.event_page(slug, current_user))
+    page = services.event_page(slug, current_user)
+    return render_template("public/event.html", page=page,
+                           has_report=bool(published_report_event_ids([page.event.id])))
 
 
 def _calendar_response(body: bytes, filename: str):
@@ -48,6 +55,30 @@ def agenda_pdf(slug: str):
     response = make_response(render_pdf(render_template("agenda/pdf.html", page=page)))
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = f'inline; filename="{slug}-programm.pdf"'
+    return response
+
+
+@bp.route("/feed.atom")
+def feed():
+    """Editions and published reports as Atom 1.0; entry ids never change."""
+    domain = current_app.config["CALENDAR_UID_DOMAIN"]
+    entries = []
+    for entry in feed_entries():
+        with_id = {"id": f"tag:{domain},2025:{entry.kind}/{entry.event.slug}",
+                   "kind": entry.kind, "event": entry.event, "report": entry.report,
+                   "published": entry.published, "updated": entry.updated,
+                   "when": format_datetime(entry.event.starts_at, "full"),
+                   "title": _("Bericht: %(series)s #%(number)d – %(title)s",
+                              series=entry.event.series.name, number=entry.event.number,
+                              title=entry.event.title) if entry.kind == "report" else
+                   f"{entry.event.series.name} #{entry.event.number}: {entry.event.title}"}
+        entries.append(with_id)
+    updated = max((e["updated"] for e in entries), default=utcnow())
+    response = make_response(render_template(
+        "public/feed.xml", entries=entries, updated=updated.isoformat(),
+        feed_title=_("Innovationswerkstatt: Ausgaben und Berichte"),
+        feed_id=f"tag:{domain},2025:feed"))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
 
 
