@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from app.forms import TextForm
 from app.models import Role
 
 ROLE_CHOICES = [
@@ -14,7 +15,7 @@ ROLE_CHOICES = [
 ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     email = EmailField(_l("E-Mail-Adresse"), validators=[
         DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")), Length(max=254)])
     password = PasswordField(_l("Passwort"), validators=[

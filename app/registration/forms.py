@@ -1,10 +1,10 @@
 """The public registration form (shape validation only)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
+from app.forms import TextForm
 from app.models import ConsentPurpose, Sector
 
 SECTOR_CHOICES = [
@@ -41,7 +41,7 @@ PLAIN_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f<>]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen und ohne < oder > eingeben."))
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(TextForm):
     name = StringField(_l("Name"), filters=[strip_whitespace], validators=[
         DataRequired(_l("Bitte geben Sie Ihren Namen ein.")),
         Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
@@ -86,5 +86,5 @@ class RegistrationForm(FlaskForm):
         return {purpose for purpose, given in chosen.items() if given}
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(TextForm):
     """A button that changes state: only its CSRF token."""

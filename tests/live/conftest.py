@@ -165,6 +165,44 @@ def start_gunicorn(database_url: str, workdir: Path, *, workers: int = 4,
         time.sleep(0.1)
 
 
+def start_worker(database_url: str, workdir: Path, smtp_port: int,
+                 interval: float = 0.2) -> subprocess.Popen:
+    """Start `flask worker` (the outbox worker) as its own process, sending to SMTP on 127.0.0.1.
+
+    It runs until SIGTERM; on exit it prints "Worker stopped; N mail(s) sent." to its log.
+    The caller stops it (stop_process) whatever happens.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "TEST_APP_DATABASE_URL": database_url,
+        "TEST_APP_MAIL_DIR": str(workdir),
+        "MAIL_BACKEND": "smtp",
+        "SMTP_HOST": "127.0.0.1",
+        "SMTP_PORT": str(smtp_port),
+        "PYTHONUNBUFFERED": "1",
+    }
+    log = open(workdir / "worker.log", "wb")  # noqa: SIM115 - the child keeps writing to it
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "tests.live.wsgi_test:app", "worker",
+             "--interval", str(interval)],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
+    """SIGTERM (graceful), then SIGKILL if it does not end in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 _TIMINGS: list[str] = []
 
 
