@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import staff_event
+from app.breakouts.services import groups_of
 from app.events.forms import ConfirmForm
 from app.events.services import get_event_or_404
 from app.extensions import csrf, db
@@ -26,7 +27,7 @@ PHOTO_ERRORS = {
 def _form(event, report: Report | None, **kwargs):
     learnings = list(report.learnings) if report else []
     photos = list(report.photos) if report else []
-    return build_report_form(list(event.speakers), services.breakout_groups(event), learnings,
+    return build_report_form(list(event.speakers), groups_of(event.id), learnings,
                              photos, **kwargs)
 
 
@@ -48,7 +49,7 @@ def _stored_data(form, report: Report | None) -> dict:
 
 def _editor(event, report, form, status=200):
     return render_template("reports/editor.html", event=event, report=report, form=form,
-                           groups=services.breakout_groups(event), confirm=ConfirmForm()), status
+                           groups=groups_of(event.id), confirm=ConfirmForm()), status
 
 
 @bp.route("/manage/events/<slug>/report")

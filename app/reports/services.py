@@ -15,13 +15,14 @@ from sqlalchemy.orm import selectinload
 
 from app.domain.agenda import compute_move, compute_reorder
 from app.domain.reports import ReportFigures, compute_report_figures
-from app.domain.statistics import RegistrationFact
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import (Assignment, BreakoutGroup, ConsentPurpose, ConsentRecord, Event,
                         EventStatus, Learning, Participant, Registration, Report, ReportPhoto,
                         ReportSection, Speaker, User, utcnow)
+from app.breakouts.services import groups_of
 from app.records.services import audit
+from app.records.statistics import edition_facts
 from app.reports.photos import ProcessedPhoto
 
 MAX_LEARNINGS = 30
@@ -40,13 +41,6 @@ def get_report(event: Event) -> Report | None:
         sa.select(Report).where(Report.event_id == event.id)
         .options(selectinload(Report.sections), selectinload(Report.learnings),
                  selectinload(Report.photos).defer(ReportPhoto.data)))
-
-
-def breakout_groups(event: Event) -> list[BreakoutGroup]:
-    """The edition's breakout groups in their order (one report section each)."""
-    return list(db.session.scalars(
-        sa.select(BreakoutGroup).where(BreakoutGroup.event_id == event.id)
-        .order_by(BreakoutGroup.position, BreakoutGroup.id)))
 
 
 def get_published_event_or_404(slug: str) -> tuple[Event, Report]:
@@ -102,7 +96,7 @@ def save_report(event: Event, user: User, text: ReportText, commit: bool = True)
         report.closing = text.closing
     sections = {(s.speaker_id, s.breakout_group_id): s for s in report.sections}
     speaker_ids = {s.id for s in event.speakers}
-    group_ids = {g.id for g in breakout_groups(event)}
+    group_ids = {g.id for g in groups_of(event.id)}
     for key, body, known in ([((sid, None), b, sid in speaker_ids) for sid, b in text.speakers.items()]
                              + [((None, gid), b, gid in group_ids) for gid, b in text.groups.items()]):
         if not known:
@@ -301,15 +295,7 @@ def named_people(event: Event) -> list[NamedPerson]:
 
 def report_figures(event: Event, groups: list[BreakoutGroup]) -> ReportFigures:
     """How many took part, their sector mix and the breakout topics, from the records."""
-    facts = [RegistrationFact(participant_id=pid, status=status.value, place=place.value,
-                              sector=sector.value, created_at=created_at,
-                              attended=bool(attended), walk_in=bool(walk_in))
-             for pid, status, place, sector, created_at, attended, walk_in in db.session.execute(
-                 sa.select(Registration.participant_id, Registration.status, Registration.place,
-                           Registration.sector, Registration.created_at,
-                           Registration.checked_in_at.is_not(None), Registration.walk_in)
-                 .where(Registration.event_id == event.id))]
-    return compute_report_figures(facts, [g.topic for g in groups])
+    return compute_report_figures(edition_facts(event.id), [g.topic for g in groups])
 
 
 # --- what the page and the PDF show ------------------------------------------------------------
@@ -346,7 +332,7 @@ class ReportPage:
 
 def report_page(event: Event, report: Report, is_preview: bool = False) -> ReportPage:
     """Everything the report body shows; names and figures computed now, from the records."""
-    groups = breakout_groups(event)
+    groups = groups_of(event.id)
     bodies = {(s.speaker_id, s.breakout_group_id): s.body for s in report.sections}
     named = named_people(event)
     return ReportPage(
