@@ -12,7 +12,7 @@ from app.events.forms import ConfirmForm
 from app.models import PairKind, Role
 from app.pdf import render_pdf
 from app.registration.forms import sector_label
-from app.registration.routes import private_page
+from app.registration.routes import private_page, render_personal_page
 from app.registration.services import get_registration_by_token
 
 
@@ -27,6 +27,20 @@ def _wants_json() -> bool:
 
 def _expired():
     flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
+
+
+def _button(event, action, done, anchor: str = ""):
+    """A button of the board: check its CSRF token, run `action`, say what `done(result)` is."""
+    if not ConfirmForm().validate_on_submit():
+        _expired()
+        return _board(event)
+    try:
+        result = action()
+    except services.BreakoutError as exc:
+        flash(str(exc.message), "danger")
+        return _board(event)
+    flash(done(result), "success")
+    return _board(event, anchor)
 
 
 def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
@@ -53,13 +67,18 @@ def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairFo
 @bp.route("/manage/events/<slug>/breakouts")
 @facilitator_of_event
 def board(event):
-    view = services.board_view(event)
+    return _board_page(event, services.board_view(event))
+
+
+def _board_page(event, view: services.BoardView, pair_form: PairForm | None = None,
+                status: int = 200):
     allocate_form = AllocateForm(formdata=None)
     allocate_form.mix.data = min(range(len(MIX_STEPS)),
                                  key=lambda i: abs(MIX_STEPS[i] - view.mix_weight))
     return render_template("breakouts/board.html", event=event, view=view,
-                           allocate_form=allocate_form, pair_form=_pair_form(view),
-                           move_choices=_move_choices(view), may_mail=current_user.has_role(Role.STAFF))
+                           allocate_form=allocate_form, pair_form=_pair_form(view, pair_form),
+                           move_choices=_move_choices(view),
+                           may_mail=current_user.has_role(Role.STAFF)), status
 
 
 def _group_form(group=None) -> GroupForm:
@@ -99,12 +118,8 @@ def edit_group(event, group_id: int):
 @facilitator_of_event
 def delete_group(event, group_id: int):
     group = services.get_group_or_404(event, group_id)
-    if not ConfirmForm().validate_on_submit():
-        _expired()
-        return _board(event)
-    services.delete_group(event, group)
-    flash(_("Die Gruppe „%(title)s“ ist gelöscht.", title=group.title), "success")
-    return _board(event)
+    return _button(event, lambda: services.delete_group(event, group),
+                   lambda _result: _("Die Gruppe „%(title)s“ ist gelöscht.", title=group.title))
 
 
 @bp.route("/manage/events/<slug>/breakouts/allocate", methods=["POST"])
@@ -181,64 +196,36 @@ def add_pair(event):
         else:
             flash(_("Gilt ab der nächsten Berechnung."), "success")
         return _board(event, "#pairs-heading")
-    allocate_form = AllocateForm(formdata=None)
-    return render_template("breakouts/board.html", event=event, view=view,
-                           allocate_form=allocate_form, pair_form=form,
-                           move_choices=_move_choices(view), may_mail=current_user.has_role(Role.STAFF)), 422
+    return _board_page(event, view, form, 422)
 
 
 @bp.route("/manage/events/<slug>/breakouts/pairs/<int:pair_id>/delete", methods=["POST"])
 @facilitator_of_event
 def delete_pair(event, pair_id: int):
-    if not ConfirmForm().validate_on_submit():
-        _expired()
-        return _board(event)
-    services.remove_pair(event, pair_id)
-    flash(_("Die Regel ist entfernt."), "success")
-    return _board(event, "#pairs-heading")
+    return _button(event, lambda: services.remove_pair(event, pair_id),
+                   lambda _result: _("Die Regel ist entfernt."), "#pairs-heading")
 
 
 @bp.route("/manage/events/<slug>/breakouts/publish", methods=["POST"])
 @facilitator_of_event
 def publish(event):
-    if not ConfirmForm().validate_on_submit():
-        _expired()
-        return _board(event)
-    try:
-        told = services.publish(event, current_user)
-    except services.BreakoutError as exc:
-        flash(str(exc.message), "danger")
-        return _board(event)
-    flash(_("Veröffentlicht. %(count)d Personen bekommen eine E-Mail mit ihrer Gruppe.",
-            count=told), "success")
-    return _board(event)
+    return _button(event, lambda: services.publish(event, current_user), lambda told: _(
+        "Veröffentlicht. %(count)d Personen bekommen eine E-Mail mit ihrer Gruppe.", count=told))
 
 
 @bp.route("/manage/events/<slug>/breakouts/unpublish", methods=["POST"])
 @facilitator_of_event
 def unpublish(event):
-    if not ConfirmForm().validate_on_submit():
-        _expired()
-        return _board(event)
-    services.unpublish(event, current_user)
-    flash(_("Die Gruppen sind nicht mehr auf den persönlichen Seiten zu sehen."), "success")
-    return _board(event)
+    return _button(event, lambda: services.unpublish(event, current_user), lambda _result: _(
+        "Die Gruppen sind nicht mehr auf den persönlichen Seiten zu sehen."))
 
 
 @bp.route("/manage/events/<slug>/breakouts/request-topics", methods=["POST"])
 @staff_event
 def request_topics(event):
-    if not ConfirmForm().validate_on_submit():
-        _expired()
-        return _board(event)
-    try:
-        sent = services.request_topic_choices(event, current_user)
-    except services.BreakoutError as exc:
-        flash(str(exc.message), "danger")
-        return _board(event)
-    flash(_("%(count)d Personen bekommen eine E-Mail mit der Bitte, Themen zu wählen.",
-            count=sent), "success")
-    return _board(event)
+    return _button(event, lambda: services.request_topic_choices(event, current_user),
+                   lambda sent: _("%(count)d Personen bekommen eine E-Mail mit der Bitte, "
+                                  "Themen zu wählen.", count=sent))
 
 
 def _download(body, content_type: str, filename: str, disposition: str = "attachment"):
@@ -288,12 +275,7 @@ def save_topics(token: str):
         flash(_("Ihre Themenwünsche sind gespeichert."), "success")
         return redirect(target, 303)
     flash(_("Bitte prüfen Sie Ihre Themenwünsche."), "danger")
-    from app.registration import services as registration_services  # the page's own view
-    return private_page(render_template(
-        "registration/personal.html", token=token,
-        view=registration_services.personal_page(registration),
-        consents=registration_services.active_consents(registration),
-        topics=choice, ranking=form)), 422
+    return render_personal_page(registration, token, ranking=form, status=422)
 
 
 @bp.route("/topics/<token>", methods=["GET", "POST"])

@@ -8,6 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.services import normalise_email
+from app.breakouts import services as breakouts
+from app.breakouts.forms import ranking_fields, ranking_form
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
@@ -29,8 +31,6 @@ def private_page(response):
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 def register(slug: str):
-    from app.breakouts import services as breakouts  # breakouts builds on registration
-    from app.breakouts.forms import ranking_fields
     page = event_page(slug, current_user, with_agenda=False)
     groups = breakouts.groups_of(page.event.id)
     form = ranking_fields(RegistrationForm, breakouts.topics_of(groups))()
@@ -69,15 +69,16 @@ def submitted(slug: str):
 
 @bp.route("/r/<token>")
 def personal_page(token: str):
-    from app.breakouts import services as breakouts  # breakouts builds on registration
-    from app.breakouts.forms import ranking_form
-    registration = services.get_registration_by_token(token)
+    return render_personal_page(services.get_registration_by_token(token), token)
+
+
+def render_personal_page(registration, token: str, ranking=None, status: int = 200):
+    """The personal page; `ranking` is a topic form that came back with errors."""
     choice = breakouts.topic_choice(registration)
-    return private_page(render_template("registration/personal.html", token=token,
-                                        view=services.personal_page(registration),
-                                        consents=services.active_consents(registration),
-                                        topics=choice,
-                                        ranking=ranking_form(choice.topics, choice.ranked)))
+    return private_page(render_template(
+        "registration/personal.html", token=token, view=services.personal_page(registration),
+        consents=services.active_consents(registration), topics=choice,
+        ranking=ranking or ranking_form(choice.topics, choice.ranked))), status
 
 
 def _button_or_expired(token: str):
