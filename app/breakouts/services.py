@@ -6,6 +6,7 @@ working at once never interleave a run and a move; each use case commits once.
 """
 import csv
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,7 +42,6 @@ ALLOCATOR_SECTOR = {
 SECTOR_ORDER = tuple(ALLOCATOR_SECTOR)
 
 DEFAULT_MIX = 1.0  # the allocator's mix_weight: topics and mixing weighed as designed
-GAP_TARGET = None  # the allocator's default: proven optimal for a workshop-sized room
 TIME_LIMIT = 20.0  # seconds: a safety net for a request; a room of ~30 takes hundredths
 TOPIC_LINK_SALT = "breakout-topics"
 TOPIC_LINK_MAX_AGE = 60 * 24 * 3600  # seconds
@@ -205,7 +205,18 @@ def _problem(groups, people, preferences, assignments, pairs, mix_weight, *,
         people=tuple(persons),
         keep_apart=tuple((a, b) for a, b, k in pair_ids if k == PairKind.APART),
         keep_together=tuple((a, b) for a, b, k in pair_ids if k == PairKind.TOGETHER),
-        mix_weight=mix_weight, topic_labels={t: t for t in topics})
+        mix_weight=mix_weight, topic_labels={t: t for t in topics},
+        person_labels={r.id: _person_ref(r.id) for r in people},
+        group_labels={g.id: g.title for g in groups})
+
+
+# Reasons are stored, so they name other people only by reference; the board puts in the
+# names when it shows them. An erased person's name is thus never left in someone's reason.
+_PERSON_REF = re.compile(r"⟨(\d+)⟩")
+
+
+def _person_ref(registration_id: int) -> str:
+    return f"⟨{registration_id}⟩"
 
 
 # --- the board --------------------------------------------------------------------------------
@@ -268,12 +279,13 @@ def _counts(sectors) -> list[tuple[Sector, int]]:
     return [(s, counter[s]) for s in SECTOR_ORDER if counter[s]]
 
 
-def _reason(assignment: Assignment | None) -> str:
+def _reason(assignment: Assignment | None, names: dict[int, str]) -> str:
     if assignment is None:
         return ""
     if assignment.source == AssignmentSource.HAND:
         return str(_l("Von Hand hierher gesetzt."))
-    return assignment.reason_en if str(get_locale()) == "en" else assignment.reason_de
+    text = assignment.reason_en if str(get_locale()) == "en" else assignment.reason_de
+    return _PERSON_REF.sub(lambda m: names.get(int(m.group(1)), "–"), text)
 
 
 def board_view(event: Event) -> BoardView:
@@ -287,6 +299,7 @@ def board_view(event: Event) -> BoardView:
     last_run = db.session.scalar(sa.select(AllocationRun).where(
         AllocationRun.event_id == event.id).order_by(AllocationRun.id.desc()).limit(1))
     topic_of = {g.id: g.topic for g in groups}
+    names = {r.id: r.participant.name for r in people}
     cards_by_group: dict[int | None, list[Card]] = defaultdict(list)
     for r in people:
         a = assignments.get(r.id)
@@ -298,8 +311,7 @@ def board_view(event: Event) -> BoardView:
             sector=r.sector, preferences=ranked, group_id=group_id,
             rank=ranked.index(topic) + 1 if topic in ranked else None,
             pinned=bool(a and a.pinned), by_hand=bool(a and a.source == AssignmentSource.HAND),
-            reason=_reason(a)))
-    names = {r.id: r.participant.name for r in people}
+            reason=_reason(a, names)))
     pair_rows = [PairRow(p, names.get(p.first_id, "–"), names.get(p.second_id, "–"))
                  for p in pairs]
     columns = []
@@ -368,7 +380,8 @@ def allocate(event: Event, mix_weight: float, user: User) -> tuple[AllocationRun
     preferences = _preferences([r.id for r in people])
     assignments = _assignments(event.id)
     problem = _problem(groups, people, preferences, assignments, _pairs(event.id), mix_weight)
-    result = alloc.compute_allocation(problem, gap_target=GAP_TARGET, time_limit=TIME_LIMIT)
+    # The allocator's default gap target: proven optimal for a workshop-sized room.
+    result = alloc.compute_allocation(problem, time_limit=TIME_LIMIT)
     language = "en" if str(get_locale()) == "en" else "de"
     if not result.ok:
         raise BreakoutError(result.error[language])

@@ -108,6 +108,8 @@ class Problem:
     keep_together: tuple[tuple[Id, Id], ...] = ()
     mix_weight: float = 1.0  # 0 = topics only; higher = mixing (and splitting colleagues) counts more
     topic_labels: Mapping[Id, str] = field(default_factory=dict)  # for the reasons; default the topic id
+    person_labels: Mapping[Id, str] = field(default_factory=dict)  # names in the reasons; default the id
+    group_labels: Mapping[Id, str] = field(default_factory=dict)  # the same for groups
 
 
 @dataclass(frozen=True)
@@ -431,6 +433,14 @@ class _Prepared:
     def label(self, topic: int) -> str:
         t = self.topics[topic]
         return str(self.problem.topic_labels.get(t, t))
+
+    def person_label(self, i: int) -> str:
+        p = self.people[i].id
+        return str(self.problem.person_labels.get(p, p))
+
+    def group_label(self, g: int) -> str:
+        gid = self.groups[g].id
+        return str(self.problem.group_labels.get(gid, gid))
 
     def _build_units(self) -> None:
         parent = list(range(len(self.people)))
@@ -1333,16 +1343,16 @@ def _reasons(prep: _Prepared, place: list[int]) -> dict[Id, Message]:
         apart = [j for j in prep.apart_of.get(i, []) if j in there]
         colleagues = [j for j in there if prep.org[i] is not None and prep.org[j] == prep.org[i]]
         if partners:
-            names = ", ".join(str(prep.people[j].id) for j in sorted(partners))
+            names = ", ".join(prep.person_label(j) for j in sorted(partners))
             en, de = f"Kept together with {names}", f"Zusammen mit {names} eingeteilt"
         elif apart:
-            names = ", ".join(str(prep.people[j].id) for j in sorted(apart))
+            names = ", ".join(prep.person_label(j) for j in sorted(apart))
             en, de = f"Kept apart from {names}", f"Getrennt von {names} eingeteilt"
         elif prep.prev[i] == g:
             en, de = "Stays in the previous group", "Bleibt in der bisherigen Gruppe"
         elif sizes[g] <= prep.min[g]:
-            en, de = (f"Needed for group {prep.groups[g].id}'s minimum size",
-                      f"Für die Mindestgröße von Gruppe {prep.groups[g].id} gebraucht")
+            en, de = (f"Needed for group {prep.group_label(g)}'s minimum size",
+                      f"Für die Mindestgröße von Gruppe {prep.group_label(g)} gebraucht")
         elif colleagues:
             en, de = ("Split from colleagues of the same organisation",
                       "Getrennt von Kolleg:innen derselben Organisation")

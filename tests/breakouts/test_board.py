@@ -278,6 +278,20 @@ def test_keep_apart_and_together_hold_in_the_result(client, db, edition, signed_
     assert placed[c.id] == placed[d.id]
 
 
+def test_reasons_name_a_partner_on_the_board_but_store_no_names(client, db, edition, signed_in):
+    add_groups(db, edition, ("A", 1, 4), ("B", 1, 4))
+    ada, bo = enrol(db, edition, "Ada Beispiel"), enrol(db, edition, "Bo Probe")
+    rank(db, ada, "A", "B")
+    rank(db, bo, "B", "A")
+    post(client, edition, "/pairs", first_id=str(ada.id), second_id=str(bo.id), kind="together")
+    post(client, edition, "/allocate", mix="2")
+    html = client.get(board_url(edition)).get_data(as_text=True)
+    assert ("Zusammen mit Bo Probe eingeteilt → 2. Wahl" in html) != \
+        ("Zusammen mit Ada Beispiel eingeteilt → 2. Wahl" in html)
+    stored = " ".join(db.session.scalars(sa.select(Assignment.reason_de)))
+    assert "Ada" not in stored and "Bo Probe" not in stored
+
+
 def test_an_impossible_room_gives_a_message_and_keeps_the_groups(client, db, edition, signed_in):
     add_groups(db, edition, ("A", 1, 2))
     room(db, edition, 3)

@@ -447,3 +447,16 @@ def test_identical_groups_share_one_class_in_the_bound_lp_and_the_bound_stays_be
     assert_valid(problem, two)
     assert direct.gap == pytest.approx(0.0, abs=1e-6)
     assert two.bound <= direct.objective + 1e-6
+
+
+def test_reasons_name_people_and_groups_by_their_labels():
+    problem = Problem(
+        groups=(Group("g1", "A", 2, 4), Group("g2", "B", 0, 4)),
+        people=(Person(1, preferences=("B", "A")), Person(2, preferences=("A", "B")),
+                Person(3, preferences=("B", "A")), Person(4, preferences=("A",))),
+        keep_together=((1, 2),), person_labels={1: "Ada", 2: "Bo"},
+        group_labels={"g1": "Zugang", "g2": "Vertrauen"})
+    result = compute_allocation(problem)
+    texts = " ".join(r["de"] for r in result.reasons.values())
+    assert "Zusammen mit Bo eingeteilt" in texts or "Zusammen mit Ada eingeteilt" in texts
+    assert "Zusammen mit 1" not in texts and "Zusammen mit 2" not in texts
