@@ -16,7 +16,7 @@ from flask import abort, current_app, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain import allocation as alloc
 from app.domain.editions import Phase
@@ -139,7 +139,8 @@ def _base_query(event_id: int):
     return (sa.select(Registration).where(
         Registration.event_id == event_id, Registration.anonymised_at.is_(None),
         Registration.status == RegistrationStatus.CONFIRMED)
-        .options(selectinload(Registration.participant)))
+        # Joined, not selectin: selectinload sends one IN query per 500 people.
+        .options(joinedload(Registration.participant, innerjoin=True)))
 
 
 def eligible(event: Event) -> tuple[str, list[Registration]]:
