@@ -26,7 +26,7 @@ class EventPage:
     event: Event
     phase: Phase
     seats: SeatSummary
-    is_preview: bool  # a draft shown to staff only
+    is_preview: bool  # a draft, shown only to staff and the edition's facilitators
     registration_open: bool
     show_seats: bool
     agenda: list[AgendaRow]
@@ -49,7 +49,7 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
 
 
 def event_page(slug: str, viewer: User, with_agenda: bool = True) -> EventPage:
-    """The announcement of an edition; drafts only as a preview for staff.
+    """The announcement of an edition; drafts only as a preview for staff and the edition's facilitators.
 
     The registration pages skip the agenda (`with_agenda=False`): they are the hot
     path of a registration rush and do not show it.
