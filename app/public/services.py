@@ -49,7 +49,7 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
 
 
 def event_page(slug: str, viewer: User, with_agenda: bool = True) -> EventPage:
-    """The announcement of an edition; drafts only as a preview for staff and the edition's facilitators.
+    """The announcement of an edition; a draft only as a preview for its facilitators and staff.
 
     The registration pages skip the agenda (`with_agenda=False`): they are the hot
     path of a registration rush and do not show it.
