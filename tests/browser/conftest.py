@@ -2,6 +2,7 @@
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -28,20 +29,25 @@ class LiveServer(str):
     app = None
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """The app with demo data, served by a real HTTP server in a thread."""
+def demo_app(directory: Path, **config):
+    """The app on a new SQLite file in `directory`, migrated and loaded with the demo data."""
     from flask_migrate import upgrade
 
     from app.demo import load_demo
 
-    path = tmp_path_factory.mktemp("live") / "live.db"
-    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}",
-                     MAIL_FILE_DIR=str(tmp_path_factory.mktemp("live-mail")))
+    config.setdefault("MAIL_FILE_DIR", str(directory / "mail"))
+    app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{directory / 'live.db'}",
+                     **config)
     with app.app_context():
         upgrade()
         load_demo()
         db.session.remove()
+    return app
+
+
+@contextmanager
+def serving(app):
+    """Serve `app` with a real HTTP server in a thread; yield its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # Links in mails must lead back to this server.
     app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"
@@ -49,8 +55,27 @@ def live_server(tmp_path_factory):
     thread.start()
     url = LiveServer(f"http://127.0.0.1:{server.server_port}")
     url.app = app
-    yield url
-    server.shutdown()
+    try:
+        yield url
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    """The app with demo data, served by a real HTTP server in a thread."""
+    with serving(demo_app(tmp_path_factory.mktemp("live"))) as url:
+        yield url
+
+
+@pytest.fixture
+def smtp_live_server(tmp_path, smtp_server):
+    """A live server of its own (fresh demo data, shared with no other test) whose mail
+    worker sends through the real SMTP server of the `smtp_server` fixture."""
+    app = demo_app(tmp_path, MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1",
+                   SMTP_PORT=smtp_server.port)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -104,3 +129,28 @@ def axe_violations(page) -> list[str]:
                                        "resultTypes": ["violations"]})
     return [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
             for v in results.response["violations"]]
+
+
+@pytest.fixture
+def new_page(browser):
+    """Open more pages, each in its own browser context (another person, another device);
+    like `page`, the test fails if any of them requested anything outside 127.0.0.1."""
+    contexts, logs = [], []
+
+    def open_page(viewport=None, **options):
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900},
+                                      locale=options.pop("locale", "de-DE"), **options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        log = RequestLog()
+        logs.append(log)
+        page.on("request", log.record)
+        page.request_log = log
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    foreign = [url for log in logs for url in log.foreign()]
+    assert foreign == [], f"requests left 127.0.0.1: {foreign}"
