@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange, Optional,
                                 Regexp, ValidationError)
 
@@ -62,7 +63,8 @@ class AllocateForm(FlaskForm):
     mix = RadioField(_l("Durchmischung ↔ Wunschthema"), coerce=int, default=2,
                      description=_l("Was zählt mehr: bunt gemischte Gruppen oder dass alle ihr "
                                     "Wunschthema bekommen?"),
-                     choices=[(i, MIX_LABELS[i]) for i in reversed(range(len(MIX_LABELS)))],
+                     choices=[SelectChoice(i, MIX_LABELS[i])
+                              for i in reversed(range(len(MIX_LABELS)))],
                      validators=[InputRequired(_l("Bitte wählen Sie eine Einstellung."))])
 
     @property
@@ -83,8 +85,9 @@ class PinForm(FlaskForm):
 class PairForm(FlaskForm):
     first_id = SelectField(_l("Person"), coerce=int, validators=[
         InputRequired(_l("Bitte wählen Sie eine Person."))])
-    kind = SelectField(_l("Soll"), choices=[(PairKind.APART.value, _l("getrennt sein von")),
-                                            (PairKind.TOGETHER.value, _l("zusammen sein mit"))],
+    kind = SelectField(_l("Soll"), choices=[
+        SelectChoice(PairKind.APART.value, _l("getrennt sein von")),
+        SelectChoice(PairKind.TOGETHER.value, _l("zusammen sein mit"))],
                        validators=[InputRequired()])
     second_id = SelectField(_l("Person"), coerce=int, validators=[
         InputRequired(_l("Bitte wählen Sie eine Person."))])
@@ -125,7 +128,7 @@ RANK_LABELS = (_l("1. Wahl"), _l("2. Wahl"), _l("3. Wahl"))
 
 def ranking_fields(base: type[FlaskForm], topics: list[str]) -> type[FlaskForm]:
     """`base` with one optional choice per rank among these topics."""
-    choices = [("", _l("– keine Angabe –"))] + [(t, t) for t in topics]
+    choices = [SelectChoice("", _l("– keine Angabe –"))] + [SelectChoice(t, t) for t in topics]
     fields = {f"rank_{i}": SelectField(RANK_LABELS[i - 1], choices=choices, default="",
                                        validate_choice=True)
               for i in range(1, min(RANKED_CHOICES, len(topics)) + 1)}

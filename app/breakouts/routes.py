@@ -3,6 +3,7 @@ from flask import (flash, jsonify, make_response, redirect, render_template, req
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from app.auth.decorators import facilitator_of_event, staff_event
 from app.breakouts import bp, services
@@ -58,7 +59,7 @@ def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
 
 def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairForm:
     form = form or PairForm(formdata=None)
-    choices = [(rid, name) for rid, name in view.choosers]
+    choices = [SelectChoice(rid, name) for rid, name in view.choosers]
     form.first_id.choices = choices
     form.second_id.choices = choices
     return form
@@ -83,8 +84,8 @@ def _board_page(event, view: services.BoardView, pair_form: PairForm | None = No
 
 def _group_form(group=None) -> GroupForm:
     form = GroupForm(obj=group)
-    form.facilitator_id.choices = [("", _("Niemand festgelegt"))] + \
-        [(uid, name) for uid, name in services.facilitator_choices()]
+    form.facilitator_id.choices = [SelectChoice("", _("Niemand festgelegt"))] + \
+        [SelectChoice(uid, name) for uid, name in services.facilitator_choices()]
     return form
 
 
@@ -145,7 +146,8 @@ def allocate(event):
 @facilitator_of_event
 def move(event, registration_id: int):
     form = MoveForm()
-    form.group_id.choices = [("", "")] + [(g.id, g.title) for g in services.groups_of(event.id)]
+    form.group_id.choices = [SelectChoice("", "")] + \
+        [SelectChoice(g.id, g.title) for g in services.groups_of(event.id)]
     if not form.validate_on_submit():
         if _wants_json():
             return jsonify(error="invalid"), 400
