@@ -7,6 +7,7 @@ under CI=true it fails instead.
 """
 import contextlib
 import contextvars
+import logging
 import os
 import re
 import uuid
@@ -55,6 +56,46 @@ def temporary_postgres_database(prefix: str = "werkstatt_test"):
         with engine.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         engine.dispose()
+
+
+class ServerErrors(logging.Handler):
+    """Every error the app logs (the 500 handler logs each unhandled exception with its
+    traceback), and every error of the threaded test servers. A 500 is a bug even where a
+    test only looks at pages, so each test fails on any (see `no_server_errors`)."""
+
+    def __init__(self):
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def report(self) -> str:
+        return "\n".join(self.format(r) for r in self.records)
+
+
+SERVER_ERRORS = ServerErrors()
+SERVER_ERRORS.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+# Flask's app.logger is named after the package ("app"); werkzeug's server logs what escapes.
+for _name in ("app", "werkzeug"):
+    logging.getLogger(_name).addHandler(SERVER_ERRORS)
+
+
+@pytest.fixture
+def server_errors():
+    """The errors the app logged during this test; a test that provokes one on purpose
+    asserts on them and clears the list."""
+    return SERVER_ERRORS.records
+
+
+@pytest.fixture(autouse=True)
+def no_server_errors():
+    """Fail every test during which the app logged an unhandled error."""
+    SERVER_ERRORS.records.clear()
+    yield
+    errors = SERVER_ERRORS.report()
+    SERVER_ERRORS.records.clear()
+    assert not errors, f"the server logged errors during the test:\n{errors}"
 
 
 @pytest.fixture(scope="session")

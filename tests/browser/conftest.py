@@ -47,7 +47,12 @@ def demo_app(directory: Path, **config):
 
 @contextmanager
 def serving(app):
-    """Serve `app` with a real HTTP server in a thread; yield its base URL."""
+    """Serve `app` with a real HTTP server in a thread; yield its base URL.
+
+    The server runs in the test process: whatever it logs as an error (the traceback of a
+    500, an exception escaping to werkzeug) reaches tests.conftest.SERVER_ERRORS, and the
+    test during which it happened fails (`no_server_errors`).
+    """
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # Links in mails must lead back to this server.
     app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"

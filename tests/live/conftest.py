@@ -263,6 +263,12 @@ def gunicorn_server(_running_servers):
         return server
 
     yield _start
+    tracebacks = []
     for server, offset in log_offsets:
         if new := server.log()[offset:].strip():
             print(f"\n--- gunicorn log {server.base_url} ---\n{new[-20000:]}")
+            if "Traceback (most recent call last)" in new:
+                tracebacks.append(server.base_url)
+    # A traceback in the log is a 500 someone got (or a worker that crashed): a failure,
+    # even where the test only counted registrations.
+    assert not tracebacks, f"tracebacks in the server log of {tracebacks} (printed above)"
