@@ -39,12 +39,21 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
-    # Failed logins per client address and per account name.
+    # Failed logins per client address, and per account *and* client address. The latter
+    # stacks limits so the wait grows (10 minutes after 5 failures, then the rest of the hour
+    # after 10, the rest of the day after 20) without letting anyone else lock the account.
+    # Counted in RATELIMIT_STORAGE_URI, so all processes share the count (Redis in production).
     LOGIN_LIMIT_PER_IP = os.environ.get("LOGIN_LIMIT_PER_IP", "20 per 10 minutes")
-    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get("LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes")
+    LOGIN_LIMIT_PER_ACCOUNT = os.environ.get(
+        "LOGIN_LIMIT_PER_ACCOUNT", "5 per 10 minutes; 10 per hour; 20 per day")
 
-    # The public address, for links in mails sent by the worker (no request to copy it from).
+    # The public address ("host" or "host:port"): every link in a mail is built from it,
+    # never from a request's Host header. Production refuses to start without it.
     SERVER_NAME = os.environ.get("SERVER_NAME")
+    # Host names requests may carry (comma-separated); anything else is answered 400 (Flask's
+    # TRUSTED_HOSTS). Unset: only the host of SERVER_NAME.
+    TRUSTED_HOSTS = [h.strip() for h in os.environ["TRUSTED_HOSTS"].split(",") if h.strip()] \
+        if os.environ.get("TRUSTED_HOSTS") else None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
     SESSION_COOKIE_HTTPONLY = True
@@ -117,7 +126,8 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: secure cookies and HSTS; refuses to start without SECRET_KEY."""
+    """Production: secure cookies and HSTS; refuses to start without SECRET_KEY and
+    SERVER_NAME."""
 
     SESSION_COOKIE_SECURE = True
     HSTS = True

@@ -2,10 +2,12 @@
 import importlib
 
 import sqlalchemy as sa
-from flask import Flask, has_request_context, render_template, request, session, url_for
+from flask import Flask, Response, has_request_context, render_template, request, session, url_for
 from flask_babel import get_locale
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.routing import IntegerConverter
 
+from app.models.base import MAX_ID
 from config import BASE_DIR, INSTANCE_DIR, Config, ProductionConfig, config_from_env
 
 
@@ -18,6 +20,7 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     check_config(app, config_class)
     trust_proxies(app)
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -28,9 +31,17 @@ def create_app(config_class: type[Config] | None = None, **overrides) -> Flask:
 
 
 def check_config(app: Flask, config_class: type[Config]) -> None:
-    """Refuse to start production without a real secret key."""
-    if issubclass(config_class, ProductionConfig) and not app.config.get("SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in the environment in production")
+    """Refuse to start production without a real secret key or a public address; accept
+    requests only for the configured host."""
+    if issubclass(config_class, ProductionConfig):
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in the environment in production")
+        if not app.config.get("SERVER_NAME"):
+            # Without it, links in mails would name whatever host a request claimed to be for.
+            raise RuntimeError("SERVER_NAME (the public host name) must be set in production")
+    if app.config.get("TRUSTED_HOSTS") is None and app.config.get("SERVER_NAME"):
+        app.config["TRUSTED_HOSTS"] = [app.config["SERVER_NAME"].rpartition(":")[0]
+                                       or app.config["SERVER_NAME"]]
 
 
 def trust_proxies(app: Flask) -> None:
@@ -39,6 +50,24 @@ def trust_proxies(app: Flask) -> None:
     if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in our URLs is always a row id: 1 to MAX_ID, anything else is not found.
+
+    Werkzeug's own int converter takes any size, and an id beyond the database's integer
+    range made the query fail (a 500) instead of finding nothing.
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
+def register_url_converters(app: Flask) -> None:
+    """Bound the integers in URLs (before any blueprint adds a rule)."""
+    app.url_map.converters["int"] = IdConverter
 
 
 def register_extensions(app: Flask) -> None:
@@ -146,6 +175,12 @@ def register_error_handlers(app: Flask) -> None:
     def csrf_error(error):
         app.logger.info("CSRF refused: %s", error.description)
         return render_template("errors/error.html", code=400, csrf=True), 400
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error):
+        # A Host outside TRUSTED_HOSTS: there is no URL adapter to build a page's links with.
+        return Response("400 Bad Request: unknown host / unbekannter Host\n", 400,
+                        mimetype="text/plain")
 
     @app.errorhandler(HTTPException)
     def http_error(error):

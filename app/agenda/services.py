@@ -12,6 +12,7 @@ from app.domain.agenda import (AgendaCheck, ItemInput, ItemKind, Problem, Proble
 from app.domain.editions import shift_local_days
 from app.extensions import db
 from app.models import AgendaItem, Event, Speaker
+from app.models.base import MAX_ID
 
 NEW = "new"  # the key of an item that is not saved yet
 
@@ -91,7 +92,7 @@ def _refuse_new_errors(event: Event, proposed: list[ItemInput]) -> None:
 
 
 def get_item_or_404(event: Event, item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id)
+    item = db.session.get(AgendaItem, item_id) if 0 < item_id <= MAX_ID else None
     if item is None or item.event_id != event.id:
         abort(404)
     return item

@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp, services
@@ -22,15 +23,26 @@ def _failed(response) -> bool:
     return response.status_code != 303
 
 
-def _account_key() -> str:
-    return "login-account:" + request.form.get("email", "").strip().lower()[:254]
+def _account_and_source_key() -> str:
+    """The account as sign-in finds it (the same normalisation, so a Unicode variant of the
+    address is the same bucket) together with the client address.
+
+    Per account alone, anyone could keep a person locked out with a few wrong passwords;
+    per account and source, only the one guessing is slowed down.
+    """
+    email = request.form.get("email", "")[:254]
+    try:
+        account = services.normalise_email(email)
+    except ValueError:  # no account has this address; still one bucket per spelling
+        account = email.strip().lower()
+    return f"login-account:{account}:{get_remote_address()}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_IP"], methods=["POST"],
                deduct_when=_failed, scope="login-ip")
 @limiter.limit(lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"], methods=["POST"],
-               deduct_when=_failed, key_func=_account_key, scope="login-account")
+               deduct_when=_failed, key_func=_account_and_source_key, scope="login-account")
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("events.dashboard"), 303)
@@ -49,8 +61,12 @@ def login():
 
 
 def _safe_next(target: str | None) -> str:
-    """Follow ?next= only to a path inside the staff area of this site."""
-    if target:
+    """Follow ?next= only to a path inside the staff area of this site.
+
+    Control characters are refused first: a line break cannot go into a Location header
+    (Werkzeug raises, which was a 500), and browsers drop tabs and line breaks from URLs.
+    """
+    if target and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/manage"):
             return target

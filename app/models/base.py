@@ -4,6 +4,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 
+# The largest value of an Integer column (ids): PostgreSQL's INTEGER is 32 bits, and a
+# larger number in a query is an error there, not "no such row".
+MAX_ID = 2**31 - 1
+
+
 def utcnow() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)

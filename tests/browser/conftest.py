@@ -56,6 +56,7 @@ def serving(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     # Links in mails must lead back to this server.
     app.config["SERVER_NAME"] = f"127.0.0.1:{server.server_port}"
+    app.config["TRUSTED_HOSTS"] = ["127.0.0.1"]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = LiveServer(f"http://127.0.0.1:{server.server_port}")

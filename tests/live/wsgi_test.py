@@ -26,6 +26,8 @@ app = create_app(
     RATELIMIT_ENABLED=False,
     # Behave like a deployed server: errors become 500 pages, not propagated exceptions.
     TESTING=False,
+    # The clients ask for 127.0.0.1:<port>; TestConfig's SERVER_NAME is "localhost".
+    TRUSTED_HOSTS=["127.0.0.1", "localhost"],
     MAIL_FILE_DIR=os.environ.get("TEST_APP_MAIL_DIR", tempfile.gettempdir()),
 )
 

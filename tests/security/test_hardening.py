@@ -1,0 +1,178 @@
+"""Issue 13: no input gives a 500, no link can be poisoned, limits that hold.
+
+One test (or a few) per numbered item of the issue, each failing before its fix. The
+fuzzing over every route's URL parameters and every date field is in test_fuzzing.py.
+"""
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.extensions import limiter
+from app.models import OutboxMessage, Registration
+from config import Config, ProductionConfig
+from tests.conftest import CSRF_RE, csrf_from
+from tests.factories import PASSWORD, make_agenda_item, make_event, make_user
+from tests.registration.conftest import register
+
+
+def count(db, model) -> int:
+    db.session.rollback()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# --- 1. the Host header decides nothing -----------------------------------------------------
+
+def test_production_refuses_to_start_without_a_public_address():
+    with pytest.raises(RuntimeError, match="SERVER_NAME"):
+        create_app(ProductionConfig, SECRET_KEY="s3cret", SERVER_NAME=None,
+                   SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_production_accepts_requests_for_its_own_host_only():
+    app = create_app(ProductionConfig, SECRET_KEY="s3cret", SERVER_NAME="werkstatt.example.org",
+                     SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["TRUSTED_HOSTS"] == ["werkstatt.example.org"]
+    client = app.test_client()
+    assert client.get("/privacy", headers={"Host": "werkstatt.example.org"}).status_code == 200
+    refused = client.get("/privacy", headers={"Host": "evil.example"})
+    assert refused.status_code == 400
+    assert refused.get_data(as_text=True) == "400 Bad Request: unknown host / unbekannter Host\n"
+
+
+def test_a_registration_sent_for_another_host_is_refused_and_mails_nothing(client, db):
+    event = make_event()
+    response = register(client, event.slug)  # a first, normal registration
+    assert response.status_code == 303
+    mails = count(db, OutboxMessage)
+    html = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    token = csrf_from(client, f"/events/{event.slug}/register")
+    nonce = html.split('name="nonce"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    # The same person again (a repeated registration mails a fresh link), for evil.example.
+    response = client.post(f"/events/{event.slug}/register", headers={"Host": "evil.example"},
+                           data={"csrf_token": token, "nonce": nonce, "name": "Erika Mustermann",
+                                 "email": "erika@example.org", "sector": "civil_society",
+                                 "privacy_acknowledged": "y"})
+    assert response.status_code == 400
+    assert count(db, OutboxMessage) == mails
+
+
+def test_links_in_mails_name_the_configured_host_whatever_host_was_asked_for(client, db, app,
+                                                                             monkeypatch):
+    monkeypatch.setitem(app.config, "TRUSTED_HOSTS", ["localhost", "alias.example"])
+    event = make_event()
+    alias = {"Host": "alias.example"}  # the session cookie, too, is for this host
+    html = client.get(f"/events/{event.slug}/register", headers=alias).get_data(as_text=True)
+    token = CSRF_RE.search(html).group(1)
+    nonce = html.split('name="nonce"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    response = client.post(f"/events/{event.slug}/register", headers=alias,
+                           data={"csrf_token": token, "nonce": nonce, "name": "Erika Mustermann",
+                                 "email": "erika@example.org", "sector": "civil_society",
+                                 "privacy_acknowledged": "y"})
+    assert response.status_code == 303
+    body = db.session.scalar(sa.select(OutboxMessage.body_text))
+    assert "http://localhost/r/" in body
+    assert "alias.example" not in body
+
+
+# --- 2. and 3. login throttling: per account and source, normalised, growing ---------------
+
+@pytest.fixture
+def limited(app):
+    """The production defaults for failed logins."""
+    saved = {k: app.config[k] for k in ("LOGIN_LIMIT_PER_IP", "LOGIN_LIMIT_PER_ACCOUNT")}
+    app.config.update(LOGIN_LIMIT_PER_IP=Config.LOGIN_LIMIT_PER_IP,
+                      LOGIN_LIMIT_PER_ACCOUNT=Config.LOGIN_LIMIT_PER_ACCOUNT)
+    limiter.reset()
+    yield
+    app.config.update(saved)
+    limiter.reset()
+
+
+def login_from(client, address: str, email: str, password: str):
+    """Sign in as if from the client address `address`."""
+    token = csrf_from(client, "/manage/login")
+    return client.post("/manage/login", data={"email": email, "password": password,
+                                              "csrf_token": token},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_unicode_variants_of_the_address_count_towards_the_same_limit(client, db, limited):
+    make_user(email="throttle@example.org")
+    for variant in ("throttle@example.org", "THROTTLE@example.org", "throttle@ｅxample.org",
+                    "throttle@EXAMPLE.ORG", " throttle@example.org"):
+        assert login_from(client, "192.0.2.1", variant, "wrong").status_code == 200, variant
+    # With a fullwidth "ｅ" the limit used to be a fresh one, and this signed in.
+    response = login_from(client, "192.0.2.1", "throttle@ｅxample.org", PASSWORD)
+    assert response.status_code == 429
+
+
+def test_an_attacker_elsewhere_cannot_lock_the_real_person_out(client, db, limited):
+    make_user(email="kim@example.org")
+    for _ in range(5):
+        assert login_from(client, "203.0.113.66", "kim@example.org", "wrong").status_code == 200
+    # The attacker is throttled, even with the right password …
+    assert login_from(client, "203.0.113.66", "kim@example.org", PASSWORD).status_code == 429
+    # … the person, from their own address, signs in.
+    assert login_from(client, "198.51.100.7", "kim@example.org", PASSWORD).status_code == 303
+
+
+def test_the_wait_grows_with_every_round_of_failed_logins(client, db, limited, monkeypatch):
+    make_user(email="kim@example.org")
+    clock = [1_900_000_000.0]
+    monkeypatch.setattr(time, "time", lambda: clock[0])  # the limiter's storage reads it
+
+    def failing_round():
+        for _ in range(5):
+            assert login_from(client, "203.0.113.66", "kim@example.org", "x").status_code == 200
+        refused = login_from(client, "203.0.113.66", "kim@example.org", PASSWORD)
+        assert refused.status_code == 429
+        return int(refused.headers["Retry-After"])
+
+    start = clock[0]
+    assert failing_round() in (600, 601)  # five failures: ten minutes (rounded up)
+    clock[0] += 601
+    failing_round()  # ten failures: the rest of the hour
+    clock[0] += 601  # ten minutes more are not enough now …
+    assert login_from(client, "203.0.113.66", "kim@example.org", PASSWORD).status_code == 429
+    clock[0] = start + 3601  # … the hour is
+    assert login_from(client, "203.0.113.66", "kim@example.org", PASSWORD).status_code == 303
+
+
+# --- 6. integers in URLs beyond the database's range ------------------------------------------
+
+@pytest.mark.parametrize("number", [2**31, 2**63, 99999999999999999999])
+def test_a_huge_number_in_a_url_is_not_found(client, db, login_as, number):
+    event = make_event()
+    assert client.get(f"/events/{event.slug}/report/photos/{number}").status_code == 404
+    login_as("staff")
+    assert client.get(f"/manage/events/{event.slug}/agenda/items/{number}").status_code == 404
+    assert client.get(f"/manage/participants/{number}").status_code == 404
+    csrf = csrf_from(client, "/manage/account/password")
+    assert client.post(f"/manage/events/{event.slug}/registrations/{number}/cancel",
+                       data={"csrf_token": csrf}).status_code == 404
+
+
+def test_a_huge_item_number_in_the_reorder_form_is_not_found(client, db, login_as):
+    event = make_event()
+    make_agenda_item(event)
+    login_as("staff")
+    csrf = csrf_from(client, "/manage/account/password")
+    response = client.post(f"/manage/events/{event.slug}/agenda/reorder",
+                           data={"csrf_token": csrf, "item_id": str(2**64), "new_index": "0"})
+    assert response.status_code == 404
+
+
+# --- 9. line breaks in next= ---------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["/manage/users%0D%0ASet-Cookie:%20x=1", "/manage/%0A",
+                                    "/manage/%09users", "/manage\\evil.example"])
+def test_a_next_parameter_with_control_characters_leads_to_the_dashboard(client, db, target):
+    make_user(email="kim@example.org")
+    token = csrf_from(client, "/manage/login")
+    response = client.post(f"/manage/login?next={target}",
+                           data={"email": "kim@example.org", "password": PASSWORD,
+                                 "csrf_token": token})
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/manage/"
