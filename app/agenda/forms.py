@@ -6,7 +6,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.domain.agenda import ItemKind
-from app.events.forms import LOCAL_FORMAT, NO_CONTROL_CHARS, ONE_LINE, MultiCheckboxField
+from app.events.forms import (LOCAL_FORMAT, NO_CONTROL_CHARS, ONE_LINE, MultiCheckboxField,
+                              SensibleYear)
 
 KIND_CHOICES = [
     SelectChoice(ItemKind.WELCOME.value, _l("Begrüßung")),
@@ -30,5 +31,5 @@ class AgendaItemForm(FlaskForm):
         Optional(), Length(max=5000), NO_CONTROL_CHARS])
     speaker_ids = MultiCheckboxField(_l("Mit"), coerce=int)
     pinned_start = DateTimeLocalField(
-        _l("Feste Uhrzeit"), format=LOCAL_FORMAT, validators=[Optional()],
+        _l("Feste Uhrzeit"), format=LOCAL_FORMAT, validators=[Optional(), SensibleYear()],
         description=_l("Leer lassen: beginnt direkt nach dem vorherigen Punkt. Ortszeit Berlin."))

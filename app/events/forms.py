@@ -21,6 +21,19 @@ NO_CONTROL_CHARS = Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
 ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_SPEAKERS = 20
+
+
+class SensibleYear:
+    """A date between FIRST_YEAR and LAST_YEAR: year 1 or 9999 broke saving, the calendar
+    files, duplicating and the agenda (times before and after datetime's range)."""
+
+    def __call__(self, form, field):
+        if field.data is not None and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(_l("Bitte ein Datum zwischen den Jahren %(first)d und "
+                                     "%(last)d angeben.", first=FIRST_YEAR, last=LAST_YEAR))
+
 
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
@@ -56,10 +69,10 @@ class EventForm(FlaskForm):
         validators=[Optional(), Length(max=20000), NO_CONTROL_CHARS])
     starts_at = DateTimeLocalField(_l("Beginn"), format=LOCAL_FORMAT,
                                    description=_l("Ortszeit Berlin"), validators=[
-        InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Beginns an."))])
+        InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Beginns an.")), SensibleYear()])
     ends_at = DateTimeLocalField(_l("Ende"), format=LOCAL_FORMAT,
                                  description=_l("Ortszeit Berlin"), validators=[
-        InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Endes an."))])
+        InputRequired(_l("Bitte geben Sie Datum und Uhrzeit des Endes an.")), SensibleYear()])
     format = SelectField(_l("Format"), choices=FORMAT_CHOICES)
     venue = TextAreaField(_l("Veranstaltungsort"), description=_l("Für Vor-Ort- und Hybrid-Termine."),
                           validators=[Length(max=1000), NO_CONTROL_CHARS])
@@ -72,11 +85,13 @@ class EventForm(FlaskForm):
         NumberRange(min=1, max=100000, message=_l("Bitte eine Zahl von 1 bis 100000."))])
     registration_opens_at = DateTimeLocalField(
         _l("Anmeldung öffnet"), format=LOCAL_FORMAT,
-        description=_l("Leer lassen: sobald veröffentlicht."), validators=[Optional()])
+        description=_l("Leer lassen: sobald veröffentlicht."),
+        validators=[Optional(), SensibleYear()])
     registration_closes_at = DateTimeLocalField(
         _l("Anmeldung schließt"), format=LOCAL_FORMAT,
-        description=_l("Leer lassen: mit Beginn der Veranstaltung."), validators=[Optional()])
-    speakers = FieldList(FormField(SpeakerForm), min_entries=3, max_entries=20)
+        description=_l("Leer lassen: mit Beginn der Veranstaltung."),
+        validators=[Optional(), SensibleYear()])
+    speakers = FieldList(FormField(SpeakerForm), min_entries=3, max_entries=MAX_SPEAKERS)
     facilitator_ids = MultiCheckboxField(_l("Moderation"), coerce=int)
 
     def validate_ends_at(self, field):

@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.auth.decorators import facilitator_required, staff_event, staff_required
 from app.domain.editions import local_time, to_utc
 from app.events import bp, services
-from app.events.forms import ConfirmForm, EventForm, SeriesForm
+from app.events.forms import MAX_SPEAKERS, ConfirmForm, EventForm, SeriesForm
 from app.models import EventFormat
 
 
@@ -99,7 +99,8 @@ def _form_data(event) -> dict:
         "starts_at": local(event.starts_at), "ends_at": local(event.ends_at),
         "registration_opens_at": local(event.registration_opens_at),
         "registration_closes_at": local(event.registration_closes_at),
-        "speakers": speakers + [{}] * max(3 - len(speakers), 1),
+        # Room to add one more, but never more rows than the form takes (a 21st row was a 500).
+        "speakers": (speakers + [{}] * max(3 - len(speakers), 1))[:MAX_SPEAKERS],
         "facilitator_ids": [u.id for u in event.facilitators],
     }
 

@@ -176,3 +176,95 @@ def test_a_next_parameter_with_control_characters_leads_to_the_dashboard(client,
                                  "csrf_token": token})
     assert response.status_code == 303
     assert response.headers["Location"] == "/manage/"
+
+
+# --- 7. dates in a sensible range, in every staff form with dates ----------------------------
+
+def edition_form(series_id: int, **overrides) -> dict:
+    from tests.events.test_events import event_form
+    return event_form(series_id, **overrides)
+
+
+DATE_MESSAGE = "Bitte ein Datum zwischen den Jahren 2000 und 2100 angeben."
+EDITION_DATES = {"starts_at": ("starts_at", "ends_at"), "ends_at": ("ends_at",),
+                 "registration_opens_at": ("registration_opens_at",),
+                 "registration_closes_at": ("registration_closes_at",)}
+
+
+@pytest.mark.parametrize("year", ["0001", "1999", "2101", "9999"])
+@pytest.mark.parametrize("field", EDITION_DATES)
+def test_an_edition_with_a_date_out_of_range_is_refused_with_a_message(client, db, login_as,
+                                                                       field, year):
+    from app.models import Event, Series
+    login_as("staff")
+    series = Series(slug="reihe", name="Reihe", description="")
+    db.session.add(series)
+    db.session.commit()
+    # Out of range together with whatever must follow it (the end after the beginning).
+    values = {name: f"{year}-03-09T17:00" if name != "ends_at" else f"{year}-03-09T18:30"
+              for name in EDITION_DATES[field]}
+    if field == "registration_opens_at":
+        values["registration_closes_at"] = ""
+    csrf = csrf_from(client, "/manage/events/new")
+    response = client.post("/manage/events/new",
+                           data={**edition_form(series.id, **values), "csrf_token": csrf})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert DATE_MESSAGE in html
+    assert count(db, Event) == 0
+
+    english = client.post("/manage/events/new?lang=en",
+                          data={**edition_form(series.id, **values), "csrf_token": csrf})
+    assert "Please enter a date between the years 2000 and 2100." in english.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("year", ["0001", "9999"])
+def test_an_agenda_item_pinned_out_of_range_is_refused_with_a_message(client, db, login_as, year):
+    from app.models import AgendaItem
+    event = make_event()
+    login_as("staff")
+    csrf = csrf_from(client, f"/manage/events/{event.slug}/agenda")
+    response = client.post(f"/manage/events/{event.slug}/agenda/items",
+                           data={"csrf_token": csrf, "kind": "input", "title": "Impuls",
+                                 "duration_minutes": "20", "description": "",
+                                 "pinned_start": f"{year}-01-01T18:00"})
+    assert response.status_code == 422
+    assert DATE_MESSAGE in response.get_data(as_text=True)
+    assert count(db, AgendaItem) == 0
+
+
+def test_an_edition_in_the_last_sensible_year_works_everywhere(client, db, login_as):
+    from tests.factories import berlin
+    event = make_event(starts_at=berlin(2100, 12, 20, 17))
+    assert client.get("/events.ics").status_code == 200
+    assert client.get(f"/events/{event.slug}/event.ics").status_code == 200
+    login_as("staff")
+    csrf = csrf_from(client, f"/manage/events/{event.slug}/agenda")
+    assert client.post(f"/manage/events/{event.slug}/duplicate",
+                       data={"csrf_token": csrf}).status_code == 303
+
+
+# --- 8. twenty speakers ------------------------------------------------------------------------
+
+def test_an_edition_with_the_most_speakers_can_be_edited_again(client, db, login_as):
+    from app.models import Speaker
+    event = make_event(status="draft")
+    login_as("staff")
+    edit = f"/manage/events/{event.slug}/edit"
+    page = client.get(edit).get_data(as_text=True)
+    csrf = CSRF_RE.search(page).group(1)
+    speakers = {f"speakers-{i}-name": f"Person {i + 1}" for i in range(20)}
+    data = edition_form(event.series_id, number=str(event.number), **speakers)
+    response = client.post(edit, data={**data, "csrf_token": csrf})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    assert count(db, Speaker) == 20
+    again = client.get(edit)
+    assert again.status_code == 200
+    html = again.get_data(as_text=True)
+    assert 'name="speakers-19-name"' in html and 'name="speakers-20-name"' not in html
+    assert "Mehr als 20 Personen sind nicht möglich." in html
+    # A 21st row sent anyway is left out, not a crash.
+    response = client.post(edit, data={**data, "speakers-20-name": "Person 21",
+                                       "csrf_token": csrf})
+    assert response.status_code == 303
+    assert count(db, Speaker) == 20
