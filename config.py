@@ -56,6 +56,10 @@ class Config:
         if os.environ.get("TRUSTED_HOSTS") else None
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
 
+    # The largest request body (the report editor with one photo of at most 10 MB and every
+    # text of the report); anything bigger is answered 413 before it is read or spooled.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(12 * 1024 * 1024)))
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "werkstatt_session"

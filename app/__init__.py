@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
 from app.models.base import MAX_ID
+from app.reports.photos import MAX_UPLOAD_BYTES
 from config import BASE_DIR, INSTANCE_DIR, Config, ProductionConfig, config_from_env
 
 
@@ -169,7 +170,9 @@ def register_error_handlers(app: Flask) -> None:
         if request.path.startswith("/api/"):
             from app.api.routes import json_error
             return json_error(error, code)
-        return render_template("errors/error.html", code=code), code
+        return render_template("errors/error.html", code=code,
+                               max_request_mb=app.config["MAX_CONTENT_LENGTH"] // 2**20,
+                               max_photo_mb=MAX_UPLOAD_BYTES // 2**20), code
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

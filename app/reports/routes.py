@@ -273,5 +273,7 @@ def photo(slug: str, photo_id: int):
         response.headers["Content-Type"] = row.mime_type
     response.set_etag(row.sha256)
     # Bytes never change for an id; drafts stay out of shared caches.
-    response.headers["Cache-Control"] = "public, max-age=86400" if public else "private, no-store"
+    # Caches may keep a published photo but must ask again before every use (the ETag
+    # makes that a 304): once the report is unpublished, nobody gets it from a cache.
+    response.headers["Cache-Control"] = "public, no-cache" if public else "private, no-store"
     return response

@@ -268,3 +268,83 @@ def test_an_edition_with_the_most_speakers_can_be_edited_again(client, db, login
                                        "csrf_token": csrf})
     assert response.status_code == 303
     assert count(db, Speaker) == 20
+
+
+# --- 10. a request-size limit, with a message -------------------------------------------------
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("de", "Die gesendeten Daten sind zu groß: höchstens 12 MB auf einmal, ein Foto höchstens "
+           "10 MB."),
+    ("en", "The data sent is too large: at most 12 MB at once, a photo at most 10 MB.")])
+def test_an_oversized_post_to_the_public_form_is_refused_with_a_message(client, db, lang, text):
+    from app.models import Participant
+    event = make_event()
+    token = csrf_from(client, f"/events/{event.slug}/register")
+    response = client.post(f"/events/{event.slug}/register?lang={lang}",
+                           data={"csrf_token": token, "name": "x" * (13 * 2**20)})
+    assert response.status_code == 413
+    assert text in response.get_data(as_text=True)
+    assert count(db, Participant) == 0
+
+
+def test_the_request_limit_leaves_room_for_a_report_photo(app):
+    from app.reports.photos import MAX_UPLOAD_BYTES
+    assert app.config["MAX_CONTENT_LENGTH"] >= MAX_UPLOAD_BYTES + 2**20
+
+
+# --- 11. the Atom feed stays valid XML whatever the report says --------------------------------
+
+HOSTILE_INTRODUCTION = ("Erste Zeile  \nzweite Zeile\n\n---\n\nGeschützte\u00a0Leerzeichen, "
+                        "&nbsp; &copy; & < > ]]> \"Zitat\" 'x'\n\n<script>alert(1)</script>"
+                        "<br><hr><img src=x onerror=alert(1)>\n\n* Liste\n* mit [Link](https://"
+                        "example.org/?a=1&b=2)")
+
+
+def test_the_feed_is_valid_atom_with_hostile_report_text(client, db):
+    import xml.etree.ElementTree as ET
+
+    import feedparser
+
+    from app.markdown import render_markdown
+    from tests.reports.conftest import make_held_event, make_report
+    event = make_held_event(title="Daten & <Familien>")
+    make_report(event, introduction=HOSTILE_INTRODUCTION)
+    body = client.get("/feed.atom").data
+    root = ET.fromstring(body)  # a strict XML parser: raw HTML in the feed fails here
+    atom = "{http://www.w3.org/2005/Atom}"
+    summaries = [e.find(f"{atom}summary") for e in root.iter(f"{atom}entry")]
+    html = [s for s in summaries if s.get("type") == "html"]
+    assert len(html) == 1
+    # RFC 4287: the element's text, once unescaped by the XML parser, is the HTML itself.
+    assert html[0].text == str(render_markdown(HOSTILE_INTRODUCTION))
+    assert list(html[0]) == []  # no child elements
+    parsed = feedparser.parse(body)
+    assert parsed.bozo == 0, parsed.bozo_exception
+    assert len(parsed.entries) == 2  # the edition and its report
+
+
+# --- 12. published photos: caches ask again --------------------------------------------------
+
+def test_a_published_photo_is_revalidated_so_unpublishing_reaches_caches(client, db, login_as):
+    import hashlib
+
+    from app.models import ReportPhoto
+    from tests.reports.conftest import make_held_event, make_report
+    event = make_held_event()
+    report = make_report(event)
+    data = b"\x89PNG fake bytes"
+    photo = ReportPhoto(report=report, data=data, mime_type="image/png", width=240, height=240,
+                        sha256=hashlib.sha256(data).hexdigest(), alt="Blau", credit="Foto: Test")
+    db.session.add(photo)
+    db.session.commit()
+    url = f"/events/{event.slug}/report/photos/{photo.id}"
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "public, no-cache"
+    assert response.headers["ETag"] == f'"{photo.sha256}"'
+    # A cache revalidating gets a cheap 304 while published …
+    assert client.get(url, headers={"If-None-Match": f'"{photo.sha256}"'}).status_code == 304
+    report.published_at = None
+    db.session.commit()
+    # … and a 404 once the report is unpublished.
+    assert client.get(url, headers={"If-None-Match": f'"{photo.sha256}"'}).status_code == 404
