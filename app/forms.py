@@ -2,6 +2,12 @@
 from flask import request
 from flask_wtf import FlaskForm
 
+# Characters no text field takes, for a regex character class: DEL and the C1 controls
+# (U+0085 is a line break to some mail programs), the line and paragraph separators, and the
+# bidirectional embeddings, overrides and isolates (U+202E turns "Anna\u202eexe.pdf" around
+# in a mail sent from the official address). Forms add the C0 controls they refuse.
+UNSAFE_CHARACTERS = "\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+
 
 class TextForm(FlaskForm):
     """A form that reads only the text fields of a POST, never uploaded files or a JSON body.

@@ -3,9 +3,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from app.forms import TextForm
+from app.forms import UNSAFE_CHARACTERS, TextForm
 from app.models import Role
 
 ROLE_CHOICES = [
@@ -27,7 +27,9 @@ class UserForm(FlaskForm):
         DataRequired(_l("Bitte geben Sie eine E-Mail-Adresse ein.")), Length(max=254),
         Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."))])
     name = StringField(_l("Name"), validators=[
-        DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=200)])
+        DataRequired(_l("Bitte geben Sie einen Namen ein.")), Length(max=200),
+        Regexp(rf"^[^\x00-\x1f{UNSAFE_CHARACTERS}]*$",
+               message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))])
     role = SelectField(_l("Rolle"), choices=ROLE_CHOICES)
     active = BooleanField(_l("Konto aktiv"), default=True)
     password = PasswordField(_l("Passwort"), description=_l("Mindestens 12 Zeichen."),

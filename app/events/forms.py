@@ -8,6 +8,7 @@ from wtforms.validators import (DataRequired, InputRequired, Length, NumberRange
                                 Regexp, ValidationError)
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.forms import UNSAFE_CHARACTERS
 from app.models import EventFormat
 
 FORMAT_CHOICES = [
@@ -16,9 +17,9 @@ FORMAT_CHOICES = [
     SelectChoice(EventFormat.HYBRID.value, _l("Hybrid")),
 ]
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
-NO_CONTROL_CHARS = Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+NO_CONTROL_CHARS = Regexp(rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{UNSAFE_CHARACTERS}]*$",
                            message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))
-ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f]*$",
+ONE_LINE = Regexp(rf"^[^\x00-\x1f{UNSAFE_CHARACTERS}]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100

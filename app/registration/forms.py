@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringFie
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Regexp, ValidationError
 
-from app.forms import TextForm
+from app.forms import UNSAFE_CHARACTERS, TextForm
 from app.models import ConsentPurpose, Sector
 
 SECTOR_CHOICES = [
@@ -37,7 +37,7 @@ def strip_whitespace(value):
     return value.strip() if isinstance(value, str) else value
 
 
-PLAIN_ONE_LINE = Regexp(r"^[^\x00-\x1f\x7f<>]*$",
+PLAIN_ONE_LINE = Regexp(rf"^[^\x00-\x1f{UNSAFE_CHARACTERS}<>]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen und ohne < oder > eingeben."))
 
 
@@ -60,7 +60,7 @@ class RegistrationForm(TextForm):
         description=_l("Zum Beispiel Gebärdensprachdolmetschung, Untertitel oder Pausen. "
                        "Freiwillig; nur das Organisationsteam sieht diese Angabe."),
         validators=[Length(max=2000, message=_l("Bitte höchstens 2000 Zeichen.")),
-                    Regexp(r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+                    Regexp(rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{UNSAFE_CHARACTERS}]*$",
                            message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))])
     accessibility_consent = BooleanField(CONSENT_TEXTS[ConsentPurpose.ACCESSIBILITY_DATA])
     privacy_acknowledged = BooleanField(_l("Ich habe die Datenschutzerklärung gelesen."), validators=[

@@ -348,3 +348,44 @@ def test_a_published_photo_is_revalidated_so_unpublishing_reaches_caches(client,
     db.session.commit()
     # … and a 404 once the report is unpublished.
     assert client.get(url, headers={"If-None-Match": f'"{photo.sha256}"'}).status_code == 404
+
+
+# --- 5. bidirectional overrides and line separators in names ---------------------------------
+
+UNSAFE_NAMES = ["Anna\u202egnp.exe", "Anna\u2028Bcc: x", "Anna\u2029B", "Anna\x85B",
+                "Anna\u2066B\u2069", "Anna\u202aB\u202c", "Anna\x9bB"]
+
+
+@pytest.mark.parametrize("name", UNSAFE_NAMES)
+def test_a_name_with_bidi_controls_or_line_separators_is_refused(client, db, name):
+    from app.models import Participant
+    event = make_event()
+    response = register(client, event.slug, name=name)
+    assert response.status_code == 422
+    assert ("Bitte nur eine Zeile ohne Steuerzeichen und ohne &lt; oder &gt; eingeben."
+            in response.get_data(as_text=True))
+    response = register(client, event.slug, organisation=f"Verein {name}")
+    assert response.status_code == 422
+    assert count(db, Participant) == 0 and count(db, OutboxMessage) == 0
+
+
+def test_names_in_other_scripts_are_still_welcome(client, db):
+    from app.models import Participant
+    event = make_event()
+    for n, name in enumerate(["Zoë Ünal-Øster", "محمد عبد الله", "שרה כהן", "李小龍", "Αθηνά"]):
+        assert register(client, event.slug, name=name,
+                        email=f"p{n}@example.org").status_code == 303, name
+    assert count(db, Participant) == 5
+
+
+@pytest.mark.parametrize("name", UNSAFE_NAMES[:3])
+def test_an_account_name_with_bidi_controls_is_refused(client, db, login_as, name):
+    from app.models import User
+    login_as("admin")
+    csrf = csrf_from(client, "/manage/users/new")
+    response = client.post("/manage/users/new", data={
+        "csrf_token": csrf, "email": "neu@example.org", "name": name, "role": "staff",
+        "active": "y", "password": "a long enough password"})
+    assert response.status_code == 200
+    assert "Bitte nur eine Zeile ohne Steuerzeichen eingeben." in response.get_data(as_text=True)
+    assert count(db, User) == 1
