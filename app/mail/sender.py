@@ -1,6 +1,7 @@
 """Turn an outbox row into an e-mail and hand it to a backend (files or SMTP).
 
-Used only by the worker: nothing here runs inside a web request.
+Used by the worker (nothing of the sending runs inside a web request), and by erasure, which
+deletes what the file backend wrote for the person.
 """
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import smtplib
 import ssl
 import tempfile
 from collections.abc import Mapping
+from email import policy
 from email.message import EmailMessage
-from email.utils import format_datetime
+from email.parser import BytesHeaderParser
+from email.utils import format_datetime, getaddresses
 from pathlib import Path
 from typing import Protocol
 
@@ -75,6 +78,20 @@ def _ics_method(content: str) -> str:
     return match.group(1).upper() if match else "PUBLISH"
 
 
+def needs_smtputf8(message: EmailMessage) -> bool:
+    """Whether an address of the mail has a non-ASCII local part (RFC 6531/6532)."""
+    return not "".join(str(message.get(h, "")) for h in ("From", "To")).isascii()
+
+
+def wire_bytes(message: EmailMessage) -> bytes:
+    """The mail as smtplib puts it on the wire: headers in raw UTF-8 when an address needs it
+    (an RFC 2047 encoded-word in an address, "=?utf-8?…?=@example.net", is undeliverable),
+    7-bit headers otherwise."""
+    if needs_smtputf8(message):
+        return message.as_bytes(policy=message.policy.clone(utf8=True))
+    return bytes(message)
+
+
 class Backend(Protocol):
     """Where built mails go. One instance per worker thread: SMTP keeps a connection."""
 
@@ -94,12 +111,26 @@ class FileBackend:
         safe_name = re.sub(r"[^A-Za-z0-9_-]", "_", name)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / f"{safe_name}.eml", bytes(message))
+            _write_atomically(self.directory / f"{safe_name}.eml", wire_bytes(message))
         except OSError as exc:
             raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
 
     def close(self) -> None:
         """Nothing to close."""
+
+    def forget(self, address: str) -> int:
+        """Delete every written mail to `address` (erasure); return how many went."""
+        if not self.directory.is_dir():
+            return 0
+        wanted, removed = address.strip().lower(), 0
+        for path in self.directory.glob("*.eml"):
+            with path.open("rb") as f:
+                headers = BytesHeaderParser(policy=policy.default).parse(f)
+            if any(addr.lower() == wanted
+                   for _, addr in getaddresses([str(headers.get("To", ""))])):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
@@ -126,7 +157,12 @@ class SMTPBackend:
         self._smtp: smtplib.SMTP | None = None
 
     def send(self, message: EmailMessage, name: str) -> None:
-        """Send one mail; raise DeliveryError (without credentials) when that fails."""
+        """Send one mail; raise DeliveryError (without credentials) when that fails.
+
+        An internationalised address (ünïcödé@example.net) goes out with SMTPUTF8 and raw
+        UTF-8 headers, which smtplib.send_message does when the server offers SMTPUTF8; a
+        server that does not raises SMTPNotSupportedError, kept as the reason staff see.
+        """
         try:
             self._connection().send_message(message)
         except (smtplib.SMTPException, OSError, ValueError) as exc:
@@ -162,6 +198,14 @@ class SMTPBackend:
         if self.password:  # servers may echo what they were sent; never store the secret
             text = text.replace(self.password, "***")
         return text
+
+
+def forget_written_mails(config: Mapping, address: str) -> int:
+    """Erase the mails to `address` that the file backend wrote (development); with SMTP
+    nothing is kept here. Returns how many files were deleted."""
+    if config.get("MAIL_BACKEND", "file") != "file":
+        return 0
+    return FileBackend(config["MAIL_FILE_DIR"]).forget(address)
 
 
 def backend_from_config(config: Mapping) -> Backend:

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
+from app.mail.sender import forget_written_mails
 from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BreakoutGroup, BreakoutPair,
                         ConsentRecord, Event, OutboxMessage, Participant, Place, Preference,
                         Registration, RegistrationStatus, Sector, User, utcnow)
@@ -163,6 +164,7 @@ def erase_person(person: Participant, user: User | None = None,
     """Erase a person (on their request or by staff): cancel what is active, promoting
     others, then anonymise. Counts per edition stay right; the person is gone."""
     now = now or utcnow()
+    address = person.email
     for registration in list(person.registrations):
         if registration.is_active and registration.event.ends_at > now:
             event = lock_event(registration.event_id)
@@ -175,6 +177,8 @@ def erase_person(person: Participant, user: User | None = None,
     audit("participant.erase", user, details=f"participant {person.id}")
     db.session.commit()
     _forget_deleted_content()
+    # In development the mails sent so far lie in the file backend's folder: they go too.
+    forget_written_mails(current_app.config, address)
 
 
 def _anonymise(person: Participant, now: datetime, registrations: list[Registration],

@@ -389,3 +389,62 @@ def test_an_account_name_with_bidi_controls_is_refused(client, db, login_as, nam
     assert response.status_code == 200
     assert "Bitte nur eine Zeile ohne Steuerzeichen eingeben." in response.get_data(as_text=True)
     assert count(db, User) == 1
+
+
+# --- 4. internationalised addresses go out with SMTPUTF8 --------------------------------------
+
+def test_an_internationalised_address_is_registered_and_mailed_with_smtputf8(client, db):
+    from app.mail.worker import deliver_due
+    from app.models import utcnow as now
+    from tests.smtp import SMTPServer
+    event = make_event()
+    assert register(client, event.slug, email="ünïcödé@example.net").status_code == 303
+    server = SMTPServer(enable_SMTPUTF8=True)
+    server.start()
+    try:
+        assert deliver_due(now(), server.backend()) == 1
+    finally:
+        server.stop()
+    [envelope] = server.envelopes
+    assert envelope.rcpt_tos == ["ünïcödé@example.net"]
+    assert "SMTPUTF8" in envelope.mail_options
+    # The header names the address itself, in UTF-8, not an encoded-word nobody can deliver.
+    assert "To: ünïcödé@example.net\r\n".encode() in envelope.content
+    assert b"=?utf-8?" not in envelope.content.split(b"\r\n\r\n", 1)[0].split(b"To:", 1)[1][:60]
+
+
+def test_the_file_backend_writes_an_internationalised_address_as_it_goes_out(app, db, tmp_path):
+    from app.mail.sender import FileBackend
+    from app.mail.worker import deliver_due
+    from app.models import utcnow as now
+    from tests.mail import make_outbox_message
+    row = make_outbox_message(to_address="ünïcödé@example.net", kind="confirmed")
+    assert deliver_due(now(), FileBackend(tmp_path)) == 1
+    raw = (tmp_path / f"{row.id}-confirmed.eml").read_bytes()
+    assert "\nTo: ünïcödé@example.net\n".encode() in raw
+
+
+# --- 13. erasure reaches the file backend's mails -------------------------------------------
+
+def test_erasure_deletes_the_persons_mail_files_in_development(app, client, db, login_as,
+                                                               tmp_path, monkeypatch):
+    from app.mail.sender import backend_from_config
+    from app.mail.worker import deliver_due
+    from app.models import Participant
+    from app.models import utcnow as now
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "file")
+    monkeypatch.setitem(app.config, "MAIL_FILE_DIR", str(tmp_path))
+    event = make_event()
+    assert register(client, event.slug, email="Erika@Example.org").status_code == 303
+    assert register(client, event.slug, email="nora@example.org", name="Nora").status_code == 303
+    assert deliver_due(now(), backend_from_config(app.config)) == 2
+    assert len(list(tmp_path.glob("*.eml"))) == 2
+    erika = db.session.scalar(sa.select(Participant).where(
+        Participant.email == "erika@example.org"))
+    login_as("staff")
+    response = client.post(f"/manage/participants/{erika.id}/erase",
+                           data={"csrf_token": csrf_from(client, "/manage/"), "confirm": "yes"})
+    assert response.status_code == 303
+    left = [p.read_bytes() for p in tmp_path.glob("*.eml")]
+    assert len(left) == 1 and b"To: nora@example.org" in left[0]
+    assert not any(b"rika" in p.read_bytes() for p in tmp_path.iterdir())
