@@ -12,12 +12,18 @@ how the forms and routes treat input, which does not depend on the database,
 and running them on PostgreSQL as well would add half a minute to every
 `make test` on two shared cores for no finding the SQLite run cannot make.
 The token tests, which are quick, run on both databases.
+
+Issue 13 added: every URL parameter of every route (odd strings, huge and negative
+integers — the integers beyond the database's range on both databases), and every date
+field of every staff form, found by reading the staff pages. A 500 is caught by the
+status and by the app's own error log (tests.conftest.SERVER_ERRORS), with its traceback.
 """
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -28,7 +34,7 @@ from hypothesis import strategies as st
 from app.models import (ConsentPurpose, ConsentRecord, OutboxMessage, Participant, Registration,
                         RegistrationStatus, Sector, utcnow)
 from app.registration import services as registration_services
-from tests.conftest import csrf_from
+from tests.conftest import SERVER_ERRORS, csrf_from
 from tests.factories import PASSWORD, make_event, make_user
 
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -515,3 +521,223 @@ def test_links_of_expired_or_cancelled_registrations_change_nothing(app, client,
             if path.endswith("/delete") and method == "POST":
                 continue  # erasing stays possible, and is tested above
             assert call(client, method, path, token, csrf).status_code < 500, (name, method, path)
+
+
+# --- every route's URL parameters (issue 13) -----------------------------------------------
+#
+# Each request changes one URL parameter of a route to something odd and fills the others
+# with real objects (tests/security/test_matrix.World), as a visitor and as staff. Whatever
+# comes: never a 5xx, and nothing logged as an unhandled error (tests.conftest.SERVER_ERRORS,
+# the app's own record of every 500 with its traceback).
+
+NUMBERS = ["0", "-1", str(-2**63), str(2**31 - 1), str(2**31), str(2**63 - 1), str(2**63),
+           str(2**64), "9" * 40]
+ODD_SEGMENTS = NUMBERS + [
+    "1e3", "0x10", "１２", "٣", "+1", "1.5", " 1", "%00", "%0A", "%0D%0A", "%ff", "%c3%28",
+    "%e2%80%ae", "..", ".", "ä", "😀", "\u202eexe", "a" * 300, "%2F", "%252F", "'%20OR%201=1",
+    "%3Cscript%3E", "%20", "null", "undefined", "NaN", "-0", "~", "$", "*",
+]
+
+
+def _segment(value: str) -> str:
+    """Put a value into a path: percent-escapes written above are sent as they are."""
+    return quote(value, safe="%~$*'.+-")
+
+
+def _url_with(rule, world, name: str, value: str, token: str) -> str:
+    from tests.security.test_matrix import build_url
+    marker = "XXFUZZXX"
+    values = dict(world.values, **{name: marker})
+    url = build_url(rule, values, token if name != "token" else marker)
+    return url.replace(marker, _segment(value))
+
+
+def _fuzzable_rules(app):
+    from tests.security.test_matrix import matrix_rules, rule_params
+    return [(rule, name) for rule in matrix_rules(app) for name in rule_params(rule)]
+
+
+def _request(client, method: str, url: str, csrf: str, world):
+    from tests.security.test_matrix import post_body
+    if method == "GET":
+        return client.get(url)
+    return client.post(url, data=post_body(csrf, world.values))
+
+
+@pytest.fixture
+def fuzz_world(app, db):
+    """Real objects for the other parameters, and a visitor and a staff member's clients."""
+    from tests.security.test_matrix import World, session_csrf, signed_in_client
+    world = World()
+    clients = {}
+    for actor in ("anonymous", "staff"):
+        client = signed_in_client(app, world, actor)
+        clients[actor] = (client, session_csrf(client, world))
+    return world, clients
+
+
+def test_every_integer_in_every_url_beyond_the_database_range_is_not_found(app, fuzz_world,
+                                                                          server_errors):
+    """On both databases: PostgreSQL's INTEGER ends at 2^31 - 1, SQLite's at 2^63 - 1."""
+    from tests.security.test_matrix import methods_of
+    world, clients = fuzz_world
+    client, csrf = clients["staff"]
+    checked = 0
+    for rule, name in _fuzzable_rules(app):
+        if not name.endswith("_id"):
+            continue
+        for value in NUMBERS[:3] + NUMBERS[4:]:  # 2^31 - 1 may be a row on SQLite: skip it
+            for method in methods_of(rule):
+                url = _url_with(rule, world, name, value, world.token_a)
+                response = _request(client, method, url, csrf, world)
+                assert (response.status_code, server_errors) == (404, []), (method, url)
+                checked += 1
+    assert checked >= 19 * 8  # every route with an id (19 today), every number
+
+
+@sqlite_only
+def test_every_url_parameter_of_every_route_survives_odd_values(app, fuzz_world, server_errors):
+    from tests.security.test_matrix import methods_of
+    world, clients = fuzz_world
+    targets = _fuzzable_rules(app)
+    seen: set[str] = set()
+
+    @settings(max_examples=600, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(data=st.data())
+    def fuzz(data):
+        rule, name = data.draw(st.sampled_from(targets), label="route and parameter")
+        value = data.draw(st.one_of(
+            st.sampled_from(ODD_SEGMENTS),
+            st.integers(min_value=-2**70, max_value=2**70).map(str),
+            st.text(min_size=1, max_size=40).filter(lambda t: t.strip("./") != "")),
+            label="value")
+        method = data.draw(st.sampled_from(methods_of(rule)), label="method")
+        actor = data.draw(st.sampled_from(sorted(clients)), label="actor")
+        client, csrf = clients[actor]
+        url = _url_with(rule, world, name, value, world.token_a)
+        response = _request(client, method, url, csrf, world)
+        errors = [SERVER_ERRORS.format(r) for r in server_errors]
+        server_errors.clear()
+        assert response.status_code < 500 and not errors, (actor, method, url, errors)
+        seen.add(rule.endpoint)
+
+    fuzz()
+    assert len(seen) >= len({rule.endpoint for rule, _ in targets}) * 0.9, seen
+
+
+# --- every staff form's date fields (issue 13) ---------------------------------------------
+#
+# The forms are found, not listed: every page staff can open is read, and every form on it
+# with a date or time input is sent back as the page offers it, with one of those inputs
+# changed. New forms with dates are covered as they come.
+
+class _FormReader(HTMLParser):
+    """The forms of a page: action, method and the values a browser would send."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms: list[dict] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": a.get("action") or "", "method": (a.get("method") or
+                               "get").upper(), "fields": [], "dates": []})
+        elif not self.forms:
+            return
+        elif tag == "input" and a.get("name"):
+            kind = (a.get("type") or "text").lower()
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            if kind in ("submit", "button", "file", "image"):
+                return
+            self.forms[-1]["fields"].append([a["name"], a.get("value") or ""])
+            if kind in ("date", "datetime-local", "time", "month", "week"):
+                self.forms[-1]["dates"].append(a["name"])
+        elif tag == "textarea" and a.get("name"):
+            self._textarea = a["name"]
+            self.forms[-1]["fields"].append([a["name"], ""])
+        elif tag == "select" and a.get("name"):
+            self._select = a["name"]
+            self.forms[-1]["fields"].append([a["name"], None])
+        elif tag == "option" and self._select:
+            field = next(f for f in reversed(self.forms[-1]["fields"]) if f[0] == self._select)
+            if field[1] is None or "selected" in a:
+                field[1] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea and self.forms:
+            field = next(f for f in reversed(self.forms[-1]["fields"]) if f[0] == self._textarea)
+            field[1] += data
+
+
+def date_forms(app, client, world) -> list[dict]:
+    """Every form with a date input on every page staff can open (GET routes of the app)."""
+    from tests.security.test_matrix import build_url, matrix_rules, rule_params
+    found = {}
+    for rule in matrix_rules(app):
+        if "GET" not in rule.methods or "token" in rule_params(rule):
+            continue
+        url = build_url(rule, world.values)
+        response = client.get(url)
+        if not response.content_type.startswith("text/html"):
+            continue
+        reader = _FormReader()
+        reader.feed(response.get_data(as_text=True))
+        for form in reader.forms:
+            if form["dates"] and form["method"] == "POST":
+                form["action"] = form["action"] or url
+                found[(form["action"].split("?")[0], tuple(form["dates"]))] = form
+    return list(found.values())
+
+
+ODD_DATES = ["0001-01-01T00:00", "1999-12-31T23:59", "2101-01-01T00:00", "9999-12-31T23:59",
+             "10000-01-01T00:00", "2027-02-30T10:00", "2027-13-01T10:00", "2027-03-09T25:00",
+             "2027-03-28T02:30", "2027-10-31T02:30", "-001-01-01T00:00", "2027-03-09",
+             "2027-03-09T17:00:00", "2027-03-09 17:00", "17:00", "", " ", "x", "０２０２７",
+             "2027-03-09T17:00Z", "2027-03-09T17:00+14:00", "\x00", "2027-03-09T17:00\u202e"]
+
+
+@sqlite_only
+def test_every_date_field_of_every_staff_form_survives_odd_dates(app, fuzz_world, server_errors):
+    world, clients = fuzz_world
+    client, csrf = clients["staff"]
+    forms = date_forms(app, client, world)
+    actions = {f["action"].split("?")[0].rsplit("/", 1)[-1] for f in forms}
+    # The editions' and the agenda's forms today: new edition, edit, add and edit an item.
+    assert {"new", "edit", "items", str(world.values["item_id"])} <= actions, actions
+    targets = [(form, name) for form in forms for name in form["dates"]]
+    outcomes: dict[int, int] = {}
+
+    @settings(max_examples=300, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(data=st.data())
+    def fuzz(data):
+        form, name = data.draw(st.sampled_from(targets), label="form and field")
+        value = data.draw(st.one_of(
+            st.sampled_from(ODD_DATES),
+            st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)).map(
+                lambda d: d.strftime("%Y-%m-%dT%H:%M").zfill(16)),
+            st.text(max_size=30)), label="value")
+        fields = [(k, value if k == name else v) for k, v in form["fields"]
+                  if k != "csrf_token"] + [("csrf_token", csrf)]
+        response = client.post(form["action"], data=urlencode(
+            [(k, encoded(v)) for k, v in fields]),
+            content_type="application/x-www-form-urlencoded")
+        errors = [SERVER_ERRORS.format(r) for r in server_errors]
+        server_errors.clear()
+        assert response.status_code < 500 and not errors, (form["action"], name, value, errors)
+        outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+
+    fuzz()
+    assert outcomes.get(303, 0) >= 5 and sum(v for k, v in outcomes.items() if k != 303) >= 50, \
+        outcomes
