@@ -76,6 +76,10 @@ class Config:
 
     # Public registration form: attempts per client address.
     REGISTRATION_RATE_LIMIT = os.environ.get("REGISTRATION_RATE_LIMIT", "30 per 10 minutes")
+    # "Send me my link again": attempts per client address, and at most one such mail per
+    # address within LINK_AGAIN_MINUTES (nobody can flood someone's inbox through the form).
+    LINK_AGAIN_RATE_LIMIT = os.environ.get("LINK_AGAIN_RATE_LIMIT", "10 per 10 minutes")
+    LINK_AGAIN_MINUTES = int(os.environ.get("LINK_AGAIN_MINUTES", "10"))
     # Lock the edition while deciding seat or waiting list. Only the control test
     # that proves the race exists turns this off.
     REGISTRATION_LOCKING = True
@@ -126,6 +130,7 @@ class TestConfig(Config):
     LOGIN_LIMIT_PER_IP = "10000 per minute"
     LOGIN_LIMIT_PER_ACCOUNT = "10000 per minute"
     REGISTRATION_RATE_LIMIT = "10000 per minute"
+    LINK_AGAIN_RATE_LIMIT = "10000 per minute"
     DEMO_ENABLED = True
 
 

@@ -27,7 +27,7 @@ from app.models import (AllocationRun, Assignment, AssignmentSource, BreakoutGro
                         Event, PairKind, Place, Preference, Registration, RegistrationStatus,
                         Sector, User, utcnow)
 from app.records.services import audit
-from app.registration.services import lock_event
+from app.registration.services import lock_event, personal_url_of
 from app.registration.staff import safe_cell
 
 # The allocator's sector names (see `flask breakouts solve`) for ours.
@@ -502,7 +502,7 @@ def publish(event: Event, user: User) -> int:
             subject = str(_l("Ihre Gruppe: %(title)s", title=event.title))
         queue_mail("breakout_assigned", r.participant.email, r.language, subject,
                    {"event": event, "person": r.participant, "group": group,
-                    "link": None, "moved": a.notified_group_id is not None},
+                    "link": personal_url_of(r), "moved": a.notified_group_id is not None},
                    registration=r)
         a.notified_group_id = a.group_id
         told += 1
@@ -542,7 +542,9 @@ def registration_for_topic_link(token: str) -> Registration:
     except (BadSignature, ValueError, TypeError):
         abort(404)
     registration = db.session.get(Registration, registration_id)
-    if registration is None or registration.token_hash[:16] != fingerprint \
+    # A legacy link (see registration.services.personal_token) still counts as the current one.
+    if registration is None or fingerprint not in (
+            registration.token_hash[:16], (registration.legacy_token_hash or "")[:16]) \
             or registration.anonymised_at is not None:
         abort(404)
     return registration

@@ -6,6 +6,7 @@ in a request, in the mail worker and in tests alike.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -26,10 +27,22 @@ TIMEZONE_FROM = date(2020, 1, 1)
 TIMEZONE_UNTIL = date(2040, 1, 1)
 
 
+@dataclass(frozen=True)
+class RoomLink:
+    """The online room of a confirmed seat holder's personal calendar entry."""
+
+    url: str
+    label: str  # "Link zum Online-Raum:" in the person's language
+
+
 def edition_ics(event: Event, rows: Sequence[AgendaRow], event_url: str,
-                uid_domain: str) -> bytes:
-    """Return one edition as an iCalendar file with a single VEVENT."""
-    return _calendar([(event, rows, event_url)], uid_domain)
+                uid_domain: str, room: RoomLink | None = None) -> bytes:
+    """Return one edition as an iCalendar file with a single VEVENT.
+
+    With `room` it is a person's own entry: the room link is its location, URL and first
+    line of the description. Without it (event.ics, the feeds) the link is never in it.
+    """
+    return _calendar([(event, rows, event_url)], uid_domain, room)
 
 
 def editions_ics(entries: Sequence[tuple[Event, Sequence[AgendaRow], str]],
@@ -39,7 +52,7 @@ def editions_ics(entries: Sequence[tuple[Event, Sequence[AgendaRow], str]],
 
 
 def _calendar(entries: Sequence[tuple[Event, Sequence[AgendaRow], str]],
-              uid_domain: str) -> bytes:
+              uid_domain: str, room: RoomLink | None = None) -> bytes:
     calendar = icalendar.Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -51,7 +64,7 @@ def _calendar(entries: Sequence[tuple[Event, Sequence[AgendaRow], str]],
                                                 max(TIMEZONE_UNTIL, date(max(years) + 1, 1, 1))))
     stamp = utcnow().replace(microsecond=0)
     for event, rows, event_url in entries:
-        calendar.add_component(_vevent(event, rows, event_url, uid_domain, stamp))
+        calendar.add_component(_vevent(event, rows, event_url, uid_domain, stamp, room))
     return calendar.to_ical()
 
 
@@ -71,7 +84,7 @@ def _berlin_timezone(first: date, last: date) -> icalendar.Timezone:
 
 
 def _vevent(event: Event, rows: Sequence[AgendaRow], event_url: str, uid_domain: str,
-            stamp: datetime) -> icalendar.Event:
+            stamp: datetime, room: RoomLink | None = None) -> icalendar.Event:
     vevent = icalendar.Event()
     # The slug never changes, so clients recognise an update as the same entry.
     vevent.add("uid", f"{event.slug}@{uid_domain}")
@@ -79,9 +92,12 @@ def _vevent(event: Event, rows: Sequence[AgendaRow], event_url: str, uid_domain:
     vevent.add("dtstart", event.starts_at.astimezone(BERLIN))
     vevent.add("dtend", event.ends_at.astimezone(BERLIN))
     vevent.add("summary", f"{event.series.name} #{event.number}: {event.title}")
-    vevent.add("description", _description(event, rows, event_url))
-    vevent.add("url", event_url)
-    vevent.add("location", _location(event))
+    description = _description(event, rows, event_url)
+    if room is not None:
+        description = f"{room.label} {room.url}\n\n{description}"
+    vevent.add("description", description)
+    vevent.add("url", room.url if room is not None else event_url)
+    vevent.add("location", _location(event, room))
     vevent.add("sequence", event.ics_sequence or 0)
     vevent.add("status", "CANCELLED" if event.status == EventStatus.CANCELLED else "CONFIRMED")
     if event.updated_at is not None:
@@ -89,10 +105,13 @@ def _vevent(event: Event, rows: Sequence[AgendaRow], event_url: str, uid_domain:
     return vevent
 
 
-def _location(event: Event) -> str:
-    # Never the online room link: the calendar entry is public, the link is not.
+def _location(event: Event, room: RoomLink | None = None) -> str:
+    # The public entry never names the room link; a person's own entry does.
+    online = room.url if room is not None else "Online"
     if event.format == EventFormat.ONLINE:
-        return "Online"
+        return online
+    if event.format == EventFormat.HYBRID and room is not None:
+        return f"{event.venue} / {online}" if event.venue else online
     return event.venue
 
 

@@ -176,7 +176,10 @@ def update_event(event: Event, data: EventData) -> None:
     if data.series_id != event.series_id:
         raise EventError("series_id", _l("Die Reihe einer Ausgabe kann nicht geändert werden."))
     _check_number_free(event.series_id, data.number, event.id)
-    if (data.starts_at, data.ends_at) != (event.starts_at, event.ends_at):
+    # A new time or a new place (the room link is the place of an online edition) is an
+    # update that calendars must take over the entry they have.
+    if (data.starts_at, data.ends_at, data.format, data.venue.strip(), data.online_url.strip()) \
+            != (event.starts_at, event.ends_at, event.format, event.venue, event.online_url):
         event.ics_sequence += 1
     event.number = data.number
     _apply(event, data)

@@ -90,6 +90,12 @@ class Registration(db.Model):
     place: Mapped[Place] = mapped_column(_enum(Place, "registration_place"))
     # sha256 of the personal link's token; the token itself is only ever in the mail.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The token is an HMAC (SECRET_KEY) of this random value, so a later mail can carry the
+    # same link again; the database alone does not give the token away.
+    link_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The hash of a link mailed before the current one was derived (a registration from before
+    # derived links, or a SECRET_KEY change): it keeps working, no link is ever taken away.
+    legacy_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     # The form's one-time value: a double-clicked submit finds the first registration.
     nonce: Mapped[str] = mapped_column(sa.String(64))
     language: Mapped[str] = mapped_column(sa.String(5), default="de")

@@ -207,6 +207,7 @@ def _scrub_registration(registration: Registration, now: datetime) -> None:
     registration.accessibility_needs = ""
     # The personal link stops working: a random hash that no token has.
     registration.token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
+    registration.link_secret = registration.legacy_token_hash = None
     registration.nonce = secrets.token_urlsafe(24)
 
 

@@ -86,5 +86,16 @@ class RegistrationForm(TextForm):
         return {purpose for purpose, given in chosen.items() if given}
 
 
+class LinkAgainForm(TextForm):
+    """The "send me my link again" form: the address, and the registration form's honeypot."""
+
+    email = EmailField(_l("E-Mail-Adresse"), description=_l(
+        "Die Adresse, mit der Sie sich angemeldet haben."), filters=[strip_whitespace], validators=[
+        DataRequired(_l("Bitte geben Sie Ihre E-Mail-Adresse ein.")),
+        Length(max=254, message=_l("Bitte höchstens 254 Zeichen.")),
+        Email(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein."))])
+    website = StringField(_l("Bitte dieses Feld leer lassen"))
+
+
 class ButtonForm(TextForm):
     """A button that changes state: only its CSRF token."""

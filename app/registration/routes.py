@@ -2,7 +2,7 @@
 import secrets
 
 from flask import (abort, current_app, flash, jsonify, make_response, redirect, render_template,
-                   url_for)
+                   request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,7 +15,7 @@ from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
-from app.registration.forms import ButtonForm, RegistrationForm, sector_label
+from app.registration.forms import ButtonForm, LinkAgainForm, RegistrationForm, sector_label
 
 bp.add_app_template_global(sector_label)
 
@@ -69,7 +69,39 @@ def submitted(slug: str):
 
 @bp.route("/r/<token>")
 def personal_page(token: str):
-    return render_personal_page(services.get_registration_by_token(token), token)
+    registration = services.find_registration_by_token(token)
+    if registration is None:
+        return link_not_found()
+    return render_personal_page(registration, token)
+
+
+def link_not_found(form: LinkAgainForm | None = None):
+    """A personal link that leads nowhere says why and offers to mail the link again (404)."""
+    return private_page(render_template("registration/link_again.html", invalid=True,
+                                        form=form or LinkAgainForm())), 404
+
+
+@bp.route("/r/new-link", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LINK_AGAIN_RATE_LIMIT"], methods=["POST"])
+def link_again():
+    """Mail the personal links of an address; the same answer whether or not it is known."""
+    form = LinkAgainForm()
+    if form.validate_on_submit():
+        if not form.website.data:  # the honeypot: a filled one gets the answer, no mail
+            try:
+                email = normalise_email(form.email.data)
+            except ValueError:
+                form.email.errors.append(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
+            else:
+                services.send_personal_links(email)
+        if not form.email.errors:
+            flash(_("Wenn unter dieser Adresse eine Anmeldung besteht, bekommt sie in wenigen "
+                    "Minuten eine E-Mail mit dem persönlichen Link. Bitte schauen Sie auch im "
+                    "Spam-Ordner nach."), "success")
+            return redirect(url_for("registration.link_again"), 303)
+    status = 422 if form.errors else 200
+    return private_page(render_template("registration/link_again.html", invalid=False,
+                                        form=form)), status
 
 
 def render_personal_page(registration, token: str, ranking=None, status: int = 200):
@@ -102,14 +134,34 @@ def confirm(token: str):
     return redirect(url_for("registration.personal_page", token=token), 303)
 
 
-@bp.route("/r/<token>/cancel", methods=["POST"])
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
+    """GET asks first and says what happens to the place; only the POST button cancels."""
+    registration = services.find_registration_by_token(token)
+    if registration is None:
+        return link_not_found()
+    if request.method == "POST":
+        if (refused := _button_or_expired(token)) is not None:
+            return refused
+        services.cancel_registration(registration.id)
+        flash(_("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."), "success")
+        return redirect(url_for("registration.personal_page", token=token), 303)
+    view = services.personal_page(registration)
+    if not view.may_cancel:
+        return redirect(url_for("registration.personal_page", token=token), 303)
+    return private_page(render_template("registration/cancel.html", token=token, view=view,
+                                        fate=services.seat_fate(registration)))
+
+
+@bp.route("/r/<token>/event.ics")
+def personal_ics(token: str):
+    """The edition as this person's calendar entry (with the room link once it is theirs)."""
     registration = services.get_registration_by_token(token)
-    if (refused := _button_or_expired(token)) is not None:
-        return refused
-    services.cancel_registration(registration.id)
-    flash(_("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."), "success")
-    return redirect(url_for("registration.personal_page", token=token), 303)
+    response = private_page(services.personal_calendar(registration))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{registration.event.slug}.ics"'
+    return response
 
 
 @bp.route("/r/<token>/consents/<purpose>/withdraw", methods=["POST"])

@@ -1,7 +1,9 @@
 """Registration use cases. Each locks the edition, asks app.domain.capacity, writes,
 queues its mails and commits once."""
+import base64
 import functools
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -10,18 +12,19 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from flask import abort, current_app, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
 from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
-from app.events.calendar import edition_ics
+from app.events.calendar import RoomLink, edition_ics
 from app.events.services import phase_of, seat_counts
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, EventFormat,
-                        Participant, Place, Registration, RegistrationStatus,
+                        OutboxMessage, Participant, Place, Registration, RegistrationStatus,
                         Sector, utcnow)
 
 
@@ -58,9 +61,17 @@ class Outcome:
 
 
 # --- tokens and text versions --------------------------------------------------------------
+#
+# A personal link is /r/<token>. Only sha256(token) is stored, so the database alone never
+# gives a link away. The token is an HMAC, keyed with SECRET_KEY, of a random per-registration
+# secret: any later mail (promotion, group, reminder, "your link again") can re-create the same
+# link instead of replacing it — a new link for every mail would kill the ones people saved.
+
+_LINK_SALT = b"werkstatt personal link\0"
+
 
 def new_token() -> tuple[str, str]:
-    """A personal-link token (256 bits) and the hash that is stored."""
+    """A random token (256 bits) and its hash, for a link that is never mailed (walk-ins)."""
     token = secrets.token_urlsafe(32)
     return token, hash_token(token)
 
@@ -69,12 +80,52 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def _derive_token(link_secret: str) -> str:
+    key = current_app.secret_key
+    key = key if isinstance(key, bytes) else str(key).encode()
+    digest = hmac.new(key, _LINK_SALT + link_secret.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def issue_link(registration: Registration) -> str:
+    """Give the registration a fresh personal link (every older one stops working)."""
+    registration.link_secret = secrets.token_urlsafe(32)
+    registration.legacy_token_hash = None
+    token = _derive_token(registration.link_secret)
+    registration.token_hash = hash_token(token)
+    return token
+
+
+def personal_token(registration: Registration) -> str:
+    """The token of the registration's personal link, re-created for a mail.
+
+    A registration whose stored hash is not of the derived token (mailed before links were
+    derived, a new link from staff, or a changed SECRET_KEY) keeps that link working as its
+    legacy link and gets a derived one; the caller commits.
+    """
+    if registration.link_secret is not None:
+        token = _derive_token(registration.link_secret)
+        if hash_token(token) == registration.token_hash:
+            return token
+    current = registration.token_hash
+    token = issue_link(registration)
+    registration.legacy_token_hash = current
+    return token
+
+
+def find_registration_by_token(token: str) -> Registration | None:
+    """The registration of a personal link, or None (erased and anonymised ones are gone)."""
+    if not (20 <= len(token) <= 100):
+        return None
+    digest = hash_token(token)
+    return db.session.scalar(sa.select(Registration).where(
+        sa.or_(Registration.token_hash == digest, Registration.legacy_token_hash == digest),
+        Registration.anonymised_at.is_(None)))
+
+
 def get_registration_by_token(token: str) -> Registration:
     """The registration of a personal link, or 404 (never a hint whether it existed)."""
-    if not (20 <= len(token) <= 100):
-        abort(404)
-    registration = db.session.scalar(
-        sa.select(Registration).where(Registration.token_hash == hash_token(token)))
+    registration = find_registration_by_token(token)
     if registration is None:
         abort(404)
     return registration
@@ -135,11 +186,34 @@ def personal_url(token: str) -> str:
     return url_for("registration.personal_page", token=token, _external=True)
 
 
-def _ics_attachment(event: Event) -> Attachment:
+def personal_url_of(registration: Registration) -> str:
+    """The registration's personal page as a mail links it (re-created, never stored)."""
+    return personal_url(personal_token(registration))
+
+
+def holds_room_link(registration: Registration) -> bool:
+    """A confirmed seat at an online or hybrid edition with a room: the link is theirs."""
+    event = registration.event
+    return registration.place == Place.SEAT \
+        and registration.status == RegistrationStatus.CONFIRMED \
+        and event.format != EventFormat.ONSITE and bool(event.online_url)
+
+
+def personal_calendar(registration: Registration) -> bytes:
+    """The edition as this person's calendar entry: with the room link once it is theirs."""
+    event = registration.event
+    room = None
+    if holds_room_link(registration):
+        with force_locale(registration.language):
+            room = RoomLink(event.online_url, str(_l("Link zum Online-Raum:")))
     event_url = url_for("public.show_event", slug=event.slug, _external=True)
-    body = edition_ics(event, agenda_view(event).rows, event_url,
-                       current_app.config["CALENDAR_UID_DOMAIN"])
-    return Attachment(f"{event.slug}.ics", "text/calendar; method=PUBLISH", body.decode())
+    return edition_ics(event, agenda_view(event).rows, event_url,
+                       current_app.config["CALENDAR_UID_DOMAIN"], room)
+
+
+def _ics_attachment(registration: Registration) -> Attachment:
+    return Attachment(f"{registration.event.slug}.ics", "text/calendar; method=PUBLISH",
+                      personal_calendar(registration).decode())
 
 
 SUBJECTS = {
@@ -151,22 +225,20 @@ SUBJECTS = {
     "cancelled": _l("Ihre Abmeldung: %(title)s"),
     "reminder": _l("Morgen: %(title)s"),
 }
+LINKS_SUBJECT = _l("Ihre persönlichen Links zur Innovationswerkstatt")
 
 
 def _mail(kind: str, registration: Registration, token: str | None = None, **extra) -> None:
     event = registration.event
     person = registration.participant
-    from flask_babel import force_locale
     with force_locale(registration.language):
         subject = str(SUBJECTS[kind]) % {"title": event.title}
-    attachment = _ics_attachment(event) if kind in ("confirmed", "promoted") and \
+    attachment = _ics_attachment(registration) if kind in ("confirmed", "promoted") and \
         registration.place == Place.SEAT else None
     queue_mail(kind, person.email, registration.language, subject,
                {"registration": registration, "event": event, "person": person,
-                "link": personal_url(token) if token else None,
-                "show_room_link": registration.place == Place.SEAT
-                and registration.status == RegistrationStatus.CONFIRMED
-                and event.format != EventFormat.ONSITE and bool(event.online_url),
+                "link": personal_url(token) if token else personal_url_of(registration),
+                "show_room_link": holds_room_link(registration),
                 "hours": current_app.config["CONFIRMATION_HOURS"], **extra},
                registration=registration, attachment=attachment)
 
@@ -182,7 +254,6 @@ def register_participant(event_id: int, data: RegistrationData,
         purposes.add(ConsentPurpose.ACCESSIBILITY_DATA)
     # Everything that needs no lock happens before taking it: the lock is the bottleneck.
     person = _participant_for(data.email)
-    token, token_hash = new_token()
 
     event = lock_event(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
@@ -196,9 +267,9 @@ def register_participant(event_id: int, data: RegistrationData,
         Registration.event_id == event.id, Registration.participant_id == person.id,
         Registration.status.in_(ACTIVE_STATUSES)))
     if active is not None:
-        # Same neutral answer as a new registration; the person gets their link again.
-        active.token_hash = token_hash
-        _mail("link_again", active, token)
+        # Same neutral answer as a new registration; the person gets their link again — the
+        # same link: whoever typed their address must not be able to take it away.
+        _mail("link_again", active)
         db.session.commit()
         return Outcome("repeat_email", active.id, None)
 
@@ -207,11 +278,12 @@ def register_participant(event_id: int, data: RegistrationData,
     placement = decide_placement(seat_count(event, now))
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.PENDING,
-        place=Place(placement.value), token_hash=token_hash, nonce=data.nonce,
+        place=Place(placement.value), nonce=data.nonce,
         language=data.language, sector=data.sector,
         accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent else "",
         hold_expires_at=now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"]),
         waitlisted_at=now if placement == Placement.WAITLIST else None, created_at=now)
+    token = issue_link(registration)
     db.session.add(registration)
     for purpose in sorted(purposes):
         db.session.add(ConsentRecord(participant=person, registration=registration,
@@ -276,13 +348,30 @@ def cancel_registration(registration_id: int, now: datetime | None = None) -> Re
     db.session.refresh(registration)
     if not registration.is_active:
         return registration
+    fate = seat_fate(registration, now)
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     db.session.flush()
-    _mail("cancelled", registration)
+    _mail("cancelled", registration, seat_fate=fate)
     _apply_promotions(event, now)
     db.session.commit()
     return registration
+
+
+def seat_fate(registration: Registration, now: datetime | None = None) -> str:
+    """What cancelling this registration does with its place, as the person is told:
+    "next_in_line" (a seat that goes to the first confirmed person waiting), "freed" (a seat
+    nobody waiting may take now) or "waitlist" (a waiting-list place)."""
+    if registration.place == Place.WAITLIST:
+        return "waitlist"
+    now = now or utcnow()
+    event = registration.event
+    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
+    holders = _holders(event.id)
+    others = [h for h in holders if h.id != registration.id]
+    before = decide_promotions(event.capacity, holders, now, event.starts_at, cutoff)
+    after = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
+    return "next_in_line" if len(after.promote) > len(before.promote) else "freed"
 
 
 def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
@@ -323,6 +412,38 @@ def withdraw_consent(registration: Registration, purpose: ConsentPurpose,
             r.accessibility_needs = ""
     db.session.commit()
     return withdrawn
+
+
+def send_personal_links(email: str, now: datetime | None = None) -> int:
+    """Mail an address the personal links of its active registrations, in one mail.
+
+    The caller answers the same whatever happens here (no hint whether the address is
+    known). An unknown address gets nothing, and an address gets at most one such mail per
+    LINK_AGAIN_MINUTES, so the form cannot flood anyone's inbox. Returns the links sent.
+    """
+    now = now or utcnow()
+    person = db.session.scalar(sa.select(Participant).where(
+        Participant.email == email, Participant.anonymised_at.is_(None)))
+    if person is None:
+        return 0
+    registrations = list(db.session.scalars(
+        sa.select(Registration).join(Event, Event.id == Registration.event_id)
+        .where(Registration.participant_id == person.id,
+               Registration.status.in_(ACTIVE_STATUSES), Registration.anonymised_at.is_(None))
+        .order_by(Event.starts_at, Registration.id)))
+    recent = now - timedelta(minutes=current_app.config["LINK_AGAIN_MINUTES"])
+    already = db.session.scalar(sa.select(OutboxMessage.id).where(
+        OutboxMessage.kind == "your_links", OutboxMessage.to_address == person.email,
+        OutboxMessage.created_at > recent).limit(1))
+    if not registrations or already is not None:
+        db.session.rollback()
+        return 0
+    entries = [(r.event, personal_url_of(r)) for r in registrations]
+    message = queue_mail("your_links", person.email, person.language, LINKS_SUBJECT,
+                         {"person": person, "entries": entries, "link": None})
+    message.created_at = now
+    db.session.commit()
+    return len(entries)
 
 
 def queue_reminder(registration: Registration) -> None:

@@ -23,6 +23,7 @@ from app.models import (Assignment, BreakoutGroup, ConsentPurpose, ConsentRecord
 from app.breakouts.services import groups_of
 from app.records.services import audit
 from app.records.statistics import edition_facts
+from app.registration.services import personal_url_of
 from app.reports.photos import ProcessedPhoto
 
 MAX_LEARNINGS = 30
@@ -245,7 +246,8 @@ def notify_participants(event: Event, user: User) -> int:
             subject = _("Der Bericht ist online: %(title)s", title=event.title)
         queue_mail("report_published", registration.participant.email, registration.language,
                    subject, {"event": event, "person": registration.participant,
-                             "report_url": url, "link": None}, registration=registration)
+                             "report_url": url, "link": personal_url_of(registration)},
+                   registration=registration)
     report.participants_notified_at = utcnow()
     audit("report.notify", user, event_id=event.id, details=f"{len(recipients)} mails")
     db.session.commit()

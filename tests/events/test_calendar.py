@@ -7,7 +7,7 @@ import vobject
 
 from app.agenda.services import agenda_view
 from app.domain.agenda import ItemKind
-from app.events.calendar import edition_ics, editions_ics
+from app.events.calendar import RoomLink, edition_ics, editions_ics
 from app.models import AgendaItem, EventFormat, EventStatus
 from app.models.base import utcnow
 from tests.factories import berlin, make_event, make_series
@@ -296,3 +296,37 @@ def test_timezone_definition_in_the_file_places_summer_and_winter_dates(db):
                          (datetime(2031, 7, 8, 17), 2), (datetime(2039, 12, 6, 17), 1)]:
         assert berlin_tz.utcoffset(local) == timedelta(hours=hours), local
         assert local.replace(tzinfo=ical_tz).utcoffset() == timedelta(hours=hours), local
+
+
+def test_a_persons_own_entry_carries_the_room_link_as_location_url_and_first_line(db):
+    event = make_edition()
+    room = RoomLink(ONLINE_ROOM, "Link zum Online-Raum:")
+
+    ics = edition_ics(event, agenda_view(event).rows, url_of(event), DOMAIN, room)
+    vevent, ievent = parse(ics)
+
+    assert str(ievent["LOCATION"]) == vevent.location.value == ONLINE_ROOM
+    assert str(ievent["URL"]) == ONLINE_ROOM
+    assert str(ievent["DESCRIPTION"]).startswith(f"Link zum Online-Raum: {ONLINE_ROOM}\n\n")
+    assert str(ievent["UID"]) == f"{event.slug}@{DOMAIN}"  # the same entry as the public one
+
+
+def test_changing_the_room_link_raises_the_sequence_and_an_unchanged_save_does_not(
+        client, db, login_as):
+    from tests.events.test_events import event_form, post
+
+    login_as("staff")
+    event = make_edition(starts_at=berlin(2027, 3, 9, 17), ends_at=berlin(2027, 3, 9, 18, 30),
+                         online_url="https://konferenz.example.org/raum")
+    form = event_form(event.series_id, number="7", title=event.title)
+
+    def sequence() -> int:
+        ics = client.get(f"/events/{event.slug}/event.ics").data
+        return int(icalendar.Calendar.from_ical(ics).walk("VEVENT")[0]["SEQUENCE"])
+
+    assert sequence() == 0
+    assert post(client, f"/manage/events/{event.slug}/edit", form).status_code == 303
+    assert sequence() == 0
+    form["online_url"] = "https://konferenz.example.org/neuer-raum"
+    assert post(client, f"/manage/events/{event.slug}/edit", form).status_code == 303
+    assert sequence() == 1

@@ -94,6 +94,7 @@ MATRIX = {
     "api.openapi": (PUBLIC, {"GET": 200}),
     "registration.register": (PUBLIC, {"GET": 200, "POST": 422}),
     "registration.submitted": (PUBLIC, {"GET": 200}),
+    "registration.link_again": (PUBLIC, {"GET": 200, "POST": 422}),
     "reports.show": (PUBLIC, {"GET": 200}),
     "reports.pdf": (PUBLIC, {"GET": 200}),
     "reports.photo": (PUBLIC, {"GET": 200}),  # of a published report (drafts: see below)
@@ -103,7 +104,8 @@ MATRIX = {
     # personal links
     "registration.personal_page": (OWN_LINK, {"GET": 200}),
     "registration.confirm": (OWN_LINK, {"POST": 303}),
-    "registration.cancel": (OWN_LINK, {"POST": 303}),
+    "registration.cancel": (OWN_LINK, {"GET": 200, "POST": 303}),
+    "registration.personal_ics": (OWN_LINK, {"GET": 200}),
     "registration.withdraw_consent": (OWN_LINK, {"POST": 303}),
     "registration.export": (OWN_LINK, {"GET": 200}),
     "registration.delete": (OWN_LINK, {"GET": 200, "POST": 200}),
