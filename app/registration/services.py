@@ -149,6 +149,7 @@ SUBJECTS = {
     "waitlisted": _l("Sie stehen auf der Warteliste: %(title)s"),
     "promoted": _l("Ein Platz ist frei geworden – Sie sind dabei: %(title)s"),
     "cancelled": _l("Ihre Abmeldung: %(title)s"),
+    "cancelled_by_staff": _l("Ihre Anmeldung wurde abgesagt: %(title)s"),
     "reminder": _l("Morgen: %(title)s"),
 }
 
@@ -156,6 +157,8 @@ SUBJECTS = {
 def _mail(kind: str, registration: Registration, token: str | None = None, **extra) -> None:
     event = registration.event
     person = registration.participant
+    if not person.has_real_address:  # a walk-in who gave no address gets no mail
+        return
     from flask_babel import force_locale
     with force_locale(registration.language):
         subject = str(SUBJECTS[kind]) % {"title": event.title}
@@ -268,8 +271,12 @@ def confirm_registration(registration_id: int, now: datetime | None = None) -> R
     return registration
 
 
-def cancel_registration(registration_id: int, now: datetime | None = None) -> Registration:
-    """Cancel; a freed seat goes to the first confirmed person waiting, in the same transaction."""
+def cancel_registration(registration_id: int, now: datetime | None = None,
+                        mail_kind: str | None = "cancelled", **mail_extra) -> Registration:
+    """Cancel; a freed seat goes to the first confirmed person waiting, in the same transaction.
+
+    The person gets the `mail_kind` mail ("cancelled": they cancelled themselves;
+    "cancelled_by_staff": the organisers did) or, with None, no mail."""
     now = now or utcnow()
     registration = db.session.get(Registration, registration_id)
     event = lock_event(registration.event_id)
@@ -279,7 +286,8 @@ def cancel_registration(registration_id: int, now: datetime | None = None) -> Re
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     db.session.flush()
-    _mail("cancelled", registration)
+    if mail_kind is not None:
+        _mail(mail_kind, registration, **mail_extra)
     _apply_promotions(event, now)
     db.session.commit()
     return registration
