@@ -129,7 +129,7 @@ def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
             place=registration.place.value, waitlist_position=positions.get(registration.id),
             may_cancel=active,
             may_move=status == "confirmed" and registration.place == Place.WAITLIST,
-            may_resend=active))
+            may_resend=active and registration.participant.has_real_address))
     return rows
 
 
@@ -235,7 +235,7 @@ def export_registrations_csv(event: Event, user: User, now: datetime | None = No
     for row in rows:
         person = row.person
         writer.writerow([safe_cell(value) for value in (
-            person.name, person.email, person.organisation, person.sector.value, row.status,
+            person.name, person.email if person.has_real_address else "", person.organisation, person.sector.value, row.status,
             row.place, row.waitlist_position or "", _local(row.registration.created_at),
             _local(row.registration.confirmed_at), needs.get(row.registration.id, ""))])
     return out.getvalue()
@@ -408,6 +408,9 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
     status = _effective_status(registration, now)
     if status not in ("pending", "confirmed"):
         _refuse(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird keine E-Mail versandt."))
+    if not registration.participant.has_real_address:
+        _refuse(_l("%(name)s hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail.",
+                   name=registration.participant.name))
     kind = "opt_in" if status == "pending" else "link_again"
     token, registration.token_hash = new_token()
     _audit("registration.resend_mail", user, event, registration, f"kind: {kind}")

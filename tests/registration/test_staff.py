@@ -852,3 +852,21 @@ def test_an_invalid_message_form_shows_the_error_and_sends_nothing(client, db, p
     assert message in html
     assert f'id="{field}-error"' in html
     assert mails(db) == []
+
+
+def test_a_walk_in_without_an_address_shows_none_and_gets_no_link_mail(client, db, edition,
+                                                                       login_as):
+    walk_in, _ = enrol(db, edition, "Wanda Walk-in", minute=1,
+                       email="0123456789abcdef01234567@walk-in.invalid")
+    login_as("staff")
+    html = client.get(list_url(edition)).get_data(as_text=True)
+    assert "walk-in.invalid" not in html
+    assert "keine angegeben" in html
+    assert "E-Mail mit neuem Link senden<span class=\"visually-hidden\">: Wanda" not in html
+    [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
+    assert row["email"] == ""
+    response = post(client, edition, f"{walk_in.id}/resend")
+    assert response.status_code == 303
+    assert "Wanda Walk-in hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail." in \
+        client.get(list_url(edition)).get_data(as_text=True)
+    assert mails(db) == []
