@@ -87,6 +87,10 @@ class Config:
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
     PROMOTION_CUTOFF_HOURS = int(os.environ.get("PROMOTION_CUTOFF_HOURS", "24"))
+    # Check-in is open on the day only: from this many hours before the start until this
+    # many hours after the end (late corrections of the records the next morning).
+    CHECKIN_OPENS_HOURS_BEFORE = float(os.environ.get("CHECKIN_OPENS_HOURS_BEFORE", "2"))
+    CHECKIN_CLOSES_HOURS_AFTER = float(os.environ.get("CHECKIN_CLOSES_HOURS_AFTER", "24"))
 
     # Shown on the imprint, privacy and accessibility pages.
     OPERATOR_NAME = os.environ.get(

@@ -2,6 +2,7 @@
 from flask import (flash, jsonify, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -208,11 +209,16 @@ def delete_pair(event, pair_id: int):
                    lambda _result: _("Die Regel ist entfernt."), "#pairs-heading")
 
 
-@bp.route("/manage/events/<slug>/breakouts/publish", methods=["POST"])
+@bp.route("/manage/events/<slug>/breakouts/publish", methods=["GET", "POST"])
 @facilitator_of_event
 def publish(event):
-    return _button(event, lambda: services.publish(event, current_user), lambda told: _(
-        "Veröffentlicht. %(count)d Personen bekommen eine E-Mail mit ihrer Gruppe.", count=told))
+    """GET asks first and says how many people get a mail; the page's button publishes."""
+    if request.method == "GET":
+        return render_template("breakouts/publish_confirm.html", event=event,
+                               preview=services.publish_preview(event))
+    return _button(event, lambda: services.publish(event, current_user), lambda told: ngettext(
+        "Veröffentlicht. %(num)d Person bekommt eine E-Mail mit ihrer Gruppe.",
+        "Veröffentlicht. %(num)d Personen bekommen eine E-Mail mit ihrer Gruppe.", told))
 
 
 @bp.route("/manage/events/<slug>/breakouts/unpublish", methods=["POST"])

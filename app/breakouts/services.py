@@ -484,27 +484,55 @@ def remove_pair(event: Event, pair_id: int) -> None:
 
 # --- publication and mails ----------------------------------------------------------------------
 
-def publish(event: Event, user: User) -> int:
-    """Show people their group on their personal page and mail everyone whose group is new."""
-    lock_event(event.id)
+@dataclass(frozen=True)
+class PublishPreview:
+    """What publishing would do, for the page that asks first."""
+
+    new_groups: int  # people whose group they have not been told yet
+    mails: int  # of them, people with an address they gave: they get a mail
+    without_address: int  # of them, walk-ins who gave no address: personal page only
+    anyone_placed: bool
+
+
+def _untold(event: Event) -> tuple[list[tuple[Registration, Assignment]], bool]:
+    """The people to place whose current group they have not been told, with their
+    assignment; and whether anyone is in a group at all."""
     _, people = eligible(event)
     assignments = _assignments(event.id)
-    if not any(r.id in assignments for r in people):
+    untold = [(r, assignments[r.id]) for r in people if r.id in assignments
+              and assignments[r.id].notified_group_id != assignments[r.id].group_id]
+    return untold, any(r.id in assignments for r in people)
+
+
+def publish_preview(event: Event) -> PublishPreview:
+    """How many people publishing tells, and how many of them get a mail."""
+    untold, anyone = _untold(event)
+    mails = sum(1 for r, _a in untold if r.participant.has_real_address)
+    return PublishPreview(new_groups=len(untold), mails=mails,
+                          without_address=len(untold) - mails, anyone_placed=anyone)
+
+
+def publish(event: Event, user: User) -> int:
+    """Show people their group on their personal page and mail everyone whose group is new
+    (if they gave an address); return the number of mails."""
+    lock_event(event.id)
+    untold, anyone = _untold(event)
+    if not anyone:
         raise BreakoutError(_l("Es ist noch niemand in einer Gruppe."))
     groups = {g.id: g for g in groups_of(event.id)}
     told = 0
-    for r in people:
-        a = assignments.get(r.id)
-        if a is None or a.notified_group_id == a.group_id:
+    for r, a in untold:
+        moved = a.notified_group_id is not None
+        a.notified_group_id = a.group_id  # shown on the personal page, mailed if possible
+        if not r.participant.has_real_address:
             continue
         group = groups[a.group_id]
         with force_locale(r.language):
             subject = str(_l("Ihre Gruppe: %(title)s", title=event.title))
         queue_mail("breakout_assigned", r.participant.email, r.language, subject,
                    {"event": event, "person": r.participant, "group": group,
-                    "link": personal_url_of(r), "moved": a.notified_group_id is not None},
+                    "link": personal_url_of(r), "moved": moved},
                    registration=r)
-        a.notified_group_id = a.group_id
         told += 1
     event.breakouts_published_at = utcnow()
     audit("breakouts.publish", user, event_id=event.id, details=f"mails: {told}")
@@ -563,7 +591,7 @@ def request_topic_choices(event: Event, user: User) -> int:
     ranked = _preferences([r.id for r in people])
     sent = 0
     for r in people:
-        if ranked.get(r.id):
+        if ranked.get(r.id) or not r.participant.has_real_address:
             continue
         with force_locale(r.language):
             subject = str(_l("Welches Thema interessiert Sie? %(title)s", title=event.title))

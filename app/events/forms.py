@@ -128,3 +128,10 @@ class SeriesForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """An empty form: a button that carries the CSRF token."""
+
+
+class CancelEventForm(FlaskForm):
+    note = TextAreaField(_l("Nachricht an alle Angemeldeten"), description=_l(
+        "Steht in der E-Mail zur Absage, z. B. der Grund oder ein Ersatztermin. "
+        "Höchstens 1000 Zeichen."),
+        validators=[Length(max=1000, message=_l("Bitte höchstens 1000 Zeichen."))])

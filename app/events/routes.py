@@ -2,12 +2,13 @@
 from flask import flash, redirect, render_template, request, url_for
 from wtforms.fields.choices import SelectChoice
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from app.auth.decorators import facilitator_required, staff_event, staff_required
 from app.domain.editions import local_time, to_utc
 from app.events import bp, services
-from app.events.forms import MAX_SPEAKERS, ConfirmForm, EventForm, SeriesForm
+from app.events.forms import MAX_SPEAKERS, CancelEventForm, ConfirmForm, EventForm, SeriesForm
 from app.models import EventFormat
 
 
@@ -135,10 +136,24 @@ def unpublish_event(event):
                          _("Die Ausgabe ist wieder ein Entwurf und öffentlich nicht mehr sichtbar."))
 
 
-@bp.route("/events/<slug>/cancel", methods=["POST"])
+@bp.route("/events/<slug>/cancel", methods=["GET", "POST"])
 @staff_event
 def cancel_event(event):
-    return _state_change(event, services.cancel_event, _("Die Ausgabe ist abgesagt."))
+    """GET asks first: how many people are registered and get the mail, and a note for it."""
+    form = CancelEventForm()
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            mails = services.cancel_event(event, form.note.data or "", current_user)
+        except services.EventError as exc:
+            flash(str(exc.message), "danger")
+        else:
+            flash(ngettext("Die Ausgabe ist abgesagt. %(num)d Person bekommt eine E-Mail.",
+                           "Die Ausgabe ist abgesagt. %(num)d Personen bekommen eine E-Mail.",
+                           mails), "success")
+        return redirect(url_for("events.edit_event", slug=event.slug), 303)
+    return render_template("events/cancel.html", event=event, form=form,
+                           preview=services.cancel_event_preview(event)), \
+        200 if request.method == "GET" else 422
 
 
 @bp.route("/events/<slug>/duplicate", methods=["POST"])

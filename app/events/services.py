@@ -3,17 +3,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app, url_for
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from app.agenda.services import agenda_has_errors, copy_agenda
+from app.agenda.services import agenda_has_errors, agenda_view, copy_agenda
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase,
                                  compute_quarter_shift, compute_slug, seats_left,
                                  shift_local_days, slugify)
+from app.events.calendar import edition_ics
 from app.extensions import db
-from app.models import (ACTIVE_STATUSES, Event, EventFormat, EventStatus, Place, Registration,
-                        RegistrationStatus, Role, Series, Speaker, User, utcnow)
+from app.mail.outbox import Attachment, queue_mail
+from app.models import (ACTIVE_STATUSES, AuditLog, Event, EventFormat, EventStatus, Place,
+                        Registration, RegistrationStatus, Role, Series, Speaker, User, utcnow)
 
 
 class EventError(Exception):
@@ -251,16 +254,78 @@ def unpublish_event(event: Event) -> None:
     db.session.commit()
 
 
-def cancel_event(event: Event) -> None:
-    """Cancel an edition; possible until it has been held."""
+def _active_registrations(event: Event) -> list[Registration]:
+    """Everyone who holds a seat or a waiting-list place of the edition, with their person."""
+    return list(db.session.scalars(
+        sa.select(Registration).where(Registration.event_id == event.id,
+                                      Registration.status.in_(ACTIVE_STATUSES),
+                                      Registration.anonymised_at.is_(None))
+        .options(selectinload(Registration.participant)).order_by(Registration.id)))
+
+
+@dataclass(frozen=True)
+class CancelEventPreview:
+    """What cancelling the edition does, for the page that asks first."""
+
+    registered: int  # active registrations (seats and waiting list)
+    mails: int  # of them, people with an address they gave
+    may_cancel: bool
+    refusal: str | None  # why it cannot be cancelled
+
+
+def _cancel_refusal(event: Event, now: datetime):
     if event.status == EventStatus.CANCELLED:
-        raise EventError(None, _l("Diese Ausgabe ist schon abgesagt."))
-    if utcnow() >= event.ends_at:
-        raise EventError(None, _l("Eine Ausgabe, die schon stattgefunden hat, kann nicht abgesagt werden."))
+        return _l("Diese Ausgabe ist schon abgesagt.")
+    if now >= event.ends_at:
+        return _l("Eine Ausgabe, die schon stattgefunden hat, kann nicht abgesagt werden.")
+    return None
+
+
+def cancel_event_preview(event: Event, now: datetime | None = None) -> CancelEventPreview:
+    """How many people are registered and how many get the cancellation mail."""
+    refusal = _cancel_refusal(event, now or utcnow())
+    registrations = _active_registrations(event)
+    mails = sum(1 for r in registrations if r.participant.has_real_address)
+    return CancelEventPreview(registered=len(registrations), mails=mails,
+                              may_cancel=refusal is None, refusal=refusal)
+
+
+def cancel_event(event: Event, note: str = "", user: User | None = None,
+                 now: datetime | None = None) -> int:
+    """Cancel an edition (possible until it has been held) and tell everyone registered by
+    mail, with staff's note and the calendar entry marked cancelled; return the mails queued."""
+    now = now or utcnow()
+    # Lock the edition: a registration arriving meanwhile either comes before (and is told)
+    # or finds the edition cancelled.
+    event = db.session.scalar(sa.select(Event).where(Event.id == event.id)
+                              .with_for_update().execution_options(populate_existing=True))
+    refusal = _cancel_refusal(event, now)
+    if refusal is not None:
+        db.session.rollback()
+        raise EventError(None, refusal)
     event.status = EventStatus.CANCELLED
-    event.cancelled_at = utcnow()
+    event.cancelled_at = now
     event.ics_sequence += 1
+    note = (note or "").strip()
+    recipients = [r for r in _active_registrations(event) if r.participant.has_real_address]
+    if recipients:
+        event_url = url_for("public.show_event", slug=event.slug, _external=True)
+        ics = edition_ics(event, agenda_view(event).rows, event_url,
+                          current_app.config["CALENDAR_UID_DOMAIN"]).decode()
+        for registration in recipients:
+            with force_locale(registration.language):
+                subject = str(_l("Abgesagt: %(title)s", title=event.title))
+            queue_mail("event_cancelled", registration.participant.email, registration.language,
+                       subject, {"event": event, "person": registration.participant,
+                                 "note": note, "event_url": event_url, "link": None},
+                       registration=registration,
+                       attachment=Attachment(f"{event.slug}.ics",
+                                             "text/calendar; method=PUBLISH", ics))
+    db.session.add(AuditLog(action="event.cancel", user_id=user.id if user else None,
+                            event_id=event.id,
+                            details=f"mails: {len(recipients)}, note: {'yes' if note else 'no'}"))
     db.session.commit()
+    return len(recipients)
 
 
 def duplicate_as_next(event: Event) -> Event:

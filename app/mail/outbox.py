@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import render_template
 from flask_babel import force_locale
 
+from app.domain.addresses import has_real_address
 from app.extensions import db
 from app.models import OutboxMessage, Registration
 
@@ -21,8 +22,14 @@ class Attachment:
 
 def queue_mail(kind: str, to: str, language: str, subject, context: dict,
                registration: Registration | None = None,
-               attachment: Attachment | None = None) -> OutboxMessage:
-    """Render templates/mail/<kind>.txt in `language` and add it to the session's outbox."""
+               attachment: Attachment | None = None) -> OutboxMessage | None:
+    """Render templates/mail/<kind>.txt in `language` and add it to the session's outbox.
+
+    Nothing is queued to an address the person did not give (None is returned): callers
+    choose their recipients with `has_real_address` already; this is the last guard.
+    """
+    if not has_real_address(to):
+        return None
     with force_locale(language):
         body = render_template(f"mail/{kind}.txt", lang=language, **context)
         subject_text = str(subject)

@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.domain.addresses import has_real_address
 from app.extensions import db
 from app.models.base import UTCDateTime, utcnow
 from app.models.event import Event, _enum
@@ -65,6 +66,11 @@ class Participant(db.Model):
     consents: Mapped[list["ConsentRecord"]] = relationship(
         back_populates="participant", order_by="ConsentRecord.id",
         cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def has_real_address(self) -> bool:
+        """The person gave this address (a walk-in without one has a placeholder)."""
+        return has_real_address(self.email)
 
 
 class Registration(db.Model):

@@ -9,29 +9,56 @@ import io
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
+from app.domain.addresses import has_real_address, placeholder_address
 from app.domain.capacity import compute_seat_count
+from app.domain.checkin import CheckinState, CheckinWindow, decide_checkin_window
 from app.extensions import db
-from app.models import (ACTIVE_STATUSES, Event, Participant, Place, Registration,
-                        RegistrationStatus, Sector, User, utcnow)
+from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
+                        Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import (RegistrationError, _holders, _participant_for,
                                        lock_event, new_token)
 from app.registration.staff import _audit, _audit_access, _effective_status, safe_cell
 
-# Walk-ins without an e-mail address get a unique address under a domain that can never
-# receive mail (RFC 2606), so the unique e-mail of a person still holds.
-PLACEHOLDER_DOMAIN = "walk-in.invalid"
+
+def checkin_window(event: Event, now: datetime | None = None) -> CheckinWindow:
+    """When this edition's check-in is open (CHECKIN_OPENS_HOURS_BEFORE / _CLOSES_HOURS_AFTER)."""
+    config = current_app.config
+    return decide_checkin_window(
+        event.starts_at, event.ends_at, now or utcnow(),
+        timedelta(hours=config["CHECKIN_OPENS_HOURS_BEFORE"]),
+        timedelta(hours=config["CHECKIN_CLOSES_HOURS_AFTER"]),
+        cancelled=event.status == EventStatus.CANCELLED)
 
 
-def is_placeholder_email(email: str) -> bool:
-    """True for the made-up address of a walk-in who gave none."""
-    return email.rsplit("@", 1)[-1] == PLACEHOLDER_DOMAIN
+def checkin_closed_message(window: CheckinWindow):
+    """Why nobody can be checked in now, for the page and for a refused change."""
+    if window.state == CheckinState.NOT_YET:
+        return _l("Der Check-in öffnet am %(date)s um %(time)s. Vorher kann niemand als da "
+                  "markiert oder ohne Anmeldung hinzugefügt werden.",
+                  date=format_date(window.opens_at, "full"),
+                  time=format_time(window.opens_at, "HH:mm"))
+    if window.state == CheckinState.CANCELLED:
+        return _l("Diese Ausgabe ist abgesagt; ein Check-in ist nicht möglich.")
+    return _l("Der Check-in ist seit %(date)s um %(time)s geschlossen. Die Anwesenheit "
+              "wird nicht mehr geändert.", date=format_date(window.closes_at, "full"),
+              time=format_time(window.closes_at, "HH:mm"))
+
+
+def _refuse_outside_window(event: Event, now: datetime) -> None:
+    """Refuse (and change nothing) unless check-in is open; the caller holds the lock."""
+    window = checkin_window(event, now)
+    if not window.is_open:
+        db.session.rollback()
+        raise RegistrationError(checkin_closed_message(window))
 
 
 def sort_key(name: str) -> tuple[str, str]:
@@ -164,6 +191,7 @@ def set_attendance(registration: Registration, attended: bool, user: User | None
     now = now or utcnow()
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
+    _refuse_outside_window(event, now)
     if registration.status != RegistrationStatus.CONFIRMED:
         db.session.rollback()
         raise RegistrationError(_l("Nur bestätigte Anmeldungen können abgehakt werden."))
@@ -196,6 +224,8 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
     if not name:
         raise RegistrationError(_l("Bitte geben Sie einen Namen ein."))
     sector = Sector(sector)
+    # Checked before anyone is created: a refused walk-in leaves no person behind.
+    _refuse_outside_window(event, now)
     if email and email.strip():
         try:
             email = normalise_email(email)
@@ -203,10 +233,11 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
             raise RegistrationError(_l("Bitte geben Sie eine gültige E-Mail-Adresse ein.")) \
                 from None
     else:
-        email = f"{secrets.token_hex(12)}@{PLACEHOLDER_DOMAIN}"
+        email = placeholder_address(secrets.token_hex(12))
 
     person = _participant_for(email)
     event = lock_event(event.id)
+    _refuse_outside_window(event, now)
     existing = db.session.scalar(sa.select(Registration).where(
         Registration.event_id == event.id, Registration.participant_id == person.id,
         Registration.status.in_(ACTIVE_STATUSES)))
@@ -261,7 +292,7 @@ def export_participants_csv(event: Event, user: User, now: datetime | None = Non
     writer.writerow(PARTICIPANT_CSV_COLUMNS)
     for r in registrations:
         person = r.participant
-        email = "" if is_placeholder_email(person.email) else person.email
+        email = person.email if has_real_address(person.email) else ""
         writer.writerow([safe_cell(value) for value in (
             person.name, email, person.organisation, r.sector.value,
             _effective_status(r, now), r.place.value, "yes" if r.walk_in else "no",

@@ -72,8 +72,11 @@ def _wants_json() -> bool:
 
 def _page(event, walk_in_form: WalkInForm, status: int = 200):
     view = attendance.checkin_list(event, request.args.get("q"))
+    window = attendance.checkin_window(event)
     return render_template(
         "records/checkin.html", event=event, view=view, walk_in_form=walk_in_form,
+        checkin_open=window.is_open,
+        closed_message=None if window.is_open else attendance.checkin_closed_message(window),
         texts=_texts, count_text=_count_text(view), query=_query(),
         may_export=current_user.has_role(Role.STAFF),
         show_signin_sheet=event.format != EventFormat.ONLINE), status

@@ -1,15 +1,21 @@
-"""Staff pages for the registrations of one edition: list, add, cancel, move, resend, CSV."""
+"""Staff pages for the registrations of one edition: list, add, cancel, move, resend, CSV,
+and messages to its people."""
+import hashlib
+
 from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, RadioField, SelectField, StringField
+from wtforms import (BooleanField, EmailField, HiddenField, RadioField, SelectField,
+                     StringField, TextAreaField, ValidationError)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.auth.decorators import staff_event
-from app.registration import bp, staff
+from app.events.forms import NO_CONTROL_CHARS, ONE_LINE
+from app.registration import bp, messages, staff
 from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, ButtonForm
 from app.registration.services import RegistrationError
 
@@ -35,6 +41,54 @@ class AddByHandForm(FlaskForm):
         validators=[InputRequired(_l("Bitte wählen Sie eine Sprache."))])
     override = BooleanField(_l("Auch wenn alle Plätze belegt sind oder Personen warten, einen "
                                "Platz geben (Kapazität überschreiten, wird protokolliert)"))
+
+
+class CancelByStaffForm(FlaskForm):
+    reason = TextAreaField(_l("Begründung"), description=_l(
+        "Steht in der E-Mail an die Person. Kurz und sachlich, höchstens 500 Zeichen."),
+        validators=[Length(max=500, message=_l("Bitte höchstens 500 Zeichen."))])
+    no_mail = BooleanField(_l("Keine E-Mail an die Person senden"))
+
+
+class MessageForm(FlaskForm):
+    recipients = RadioField(_l("An wen?"), choices=[
+        SelectChoice("confirmed", _l("Alle mit bestätigtem Platz")),
+        SelectChoice("waitlist", _l("Alle auf der Warteliste (bestätigt)")),
+        SelectChoice("attended", _l("Alle, die da waren (eingecheckt)"))],
+        validators=[InputRequired(_l("Bitte wählen Sie, wer die Nachricht bekommt."))])
+    subject_de = StringField(_l("Betreff (Deutsch)"), validators=[
+        DataRequired(_l("Bitte geben Sie einen Betreff ein.")),
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), ONE_LINE])
+    body_de = TextAreaField(_l("Text (Deutsch)"), description=_l(
+        "Die Anrede „Guten Tag …“ und die Angaben zur Ausgabe werden ergänzt."), validators=[
+        DataRequired(_l("Bitte geben Sie einen Text ein.")),
+        Length(max=5000, message=_l("Bitte höchstens 5000 Zeichen.")), NO_CONTROL_CHARS])
+    subject_en = StringField(_l("Betreff (Englisch)"), validators=[
+        Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), ONE_LINE])
+    body_en = TextAreaField(_l("Text (Englisch)"), description=_l(
+        "Wenn Sie Betreff und Text auch auf Englisch schreiben, bekommt jede Person die "
+        "Sprache ihrer Anmeldung; sonst bekommen alle den deutschen Text."), validators=[
+        Length(max=5000, message=_l("Bitte höchstens 5000 Zeichen.")), NO_CONTROL_CHARS])
+    # What the preview showed: sending anything else shows the preview again.
+    previewed = HiddenField()
+
+    def validate_body_en(self, field):
+        if bool((self.subject_en.data or "").strip()) != bool((field.data or "").strip()):
+            raise ValidationError(_l("Bitte schreiben Sie auf Englisch beides, Betreff und "
+                                     "Text – oder keins von beiden."))
+
+    def text(self) -> messages.MessageText:
+        return messages.MessageText(
+            subject_de=self.subject_de.data.strip(), body_de=self.body_de.data.strip(),
+            subject_en=(self.subject_en.data or "").strip(),
+            body_en=(self.body_en.data or "").strip())
+
+    def fingerprint(self) -> str:
+        """A digest of what the preview shows, to notice changes made after it."""
+        text = self.text()
+        content = "\x1f".join((self.recipients.data or "", text.subject_de, text.body_de,
+                                text.subject_en, text.body_en))
+        return hashlib.sha256(content.encode()).hexdigest()
 
 
 class MoveForm(FlaskForm):
@@ -105,12 +159,33 @@ def _change(event, registration_id: int, form: FlaskForm, change, message):
     return _back(event)
 
 
-@bp.route("/manage/events/<slug>/registrations/<int:registration_id>/cancel", methods=["POST"])
+def _cancel_page(event, registration, form: CancelByStaffForm, status: int = 200):
+    return render_template("registration/manage_cancel.html", event=event, form=form,
+                           preview=staff.cancel_preview(registration), filters=_filters()), status
+
+
+@bp.route("/manage/events/<slug>/registrations/<int:registration_id>/cancel",
+          methods=["GET", "POST"])
 @staff_event
 def manage_cancel(event, registration_id: int):
-    return _change(event, registration_id, ButtonForm(),
-                   lambda r: staff.staff_cancel(r, current_user),
-                   lambda name: _("Die Anmeldung von %(name)s ist abgesagt.", name=name))
+    """GET asks first (what happens to the seat, a reason, mail or not); POST cancels."""
+    registration = staff.get_registration_or_404(event, registration_id)
+    form = CancelByStaffForm()
+    if request.method == "GET" or not form.validate_on_submit():
+        return _cancel_page(event, registration, form, 200 if request.method == "GET" else 422)
+    name = registration.participant.name
+    notify = not form.no_mail.data and registration.participant.has_real_address
+    try:
+        staff.staff_cancel(registration, current_user, reason=form.reason.data or "",
+                           notify=notify)
+    except RegistrationError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("Die Anmeldung von %(name)s ist abgesagt; die Person bekommt eine E-Mail.",
+                name=name) if notify else
+              _("Die Anmeldung von %(name)s ist abgesagt; es wurde keine E-Mail versandt.",
+                name=name), "success")
+    return _back(event)
 
 
 @bp.route("/manage/events/<slug>/registrations/<int:registration_id>/move", methods=["POST"])
@@ -140,3 +215,32 @@ def manage_csv(event):
     response.headers["Content-Disposition"] = \
         f'attachment; filename="anmeldungen-{event.slug}.csv"'
     return response
+
+
+@bp.route("/manage/events/<slug>/registrations/message", methods=["GET", "POST"])
+@staff_event
+def manage_message(event):
+    """Write, preview (who gets it, how many, in which language), then send."""
+    form = MessageForm()
+    if request.method == "GET":
+        return render_template("registration/manage_message.html", event=event, form=form,
+                               preview=None)
+    if not form.validate_on_submit():
+        return render_template("registration/manage_message.html", event=event, form=form,
+                               preview=None), 422
+    fingerprint = form.fingerprint()
+    if request.form.get("step") != "send" or form.previewed.data != fingerprint:
+        form.previewed.data = fingerprint
+        return render_template("registration/manage_message.html", event=event, form=form,
+                               preview=messages.preview_message(event, form.recipients.data,
+                                                                form.text()))
+    try:
+        sent = messages.send_message(event, current_user, form.recipients.data, form.text())
+    except RegistrationError as exc:
+        flash(exc.message, "danger")
+        return render_template("registration/manage_message.html", event=event, form=form,
+                               preview=messages.preview_message(event, form.recipients.data,
+                                                                form.text())), 409
+    flash(ngettext("Die Nachricht ist im Postausgang: %(num)d E-Mail.",
+                   "Die Nachricht ist im Postausgang: %(num)d E-Mails.", sent), "success")
+    return redirect(url_for("registration.manage_list", slug=event.slug), 303)

@@ -223,6 +223,7 @@ SUBJECTS = {
     "waitlisted": _l("Sie stehen auf der Warteliste: %(title)s"),
     "promoted": _l("Ein Platz ist frei geworden – Sie sind dabei: %(title)s"),
     "cancelled": _l("Ihre Abmeldung: %(title)s"),
+    "cancelled_by_staff": _l("Ihre Anmeldung wurde abgesagt: %(title)s"),
     "reminder": _l("Morgen: %(title)s"),
 }
 LINKS_SUBJECT = _l("Ihre persönlichen Links zur Innovationswerkstatt")
@@ -231,6 +232,8 @@ LINKS_SUBJECT = _l("Ihre persönlichen Links zur Innovationswerkstatt")
 def _mail(kind: str, registration: Registration, token: str | None = None, **extra) -> None:
     event = registration.event
     person = registration.participant
+    if not person.has_real_address:  # a walk-in who gave no address gets no mail
+        return
     with force_locale(registration.language):
         subject = str(SUBJECTS[kind]) % {"title": event.title}
     attachment = _ics_attachment(registration) if kind in ("confirmed", "promoted") and \
@@ -340,8 +343,12 @@ def confirm_registration(registration_id: int, now: datetime | None = None) -> R
     return registration
 
 
-def cancel_registration(registration_id: int, now: datetime | None = None) -> Registration:
-    """Cancel; a freed seat goes to the first confirmed person waiting, in the same transaction."""
+def cancel_registration(registration_id: int, now: datetime | None = None,
+                        mail_kind: str | None = "cancelled", **mail_extra) -> Registration:
+    """Cancel; a freed seat goes to the first confirmed person waiting, in the same transaction.
+
+    The person gets the `mail_kind` mail ("cancelled": they cancelled themselves;
+    "cancelled_by_staff": the organisers did) or, with None, no mail."""
     now = now or utcnow()
     registration = db.session.get(Registration, registration_id)
     event = lock_event(registration.event_id)
@@ -352,7 +359,8 @@ def cancel_registration(registration_id: int, now: datetime | None = None) -> Re
     registration.status = RegistrationStatus.CANCELLED
     registration.cancelled_at = now
     db.session.flush()
-    _mail("cancelled", registration, seat_fate=fate)
+    if mail_kind is not None:
+        _mail(mail_kind, registration, seat_fate=fate, **mail_extra)
     _apply_promotions(event, now)
     db.session.commit()
     return registration

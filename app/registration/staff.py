@@ -13,17 +13,18 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
 from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
-                                 decide_placement, decide_staff_move, is_expired, waitlist_order)
+                                 decide_placement, decide_promotions, decide_staff_move,
+                                 is_expired, waitlist_order)
 from app.domain.editions import local_time
 from app.extensions import db
-from app.models import (AuditLog, Event, Participant, Place, Registration, RegistrationStatus,
-                        Sector, User, utcnow)
+from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Event, Participant, Place,
+                        Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import (RegistrationError, _holders, _mail,
                                        cancel_registration, lock_event, new_token,
                                        waitlist_position)
@@ -48,6 +49,16 @@ class StaffRow:
 
 
 @dataclass(frozen=True)
+class NeedRow:
+    """A consented accessibility need of an active registration, for booking support."""
+
+    name: str
+    status: str  # pending | confirmed
+    place: str  # seat | waitlist
+    needs: str
+
+
+@dataclass(frozen=True)
 class RegistrationList:
     rows: list[StaffRow]  # filtered
     count: SeatCount
@@ -56,6 +67,7 @@ class RegistrationList:
     total: int  # registrations of the edition, before filtering
     status: str | None
     query: str
+    needs: list[NeedRow] = ()  # consented accessibility needs of active registrations
 
     @property
     def full(self) -> bool:
@@ -117,7 +129,7 @@ def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
             place=registration.place.value, waitlist_position=positions.get(registration.id),
             may_cancel=active,
             may_move=status == "confirmed" and registration.place == Place.WAITLIST,
-            may_resend=active))
+            may_resend=active and registration.participant.has_real_address))
     return rows
 
 
@@ -148,13 +160,37 @@ def _audit_access(action: str, user: User, event: Event) -> None:
     db.session.commit()
 
 
+def _needs_consented():
+    """The registration's person gave (and did not withdraw) the explicit consent for their
+    accessibility data with this registration (Art. 9 GDPR)."""
+    return sa.exists().where(
+        ConsentRecord.registration_id == Registration.id,
+        ConsentRecord.purpose == ConsentPurpose.ACCESSIBILITY_DATA,
+        ConsentRecord.withdrawn_at.is_(None))
+
+
+def _consented_needs(event: Event) -> dict[int, str]:
+    """Consented accessibility needs by registration id (special-category data: staff only)."""
+    return dict(db.session.execute(
+        sa.select(Registration.id, Registration.accessibility_needs)
+        .where(Registration.event_id == event.id, Registration.accessibility_needs != "",
+               Registration.anonymised_at.is_(None), _needs_consented())).all())
+
+
 def view_registrations(event: Event, user: User, status: str | None = None,
                        query: str | None = None, now: datetime | None = None) -> RegistrationList:
-    """The staff page's data: filtered rows and the edition's counts; audited as a view."""
+    """The staff page's data: filtered rows, the edition's counts and the consented
+    accessibility needs; audited as a view (the needs as a view of their own)."""
     now = now or utcnow()
     status = status if status in STATUS_FILTERS else None
     query = (query or "").strip()[:200]
     _audit_access("registrations.view", user, event)
+    has_needs = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.event_id == event.id, Registration.accessibility_needs != "",
+        Registration.anonymised_at.is_(None), _needs_consented()))
+    if has_needs:
+        _audit_access("accessibility_needs.view", user, event)
+    needs = _consented_needs(event) if has_needs else {}
     rows = _all_rows(event, now)
     holders = [_holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
     return RegistrationList(
@@ -162,13 +198,16 @@ def view_registrations(event: Event, user: User, status: str | None = None,
         count=compute_seat_count(event.capacity, holders, now),
         pending=sum(1 for r in rows if r.status == "pending"),
         cancelled=sum(1 for r in rows if r.status == "cancelled"),
-        total=len(rows), status=status, query=query)
+        total=len(rows), status=status, query=query,
+        needs=[NeedRow(name=r.person.name, status=r.status, place=r.place,
+                       needs=needs[r.registration.id]) for r in rows
+               if r.registration.id in needs and r.status in ("pending", "confirmed")])
 
 
 # --- CSV export ------------------------------------------------------------------------------
 
 CSV_COLUMNS = ("name", "email", "organisation", "sector", "status", "place", "waitlist_position",
-               "created_at", "confirmed_at")
+               "created_at", "confirmed_at", "accessibility_needs")
 # A cell starting with one of these is a formula (or becomes one) in spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -188,6 +227,7 @@ def export_registrations_csv(event: Event, user: User, now: datetime | None = No
     now = now or utcnow()
     _audit_access("registrations.export", user, event)
     rows = _all_rows(event, now)
+    needs = _consented_needs(event)
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
@@ -195,9 +235,9 @@ def export_registrations_csv(event: Event, user: User, now: datetime | None = No
     for row in rows:
         person = row.person
         writer.writerow([safe_cell(value) for value in (
-            person.name, person.email, person.organisation, person.sector.value, row.status,
+            person.name, person.email if person.has_real_address else "", person.organisation, person.sector.value, row.status,
             row.place, row.waitlist_position or "", _local(row.registration.created_at),
-            _local(row.registration.confirmed_at))])
+            _local(row.registration.confirmed_at), needs.get(row.registration.id, ""))])
     return out.getvalue()
 
 
@@ -276,17 +316,54 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
     return registration
 
 
-def staff_cancel(registration: Registration, user: User,
-                 now: datetime | None = None) -> Registration:
-    """Cancel a registration; the freed seat goes to the first confirmed person waiting."""
+@dataclass(frozen=True)
+class CancelPreview:
+    """What cancelling this registration does, for the page that asks first."""
+
+    registration: Registration
+    person: Participant
+    active: bool
+    on_seat: bool
+    moves_up: str | None  # the name of the person waiting who would get the seat
+    may_mail: bool  # the person gave an address
+
+
+def cancel_preview(registration: Registration, now: datetime | None = None) -> CancelPreview:
+    """Say what happens to the seat and whether the person can be told by mail."""
     now = now or utcnow()
+    event = registration.event
+    active = _effective_status(registration, now) in ("pending", "confirmed")
+    on_seat = active and registration.place == Place.SEAT
+    moves_up = None
+    if on_seat:  # the same decision the cancellation will take, without this registration
+        others = [h for h in _holders(event.id) if h.id != registration.id]
+        cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
+        plan = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
+        if plan.promote:
+            moves_up = db.session.get(Registration, plan.promote[0]).participant.name
+    return CancelPreview(registration=registration, person=registration.participant,
+                         active=active, on_seat=on_seat, moves_up=moves_up,
+                         may_mail=registration.participant.has_real_address)
+
+
+def staff_cancel(registration: Registration, user: User, reason: str = "",
+                 notify: bool = True, now: datetime | None = None) -> Registration:
+    """Cancel a registration on the organisers' side; the freed seat goes to the first
+    confirmed person waiting. The person gets a mail saying the organisers cancelled
+    (with `reason`), or none if staff choose so."""
+    now = now or utcnow()
+    reason = (reason or "").strip()
     event = _lock(registration)
     if not registration.is_active:
         _refuse(_l("Diese Anmeldung ist bereits abgesagt oder verfallen."))
+    # The reason is the person's data (it is in their mail), so it stays out of the log.
     _audit("registration.staff_cancel", user, event, registration,
-           f"place: {registration.place.value}, status: {registration.status.value}")
+           f"place: {registration.place.value}, status: {registration.status.value}, "
+           f"mail: {'yes' if notify else 'no'}, reason given: {'yes' if reason else 'no'}")
     # The service cancels, mails and promotes under the same lock and commits the audit row with it.
-    return cancel_registration(registration.id, now)
+    return cancel_registration(registration.id, now,
+                               mail_kind="cancelled_by_staff" if notify else None,
+                               reason=reason)
 
 
 def move_to_seat(registration: Registration, user: User, override: bool = False,
@@ -331,6 +408,9 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
     status = _effective_status(registration, now)
     if status not in ("pending", "confirmed"):
         _refuse(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird keine E-Mail versandt."))
+    if not registration.participant.has_real_address:
+        _refuse(_l("%(name)s hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail.",
+                   name=registration.participant.name))
     kind = "opt_in" if status == "pending" else "link_again"
     token, registration.token_hash = new_token()
     _audit("registration.resend_mail", user, event, registration, f"kind: {kind}")

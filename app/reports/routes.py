@@ -228,9 +228,13 @@ def unpublish(event):
                    _("Der Bericht ist nicht mehr öffentlich."))
 
 
-@bp.route("/manage/events/<slug>/report/notify", methods=["POST"])
+@bp.route("/manage/events/<slug>/report/notify", methods=["GET", "POST"])
 @staff_event
 def notify(event):
+    """GET asks first and says how many people get the mail; the page's button sends."""
+    if request.method == "GET":
+        return render_template("reports/notify_confirm.html", event=event,
+                               preview=services.notify_preview(event))
     return _change(event, lambda: services.notify_participants(event, current_user),
                    lambda n: _("%(n)d E-Mails mit dem Link zum Bericht wurden in den Postausgang "
                                "gelegt.", n=n))

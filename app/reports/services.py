@@ -228,6 +228,35 @@ def unpublish_report(event: Event, user: User) -> None:
     db.session.commit()
 
 
+@dataclass(frozen=True)
+class NotifyPreview:
+    """What "notify participants" would do, for the page that asks first."""
+
+    mails: int  # attendees who want to hear from us and gave an address
+    attendees: int  # everyone who attended (checked in), with or without that wish
+    published: bool
+    already_notified: bool
+
+
+def _report_recipients(event: Event) -> list[Registration]:
+    """Attendees who want to hear about future editions and gave an address."""
+    registrations = db.session.scalars(_attendees(event).where(_consented(
+        ConsentPurpose.FUTURE_EDITIONS, per_registration=False))
+        .options(selectinload(Registration.participant))).all()
+    return [r for r in registrations if r.participant.has_real_address]
+
+
+def notify_preview(event: Event) -> NotifyPreview:
+    """How many people the report mail would reach, and why none if none."""
+    report = get_report(event)
+    attendees = db.session.scalar(sa.select(sa.func.count()).select_from(
+        _attendees(event).subquery()))
+    return NotifyPreview(
+        mails=len(_report_recipients(event)), attendees=attendees,
+        published=report is not None and report.published_at is not None,
+        already_notified=report is not None and report.participants_notified_at is not None)
+
+
 def notify_participants(event: Event, user: User) -> int:
     """Queue the report link for every attendee who wants to hear from us; once per report."""
     report = _lock_report(event)
@@ -237,9 +266,7 @@ def notify_participants(event: Event, user: User) -> int:
     if report.participants_notified_at is not None:
         db.session.rollback()
         raise ReportError(_("Die Teilnehmenden wurden schon über diesen Bericht informiert."))
-    recipients = db.session.scalars(_attendees(event).where(_consented(
-        ConsentPurpose.FUTURE_EDITIONS, per_registration=False))
-        .options(selectinload(Registration.participant))).all()
+    recipients = _report_recipients(event)
     url = url_for("reports.show", slug=event.slug, _external=True)
     for registration in recipients:
         with force_locale(registration.language):

@@ -145,6 +145,7 @@ MINIMUM_ROLE = {
     "registration.manage_list": "staff",
     "registration.manage_add": "staff",
     "registration.manage_cancel": "staff",
+    "registration.manage_message": "staff",
     "registration.manage_move": "staff",
     "registration.manage_resend": "staff",
     "registration.manage_csv": "staff",

@@ -345,6 +345,80 @@ def test_publishing_mails_everyone_once_and_a_republication_only_the_moved(clien
     assert "hat sich geändert" in mails[-1].body_text
 
 
+def walk_in_without_address(db, event, name: str):
+    """A walk-in as the check-in page stores one who gave no address (a placeholder)."""
+    registration = enrol(db, event, name, checked_in=True,
+                         email=f"{name.lower().replace(' ', '')}0000000000@walk-in.invalid")
+    registration.walk_in = True
+    db.session.commit()
+    return registration
+
+
+def test_publishing_asks_first_and_mails_only_people_who_gave_an_address(client, db, edition,
+                                                                         signed_in):
+    add_groups(db, edition, ("A", 1, 5), ("B", 1, 5))
+    people = [enrol(db, edition, f"Person {i}", checked_in=True) for i in range(3)]
+    walk_in_without_address(db, edition, "Wanda Walkin")
+    post(client, edition, "/allocate", mix="2")
+    board = client.get(board_url(edition)).get_data(as_text=True)
+    assert f'href="{board_url(edition, "/publish")}"' in board
+
+    page = client.get(board_url(edition, "/publish"))
+
+    assert page.status_code == 200
+    html = re.sub(r"\s+", " ", page.get_data(as_text=True))
+    assert "3 Personen bekommen eine E-Mail mit ihrer Gruppe und dem Raum." in html
+    assert "1 Person ohne E-Mail-Adresse (ohne Anmeldung dazugekommen) bekommt keine E-Mail; " \
+           "sagen Sie ihr die Gruppe vor Ort." in html
+    assert outbox(db) == []
+    db.session.expire_all()
+    assert edition.breakouts_published_at is None  # asking changes nothing
+
+    response = post(client, edition, "/publish")
+
+    assert response.status_code == 303
+    assert sorted(m.to_address for m in outbox(db, kind="breakout_assigned")) == \
+        sorted(p.participant.email for p in people)
+    assert not any(m.to_address.endswith("@walk-in.invalid") for m in outbox(db))
+    assert "Veröffentlicht. 3 Personen bekommen eine E-Mail mit ihrer Gruppe." in \
+        client.get(board_url(edition)).get_data(as_text=True)
+    [entry] = db.session.scalars(sa.select(AuditLog).where(
+        AuditLog.action == "breakouts.publish")).all()
+    assert entry.details == "mails: 3"
+
+
+def test_when_nobody_gets_a_group_mail_the_page_says_why(client, db, edition, signed_in):
+    add_groups(db, edition, ("A", 1, 5))
+    walk_in_without_address(db, edition, "Wanda Walkin")
+    walk_in_without_address(db, edition, "Walter Walkin")
+    post(client, edition, "/allocate", mix="2")
+    html = re.sub(r"\s+", " ", client.get(board_url(edition, "/publish")).get_data(as_text=True))
+    assert "Niemand bekommt eine E-Mail: keine der Personen mit neuer Gruppe hat eine " \
+           "E-Mail-Adresse angegeben." in html
+    post(client, edition, "/publish")
+    assert outbox(db) == []
+    # Published all the same: the facilitators tell the walk-ins their group on site.
+    db.session.expire_all()
+    assert edition.breakouts_published_at is not None
+
+
+def test_publishing_before_anyone_is_placed_says_so(client, db, edition, signed_in):
+    add_groups(db, edition, ("A", 1, 5))
+    enrol(db, edition, "Person 1")
+    html = client.get(board_url(edition, "/publish")).get_data(as_text=True)
+    assert "Es ist noch niemand in einer Gruppe. Teilen Sie die Gruppen zuerst ein." in html
+    assert "Ja, jetzt veröffentlichen" not in html
+
+
+def test_asking_for_topics_skips_walk_ins_without_an_address(client, db, edition, login_as):
+    add_groups(db, edition, ("A", 1, 5))
+    enrol(db, edition, "Person 1")
+    walk_in_without_address(db, edition, "Wanda Walkin")
+    login_as("staff")
+    post(client, edition, "/request-topics")
+    assert [m.to_address for m in outbox(db, kind="choose_topics")] == ["person.1@example.org"]
+
+
 def test_people_see_their_group_on_the_personal_page_only_once_published(client, db, edition,
                                                                          signed_in):
     group, = add_groups(db, edition, ("A", 1, 5))

@@ -1,5 +1,6 @@
 """A facilitator checks people in on a phone: large buttons, the count updates, accessible."""
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -46,6 +47,29 @@ def seat_holders(live_server, names: list[str]) -> dict[str, int]:
             ids[name] = registration.id
         db.session.remove()
     return ids
+
+
+@pytest.fixture(autouse=True)
+def evening_of_edition_7(live_server):
+    """Check-in opens on the day: edition #7 (its whole timetable) starts in half an hour for
+    these tests, and goes back to its own dates afterwards for the other browser tests."""
+    names = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+    with live_server.app.app_context():
+        event = db.session.scalar(sa.select(Event).where(Event.slug == SLUG))
+        shift = utcnow().replace(microsecond=0) + timedelta(minutes=30) - event.starts_at
+        for name in names:
+            if getattr(event, name) is not None:
+                setattr(event, name, getattr(event, name) + shift)
+        db.session.commit()
+        db.session.remove()
+    yield
+    with live_server.app.app_context():
+        event = db.session.scalar(sa.select(Event).where(Event.slug == SLUG))
+        for name in names:
+            if getattr(event, name) is not None:
+                setattr(event, name, getattr(event, name) - shift)
+        db.session.commit()
+        db.session.remove()
 
 
 @pytest.fixture

@@ -38,10 +38,20 @@ def test_staff_pages_are_accessible(live_server, page, lang):
                  "/manage/series/new", "/manage/users", "/manage/users/new",
                  "/manage/account/password", "/manage/participants", "/manage/audit",
                  "/manage/mail", "/manage/events/innovationswerkstatt-7/registrations",
-                 "/manage/events/innovationswerkstatt-7/agenda"]:
+                 "/manage/events/innovationswerkstatt-7/agenda",
+                 # the pages that ask before cancelling, publishing or mailing many people
+                 "/manage/events/innovationswerkstatt-7/registrations/message",
+                 "/manage/events/innovationswerkstatt-7/cancel",
+                 "/manage/events/innovationswerkstatt-7/breakouts/publish",
+                 "/manage/events/innovationswerkstatt-7/report/notify"]:
         page.goto(f"{live_server}{path}")
         assert page.get_attribute("html", "lang") == lang, path
         assert axe_violations(page) == [], path
+    page.goto(f"{live_server}/manage/events/innovationswerkstatt-7/registrations")
+    page.locator("a[href$='/cancel']").first.click()  # "Absagen …" of the first registration
+    page.wait_for_load_state()
+    assert page.url.endswith("/cancel") and "/registrations/" in page.url
+    assert axe_violations(page) == [], page.url
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])

@@ -10,7 +10,8 @@ publishes; afterwards staff publish the report, and a visitor reads it and downl
 Every step's page passes axe in German and English, no page asks anything of a host other
 than 127.0.0.1, and each step leaves a full-page screenshot in test-artifacts/quarter/.
 The server runs on the real clock, and a quarter cannot pass inside a test: twice the test
-moves the edition's dates instead (`the_clock_moves_to`), to its evening and to after it.
+moves the edition's dates instead, to its evening (`the_evening_is_about_to_begin`) and to
+after it (`the_clock_moves_to`).
 """
 import io
 import re
@@ -234,6 +235,19 @@ def the_clock_moves_to(live_server, days_from_today: int) -> None:
         db.session.remove()
 
 
+def the_evening_is_about_to_begin(live_server) -> None:
+    """Move the edition (its whole timetable) to start in half an hour: check-in opens
+    CHECKIN_OPENS_HOURS_BEFORE the start, so "today" alone is not enough in the morning."""
+    with live_server.app.app_context():
+        event = db.session.scalar(sa.select(Event).where(Event.slug == EIGHTH))
+        shift = utcnow().replace(microsecond=0) + timedelta(minutes=30) - event.starts_at
+        for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+            if getattr(event, name) is not None:
+                setattr(event, name, getattr(event, name) + shift)
+        db.session.commit()
+        db.session.remove()
+
+
 def seats_and_waiting(live_server) -> tuple[int, int]:
     """Active registrations of #8 on seats and on the waiting list."""
     with live_server.app.app_context():
@@ -400,7 +414,7 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     steps(visitor, "promoted")
 
     # 4. The evening: check-in on a phone, then the groups on the board.
-    the_clock_moves_to(live_server, 0)  # today; people check in as they arrive
+    the_evening_is_about_to_begin(live_server)  # check-in is open; people arrive
     phone = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
     sign_in(phone, live_server, "de", **FACILITATOR)
     phone.goto(f"{live_server}/manage/events/{EIGHTH}/checkin")
@@ -451,7 +465,11 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     in_room_3 = [board.locator(f"#card-{c} .board-card__name").inner_text().strip()
                  for c in cards_in(board, third)]
     sent_before = len(smtp_server.messages())
-    board.get_by_role("button", name="Gruppen veröffentlichen").click()
+    board.get_by_role("link", name="Gruppen veröffentlichen …").click()
+    expect(board.locator("#publish-count")).to_have_text(
+        f"{len(CHECKED_IN)} Personen bekommen eine E-Mail mit ihrer Gruppe und dem Raum.")
+    steps(board, "groups-publish-confirm")
+    board.get_by_role("button", name="Ja, jetzt veröffentlichen").click()
     expect(board.locator(".kern-alert--success")).to_contain_text(
         f"Veröffentlicht. {len(CHECKED_IN)} Personen bekommen eine E-Mail mit ihrer Gruppe.")
     steps(board, "groups-published")

@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.editions import BERLIN
-from app.models import Event, EventStatus, Series, Speaker
+from app.models import AuditLog, Event, EventStatus, OutboxMessage, Series, Speaker
 from app.models.base import utcnow
 from tests.conftest import csrf_from
 from tests.factories import berlin, make_event, make_series, make_user
@@ -219,3 +219,91 @@ def test_series_can_be_created_and_names_are_unique(client, db, login_as):
     response = post(client, "/manage/series/new", {"name": "Zukunftsdialog"})
     assert "Eine Reihe mit diesem Namen gibt es schon." in response.get_data(as_text=True)
     assert db_count(Series) == 1
+
+
+# --- cancelling an edition tells everyone registered -------------------------------------------
+
+def registered(db, event):
+    """A seat (German), a waiting place (English), an unconfirmed hold, a cancelled one and a
+    walk-in without an address."""
+    from tests.records.test_checkin import enrol
+    enrol(db, event, "Dora Deutsch")
+    english = enrol(db, event, "Emma English", place="waitlist")
+    english.language = "en"
+    enrol(db, event, "Pia Pending", status="pending")
+    enrol(db, event, "Cleo Cancelled", status="cancelled")
+    enrol(db, event, "Wanda Walkin", email="0123456789abcdef01234567@walk-in.invalid")
+    db.session.commit()
+
+
+def test_cancelling_an_edition_asks_first_and_says_how_many_get_a_mail(client, db, login_as):
+    login_as("staff")
+    event = make_event(title="Daten für Familien")
+    registered(db, event)
+    edit = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert f'href="/manage/events/{event.slug}/cancel"' in edit
+
+    page = client.get(f"/manage/events/{event.slug}/cancel")
+
+    assert page.status_code == 200
+    html = " ".join(page.get_data(as_text=True).split())
+    assert "3 angemeldete Personen bekommen eine E-Mail zur Absage, mit Ihrer Nachricht und " \
+           "dem abgesagten Kalendertermin." in html
+    assert 'name="note"' in html
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED
+    assert count(OutboxMessage) == 0
+
+
+def test_cancelling_an_edition_mails_everyone_registered_with_the_note(client, db, login_as):
+    user = login_as("staff")
+    event = make_event(title="Daten für Familien")
+    registered(db, event)
+    sequence = event.ics_sequence
+
+    response = post(client, f"/manage/events/{event.slug}/cancel",
+                    {"note": "Die Referentin ist erkrankt. Neuer Termin folgt."})
+
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.CANCELLED
+    mails = db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)).all()
+    assert [(m.kind, m.to_address, m.subject) for m in mails] == [
+        ("event_cancelled", "dora.deutsch@example.org", "Abgesagt: Daten für Familien"),
+        ("event_cancelled", "emma.english@example.org", "Cancelled: Daten für Familien"),
+        ("event_cancelled", "pia.pending@example.org", "Abgesagt: Daten für Familien")]
+    german, english, _pending = mails
+    assert "leider müssen wir diese Veranstaltung absagen" in german.body_text
+    assert "Nachricht des Organisationsteams:\nDie Referentin ist erkrankt. Neuer Termin folgt." \
+        in german.body_text
+    assert f"/events/{event.slug}" in german.body_text
+    assert "unfortunately we have to cancel this event" in english.body_text
+    assert german.attachment_name == f"{event.slug}.ics"
+    assert "STATUS:CANCELLED" in german.attachment
+    assert f"SEQUENCE:{sequence + 1}" in german.attachment
+    [entry] = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "event.cancel"))
+    assert (entry.user_id, entry.details) == (user.id, "mails: 3, note: yes")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Die Ausgabe ist abgesagt. 3 Personen bekommen eine E-Mail." in page
+
+
+def test_a_too_long_cancellation_note_is_refused_next_to_the_field(client, db, login_as):
+    login_as("staff")
+    event = make_event()
+    registered(db, event)
+    response = post(client, f"/manage/events/{event.slug}/cancel", {"note": "x" * 1001})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Bitte höchstens 1000 Zeichen." in html and 'id="note-error"' in html
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).status == EventStatus.PUBLISHED
+    assert count(OutboxMessage) == 0
+
+
+def test_cancelling_an_edition_nobody_registered_for_says_nobody_gets_a_mail(client, db,
+                                                                           login_as):
+    login_as("staff")
+    event = make_event()
+    html = " ".join(client.get(f"/manage/events/{event.slug}/cancel").get_data(as_text=True)
+                    .split())
+    assert "Niemand bekommt eine E-Mail: es ist niemand angemeldet." in html

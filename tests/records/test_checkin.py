@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from app.models import (AuditLog, EventFormat, OutboxMessage, Participant, Place, Registration,
                         RegistrationStatus, Sector, utcnow)
+from app.domain.editions import local_time
 from app.records import attendance
 from app.registration.services import new_token
 from tests.conftest import counted_statements, csrf_from
@@ -76,7 +77,9 @@ def names_on_page(html: str, section: str = "people-heading") -> list[str]:
 
 @pytest.fixture
 def edition(db):
-    return make_event(capacity=3, title="Daten für Familien")
+    """An edition that starts within the hour: check-in is open."""
+    return make_event(capacity=3, title="Daten für Familien",
+                      starts_at=utcnow().replace(microsecond=0) + timedelta(minutes=30))
 
 
 @pytest.fixture
@@ -184,6 +187,76 @@ def test_only_confirmed_registrations_can_be_checked_in(client, db, edition, fac
     assert fresh(db, pending).checked_in_at is None
     assert "Nur bestätigte Anmeldungen können abgehakt werden." in \
         client.get(checkin_url(edition)).get_data(as_text=True)
+
+
+# --- the check-in window ------------------------------------------------------------------------
+
+def test_check_in_weeks_early_is_refused_and_changes_nothing(client, db, edition, facilitator):
+    edition.starts_at = utcnow().replace(microsecond=0) + timedelta(weeks=6)
+    edition.ends_at = edition.starts_at + timedelta(minutes=90)
+    db.session.commit()
+    anna = enrol(db, edition, "Anna Anwesend")
+    waiting = enrol(db, edition, "Wilma Warteliste", place="waitlist")
+    page = client.get(checkin_url(edition)).get_data(as_text=True)
+    opens = attendance.checkin_window(edition).opens_at
+    assert "Check-in ist nicht geöffnet" in page
+    assert "Der Check-in öffnet am " in page
+    assert f"um {local_time(opens):%H:%M}." in page
+    assert 'name="attended"' not in page and "/checkin/walk-in" not in page
+
+    tapped = tap(client, edition, anna, "1")
+    let_in = tap(client, edition, waiting, "1")
+    as_json = tap(client, edition, anna, "1", Accept="application/json")
+    walked = walk_in(client, edition)
+
+    assert tapped.status_code == let_in.status_code == 303
+    assert as_json.status_code == 409
+    assert as_json.get_json()["error"].startswith("Der Check-in öffnet am ")
+    assert walked.status_code == 422
+    assert "Der Check-in öffnet am " in walked.get_data(as_text=True)
+    assert (fresh(db, anna).checked_in_at, fresh(db, waiting).checked_in_at) == (None, None)
+    assert fresh(db, waiting).place == Place.WAITLIST
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Participant)) == 2
+    assert audit(db, "attendance.seat_from_waitlist") == []
+    assert "Der Check-in öffnet am " in client.get(checkin_url(edition)).get_data(as_text=True)
+
+
+def test_check_in_opens_two_hours_before_the_start(client, db, edition, facilitator):
+    edition.starts_at = utcnow().replace(microsecond=0) + timedelta(hours=2, minutes=5)
+    edition.ends_at = edition.starts_at + timedelta(minutes=90)
+    db.session.commit()
+    anna = enrol(db, edition, "Anna Anwesend")
+    assert tap(client, edition, anna, "1").status_code == 303
+    assert fresh(db, anna).checked_in_at is None
+
+    edition.starts_at -= timedelta(minutes=10)  # now 1 h 55 min before the start
+    edition.ends_at -= timedelta(minutes=10)
+    db.session.commit()
+    assert tap(client, edition, anna, "1").status_code == 303
+    assert fresh(db, anna).checked_in_at is not None
+
+
+def test_the_check_in_window_is_configurable(client, app, db, edition, facilitator,
+                                            monkeypatch):
+    edition.starts_at = utcnow().replace(microsecond=0) + timedelta(hours=5)
+    edition.ends_at = edition.starts_at + timedelta(minutes=90)
+    db.session.commit()
+    anna = enrol(db, edition, "Anna Anwesend")
+    monkeypatch.setitem(app.config, "CHECKIN_OPENS_HOURS_BEFORE", 6)
+    assert tap(client, edition, anna, "1").status_code == 303
+    assert fresh(db, anna).checked_in_at is not None
+
+
+def test_check_in_closes_a_day_after_the_end(client, db, edition, facilitator):
+    anna = enrol(db, edition, "Anna Anwesend")
+    edition.starts_at = utcnow().replace(microsecond=0) - timedelta(days=3)
+    edition.ends_at = edition.starts_at + timedelta(minutes=90)
+    db.session.commit()
+    response = tap(client, edition, anna, "1")
+    assert response.status_code == 303
+    assert fresh(db, anna).checked_in_at is None
+    assert "Der Check-in ist seit " in client.get(checkin_url(edition)).get_data(as_text=True)
 
 
 # --- walk-ins ----------------------------------------------------------------------------------

@@ -206,7 +206,9 @@ def test_accessibility_needs_are_for_staff_only(app, client, db, login_as):
     event.facilitators = [user]
     db.session.commit()
     for url in ("/manage/participants", f"/manage/participants/{registration.participant_id}",
-                f"/manage/participants/{registration.participant_id}/export.json"):
+                f"/manage/participants/{registration.participant_id}/export.json",
+                f"/manage/events/{event.slug}/registrations",  # the list of needs per edition
+                f"/manage/events/{event.slug}/registrations.csv"):
         assert client.get(url).status_code == 403
     checkin = client.get(f"/manage/events/{event.slug}/checkin")
     if checkin.status_code == 200:  # the check-in page, once it exists, hides them

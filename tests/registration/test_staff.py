@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.models import (ACTIVE_STATUSES, AuditLog, Event, OutboxMessage, Participant, Place,
-                        Registration, RegistrationStatus, Sector, utcnow)
+from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
+                        OutboxMessage, Participant, Place, Registration, RegistrationStatus,
+                        Sector, utcnow)
 from app.registration import staff
 from app.registration.services import new_token
 from tests.conftest import counted_statements, csrf_from
@@ -134,8 +135,9 @@ def test_buttons_name_the_person_they_act_on(client, db, edition, login_as):
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)
     assert '<span class="kern-label">Auf einen Platz setzen<span class="visually-hidden">: ' \
            'Wanda Waiting</span></span>' in buttons
-    assert ('<span class="kern-label">Absagen<span class="visually-hidden">: Seat One</span>'
-            '</span>') in buttons
+    links = re.findall(r"<a [^>]*>(.*?)</a>", html, re.S)  # "Absagen …" asks first
+    assert ('<span class="kern-label">Absagen …<span class="visually-hidden">: Seat One</span>'
+            '</span>') in links
     assert not any("kern-sr-only" in b for b in buttons)
     # Full: the move button comes with the override checkbox, labelled for this person.
     assert re.search(r'<input class="kern-form-check__checkbox" type="checkbox" '
@@ -326,11 +328,101 @@ def test_staff_cancelling_promotes_the_first_confirmed_person_waiting(client, db
     assert fresh(db, unconfirmed).place == Place.WAITLIST
     assert fresh(db, second).place == Place.WAITLIST
     assert [(m.kind, m.to_address) for m in mails(db)] == [
-        ("cancelled", "seat.one@example.org"), ("promoted", "first.confirmed@example.org")]
+        ("cancelled_by_staff", "seat.one@example.org"),
+        ("promoted", "first.confirmed@example.org")]
     [entry] = audit(db, "registration.staff_cancel")
     assert (entry.user_id, entry.registration_id) == (user.id, seat.id)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Die Anmeldung von Seat One ist abgesagt." in html
+    assert "Die Anmeldung von Seat One ist abgesagt; die Person bekommt eine E-Mail." in html
+
+
+def test_staff_absagen_asks_first_and_says_what_happens_to_the_seat(client, db, edition,
+                                                                    login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    enrol(db, edition, "Seat Two", minute=2)
+    enrol(db, edition, "First Confirmed", place="waitlist", minute=4)
+    login_as("staff")
+    link = f"{list_url(edition)}/{seat.id}/cancel"
+    assert f'href="{link}"' in client.get(list_url(edition)).get_data(as_text=True)
+
+    page = client.get(link)
+
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Anmeldung von Seat One absagen?" in html
+    assert "Der Platz wird frei und geht sofort an die nächste Person auf der Warteliste: " \
+           "First Confirmed. Sie bekommt eine E-Mail." in html
+    assert 'name="reason"' in html and 'name="no_mail"' in html
+    assert fresh(db, seat).status == RegistrationStatus.CONFIRMED  # asking changes nothing
+    assert mails(db) == [] and audit(db, "registration.staff_cancel") == []
+
+
+def test_a_free_seat_with_nobody_waiting_is_said_as_such(client, db, edition, login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    login_as("staff")
+    html = client.get(f"{list_url(edition)}/{seat.id}/cancel").get_data(as_text=True)
+    assert "Der Platz wird frei. Niemand rückt automatisch nach." in html
+
+
+def test_staff_cancelling_mails_that_the_organisers_cancelled_with_the_reason(
+        client, db, edition, login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    login_as("staff")
+
+    response = post(client, edition, f"{seat.id}/cancel",
+                    reason="Die Anmeldung war doppelt (zweite Adresse).")
+
+    assert response.status_code == 303
+    assert fresh(db, seat).status == RegistrationStatus.CANCELLED
+    [mail] = mails(db)
+    assert (mail.kind, mail.to_address, mail.subject) == (
+        "cancelled_by_staff", "seat.one@example.org",
+        f"Ihre Anmeldung wurde abgesagt: {edition.title}")
+    assert "das Organisationsteam hat Ihre Anmeldung abgesagt" in mail.body_text
+    assert "Begründung des Organisationsteams:\nDie Anmeldung war doppelt (zweite Adresse)." \
+        in mail.body_text
+    assert "Sie haben sich abgemeldet" not in mail.body_text
+    assert "Schade" not in mail.body_text
+    [entry] = audit(db, "registration.staff_cancel")
+    assert entry.details == "place: seat, status: confirmed, mail: yes, reason given: yes"
+
+
+def test_the_staff_cancellation_mail_is_in_the_registrations_language(client, db, edition,
+                                                                      login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    seat.language = "en"
+    db.session.commit()
+    login_as("staff")
+    post(client, edition, f"{seat.id}/cancel", reason="Duplicate registration.")
+    [mail] = mails(db)
+    assert mail.subject == f"Your registration was cancelled: {edition.title}"
+    assert "the organising team has cancelled your registration" in mail.body_text
+    assert "Reason given by the organising team:\nDuplicate registration." in mail.body_text
+
+
+def test_staff_may_cancel_without_a_mail(client, db, edition, login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    login_as("staff")
+    response = post(client, edition, f"{seat.id}/cancel", no_mail="y")
+    assert response.status_code == 303
+    assert fresh(db, seat).status == RegistrationStatus.CANCELLED
+    assert mails(db) == []
+    [entry] = audit(db, "registration.staff_cancel")
+    assert entry.details == "place: seat, status: confirmed, mail: no, reason given: no"
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Die Anmeldung von Seat One ist abgesagt; es wurde keine E-Mail versandt." in html
+
+
+def test_a_too_long_reason_is_shown_next_to_the_field_and_cancels_nothing(client, db, edition,
+                                                                          login_as):
+    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    login_as("staff")
+    response = post(client, edition, f"{seat.id}/cancel", reason="x" * 501)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Bitte höchstens 500 Zeichen." in html and 'aria-invalid="true"' in html
+    assert fresh(db, seat).status == RegistrationStatus.CONFIRMED
+    assert mails(db) == [] and audit(db, "registration.staff_cancel") == []
 
 
 def test_cancelling_a_cancelled_registration_is_refused(client, db, edition, login_as):
@@ -525,7 +617,8 @@ def test_the_csv_export_lists_every_registration_with_its_status(client, db, edi
         f'attachment; filename="anmeldungen-{edition.slug}.csv"'
     rows = read_csv(response)
     assert list(rows[0]) == ["name", "email", "organisation", "sector", "status", "place",
-                             "waitlist_position", "created_at", "confirmed_at"]
+                             "waitlist_position", "created_at", "confirmed_at",
+                             "accessibility_needs"]
     assert [(r["name"], r["status"], r["place"], r["waitlist_position"]) for r in rows] == [
         ("Sam Seat", "confirmed", "seat", ""),
         ("Pia Pending", "pending", "seat", ""),
@@ -557,3 +650,223 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(client, db, edition, lo
     [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
     assert row["name"] == cell
     assert row["organisation"] == "'=1+1"
+
+
+# --- accessibility needs -------------------------------------------------------------------------
+
+def with_needs(db, registration, needs: str, *, withdrawn: bool = False) -> None:
+    """The needs as the public form stores them, with the explicit consent given for them."""
+    registration.accessibility_needs = needs
+    db.session.add(ConsentRecord(
+        participant=registration.participant, registration=registration,
+        purpose=ConsentPurpose.ACCESSIBILITY_DATA, text_version="v", given_at=T0,
+        confirmed_at=T0, withdrawn_at=T0 if withdrawn else None))
+    db.session.commit()
+
+
+def test_staff_see_the_consented_accessibility_needs_of_the_edition(client, db, edition,
+                                                                   login_as):
+    hearing, _ = enrol(db, edition, "Hanna Hören", minute=1)
+    with_needs(db, hearing, "Ich höre schlecht und brauche Live-Untertitel")
+    waiting, _ = enrol(db, edition, "Wim Wait", place="waitlist", minute=2)
+    with_needs(db, waiting, "Gebärdensprachdolmetschung")
+    withdrawn, _ = enrol(db, edition, "Willi Widerruf", minute=3)
+    with_needs(db, withdrawn, "Rollstuhlplatz", withdrawn=True)
+    gone, _ = enrol(db, edition, "Cleo Cancelled", status="cancelled", minute=4)
+    with_needs(db, gone, "Große Schrift")
+    user = login_as("staff")
+
+    html = client.get(list_url(edition)).get_data(as_text=True)
+
+    section = html.split('id="accessibility-needs"', 1)[1].split("</section>", 1)[0]
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", section))
+    assert "Hanna Hören Platz Ich höre schlecht und brauche Live-Untertitel" in text
+    assert "Wim Wait Warteliste Gebärdensprachdolmetschung" in text
+    assert "Rollstuhlplatz" not in html  # consent withdrawn
+    assert "Große Schrift" not in html  # cancelled: nothing to book
+    [entry] = audit(db, "accessibility_needs.view")
+    assert (entry.user_id, entry.event_id, entry.details) == (user.id, edition.id, "")
+
+
+def test_without_consented_needs_there_is_no_needs_list_and_no_needs_audit(client, db, edition,
+                                                                          login_as):
+    enrol(db, edition, "Sam Seat", minute=1)
+    login_as("staff")
+    html = client.get(list_url(edition)).get_data(as_text=True)
+    assert 'id="accessibility-needs"' not in html
+    assert audit(db, "accessibility_needs.view") == []
+
+
+def test_the_csv_export_has_the_consented_accessibility_needs(client, db, edition, login_as):
+    hearing, _ = enrol(db, edition, "Hanna Hören", minute=1)
+    with_needs(db, hearing, "Live-Untertitel")
+    withdrawn, _ = enrol(db, edition, "Willi Widerruf", minute=2)
+    with_needs(db, withdrawn, "Rollstuhlplatz", withdrawn=True)
+    login_as("staff")
+    rows = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
+    assert [(r["name"], r["accessibility_needs"]) for r in rows] == [
+        ("Hanna Hören", "Live-Untertitel"), ("Willi Widerruf", "")]
+
+
+# --- writing to the people of an edition ---------------------------------------------------------
+
+def message_url(event) -> str:
+    return f"{list_url(event)}/message"
+
+
+def write(client, event, **fields):
+    """Fill the message form and press "Vorschau ansehen" (or what `step` says)."""
+    data = {"recipients": "confirmed", "subject_de": "Raumänderung",
+            "body_de": "Wir treffen uns in Raum 2.", "subject_en": "", "body_en": "",
+            "step": "preview"}
+    data.update(fields)
+    token = csrf_from(client, message_url(event))
+    return client.post(message_url(event), data={"csrf_token": token, **data})
+
+
+def previewed(html: str) -> str:
+    return re.search(r'name="previewed" type="hidden" value="([0-9a-f]+)"', html).group(1)
+
+
+@pytest.fixture
+def people(db, edition):
+    """Two seats (one English), one waiting, one unconfirmed hold, one walk-in without an
+    address who came, one cancelled."""
+    edition.capacity = 4
+    db.session.commit()
+    de, _ = enrol(db, edition, "Dora Deutsch", minute=1)
+    en, _ = enrol(db, edition, "Emma English", minute=2)
+    en.language = "en"
+    enrol(db, edition, "Wim Wait", place="waitlist", minute=3)
+    enrol(db, edition, "Pia Pending", minute=4, status="pending")
+    walk_in, _ = enrol(db, edition, "Wanda Walk-in", minute=5,
+                       email="0123456789abcdef01234567@walk-in.invalid")
+    walk_in.walk_in = True
+    walk_in.checked_in_at = de.checked_in_at = utcnow()
+    enrol(db, edition, "Cleo Cancelled", status="cancelled", minute=6)
+    db.session.commit()
+    return edition
+
+
+def test_the_message_preview_counts_real_addresses_and_sends_nothing(client, db, people,
+                                                                     login_as):
+    login_as("staff")
+    assert f'href="{message_url(people)}"' in client.get(list_url(people)).get_data(as_text=True)
+
+    response = write(client, people)
+
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    # Dora, Emma (seats, confirmed) and not the walk-in without an address.
+    assert "2 Personen bekommen diese Nachricht per E-Mail (alle mit bestätigtem Platz)." in text
+    assert "1 Person dieser Gruppe hat keine E-Mail-Adresse angegeben und bekommt nichts." in text
+    assert "Jetzt an 2 Personen senden" in html
+    assert mails(db) == [] and audit(db, "registration.staff_message") == []
+
+
+def test_staff_send_a_message_in_each_persons_language(client, db, people, login_as):
+    user = login_as("staff")
+    fields = {"subject_en": "Room change", "body_en": "We meet in room 2."}
+    preview = write(client, people, **fields).get_data(as_text=True)
+    assert "2 Personen bekommen diese Nachricht per E-Mail" in preview
+    assert "1 auf Deutsch, 1 auf Englisch" in preview
+
+    response = write(client, people, step="send", previewed=previewed(preview), **fields)
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == list_url(people)
+    sent = [(m.kind, m.to_address, m.subject) for m in mails(db)]
+    assert sent == [("staff_message", "dora.deutsch@example.org", "Raumänderung"),
+                    ("staff_message", "emma.english@example.org", "Room change")]
+    german, english = mails(db)
+    assert german.body_text.startswith("Guten Tag Dora Deutsch,\n\nWir treffen uns in Raum 2.")
+    assert english.body_text.startswith("Dear Emma English,\n\nWe meet in room 2.")
+    assert all(m.registration_id is not None for m in mails(db))
+    [entry] = audit(db, "registration.staff_message")
+    assert (entry.user_id, entry.event_id) == (user.id, people.id)
+    assert entry.details.startswith("group: confirmed, mails: 2, languages: de+en")
+    html = client.get(list_url(people)).get_data(as_text=True)
+    assert "Die Nachricht ist im Postausgang: 2 E-Mails." in html
+
+
+def test_without_english_everyone_gets_the_german_text(client, db, people, login_as):
+    login_as("staff")
+    preview = write(client, people).get_data(as_text=True)
+    write(client, people, step="send", previewed=previewed(preview))
+    assert [(m.to_address, m.subject) for m in mails(db)] == [
+        ("dora.deutsch@example.org", "Raumänderung"), ("emma.english@example.org", "Raumänderung")]
+    assert mails(db)[1].body_text.startswith("Guten Tag Emma English,")
+
+
+@pytest.mark.parametrize(("group", "to"), [
+    ("waitlist", ["wim.wait@example.org"]),
+    ("attended", ["dora.deutsch@example.org"]),  # the walk-in came too, but gave no address
+])
+def test_a_message_goes_to_the_chosen_group(client, db, people, login_as, group, to):
+    login_as("staff")
+    preview = write(client, people, recipients=group).get_data(as_text=True)
+    write(client, people, recipients=group, step="send", previewed=previewed(preview))
+    assert [m.to_address for m in mails(db)] == to
+
+
+def test_sending_text_changed_after_the_preview_shows_the_preview_again(client, db, people,
+                                                                        login_as):
+    login_as("staff")
+    preview = write(client, people).get_data(as_text=True)
+    response = write(client, people, step="send", previewed=previewed(preview),
+                     body_de="Doch in Raum 3.")
+    assert response.status_code == 200
+    assert "Jetzt an 2 Personen senden" in response.get_data(as_text=True)
+    assert mails(db) == []
+
+
+def test_a_group_without_addresses_says_why_nobody_gets_the_message(client, db, edition,
+                                                                    login_as):
+    enrol(db, edition, "Wanda Walk-in", minute=1,
+          email="0123456789abcdef01234567@walk-in.invalid")
+    login_as("staff")
+    preview = write(client, edition).get_data(as_text=True)
+    assert "Niemand bekommt diese Nachricht: in dieser Gruppe (alle mit bestätigtem Platz) " \
+           "ist niemand mit E-Mail-Adresse." in re.sub(r"\s+", " ", preview)
+    assert "Jetzt an" not in preview
+    response = write(client, edition, step="send", previewed=previewed(preview))
+    assert response.status_code == 409
+    assert mails(db) == []
+
+
+@pytest.mark.parametrize(("fields", "field", "message"), [
+    ({"subject_de": ""}, "subject_de", "Bitte geben Sie einen Betreff ein."),
+    ({"body_de": ""}, "body_de", "Bitte geben Sie einen Text ein."),
+    ({"recipients": ""}, "recipients", "Bitte wählen Sie, wer die Nachricht bekommt."),
+    ({"recipients": "everyone"}, "recipients", "recipients-error"),
+    ({"subject_en": "Room change"}, "body_en", "Bitte schreiben Sie auf Englisch beides"),
+    ({"subject_de": "a\nb"}, "subject_de", "Bitte nur eine Zeile"),
+])
+def test_an_invalid_message_form_shows_the_error_and_sends_nothing(client, db, people, login_as,
+                                                                   fields, field, message):
+    login_as("staff")
+    response = write(client, people, step="send", **fields)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html
+    assert f'id="{field}-error"' in html
+    assert mails(db) == []
+
+
+def test_a_walk_in_without_an_address_shows_none_and_gets_no_link_mail(client, db, edition,
+                                                                       login_as):
+    walk_in, _ = enrol(db, edition, "Wanda Walk-in", minute=1,
+                       email="0123456789abcdef01234567@walk-in.invalid")
+    login_as("staff")
+    html = client.get(list_url(edition)).get_data(as_text=True)
+    assert "walk-in.invalid" not in html
+    assert "keine angegeben" in html
+    assert "E-Mail mit neuem Link senden<span class=\"visually-hidden\">: Wanda" not in html
+    [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
+    assert row["email"] == ""
+    response = post(client, edition, f"{walk_in.id}/resend")
+    assert response.status_code == 303
+    assert "Wanda Walk-in hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail." in \
+        client.get(list_url(edition)).get_data(as_text=True)
+    assert mails(db) == []

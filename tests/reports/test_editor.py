@@ -308,6 +308,44 @@ def test_notify_mails_attendees_who_want_news_once_in_their_language(client, db,
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 2
 
 
+def test_notify_asks_first_and_counts_only_people_with_an_address(client, db, staff):
+    event = make_held_event()
+    make_attendee(event, "Dana Deutsch", consents=CONSENT_FUTURE)
+    make_attendee(event, "Emma English", consents=CONSENT_FUTURE, language="en")
+    placeholder = make_attendee(event, "Wanda Walkin", consents=CONSENT_FUTURE)
+    placeholder.participant.email = "0123456789abcdef01234567@walk-in.invalid"
+    make_attendee(event, "Kai Keinewerbung")
+    db.session.commit()
+    make_report(event)
+    assert f'href="{_url(event, "/notify")}"' in client.get(_url(event)).get_data(as_text=True)
+
+    page = client.get(_url(event, "/notify"))
+
+    assert page.status_code == 200
+    html = re.sub(r"\s+", " ", page.get_data(as_text=True))
+    assert "2 Personen bekommen eine E-Mail mit dem Link zum Bericht, in der Sprache ihrer " \
+           "Anmeldung." in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
+    assert _report(db).participants_notified_at is None
+
+    token = csrf_from(client, _url(event, "/notify"))
+    assert client.post(_url(event, "/notify"), data={"csrf_token": token}).status_code == 303
+    addresses = db.session.scalars(sa.select(OutboxMessage.to_address)).all()
+    assert len(addresses) == 2
+    assert not any(a.endswith("@walk-in.invalid") for a in addresses)
+
+
+def test_notify_says_why_nobody_would_get_the_mail(client, db, staff):
+    event = make_held_event()
+    make_attendee(event, "Kai Keinewerbung")
+    make_attendee(event, "Lea Lieberkeine")
+    make_report(event)
+    html = re.sub(r"\s+", " ", client.get(_url(event, "/notify")).get_data(as_text=True))
+    assert "Niemand bekommt eine E-Mail: von 2 Personen, die da waren, möchte niemand von " \
+           "künftigen Ausgaben hören (oder es fehlt eine E-Mail-Adresse)." in html
+    assert "Ja, E-Mails senden" not in html
+
+
 def test_notify_is_refused_for_a_draft(client, db, staff):
     event = make_held_event()
     make_attendee(event, "Dana Deutsch", consents=CONSENT_FUTURE)
