@@ -568,8 +568,8 @@ def test_the_csv_export_speaks_the_staff_members_language(client, db, edition, l
     login_as("staff")
     client.get("/manage/?lang=en")
     rows = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
-    assert list(rows[0]) == ["Name", "E-mail address", "Organisation", "Sector", "Status",
-                             "Place", "Position on the waiting list", "Registered on",
+    assert list(rows[0]) == ["Name", "Email address", "Organisation", "Sector", "Status",
+                             "Seat", "Position on the waiting list", "Registered on",
                              "Confirmed on"]
-    assert [(r["Sector"], r["Status"], r["Place"]) for r in rows] == [
+    assert [(r["Sector"], r["Status"], r["Seat"]) for r in rows] == [
         ("Civil society", "Confirmed", "Seat"), ("Civil society", "Confirmed", "Waiting list")]
