@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BreakoutGroup, BreakoutPair,
-                        ConsentPurpose, ConsentRecord, Event, OutboxMessage, Participant, Place, Preference,
-                        Registration, RegistrationStatus, Sector, User, utcnow)
+                        ConsentPurpose, ConsentRecord, Event, OutboxMessage, Participant, Place,
+                        Preference, Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import _apply_promotions, lock_event
 
 ANONYMOUS_DOMAIN = "anonymised.invalid"
@@ -288,8 +288,8 @@ def _unlink(person: Participant, registrations: list[Registration], now: datetim
 
     One anonymous placeholder per edition, so per-edition figures count the same people.
     "Returning" links editions through the person, so it is recorded on each of their
-    registrations first. A standing consent to hear about future editions stays with the
-    person, without its edition.
+    registrations first. Every consent given with a registration goes with it, even one
+    to hear about future editions: its timestamps would otherwise name the edition.
     """
     attended = [(r.event.series_id, r.event.number) for r in person.registrations
                 if r.checked_in_at is not None]
@@ -310,11 +310,7 @@ def _unlink(person: Participant, registrations: list[Registration], now: datetim
             placeholders[registration.event_id] = placeholder
         registration.participant = placeholder
     for consent in list(person.consents):
-        if consent.registration_id not in ids:
-            continue
-        if consent.purpose == ConsentPurpose.FUTURE_EDITIONS and consent.withdrawn_at is None:
-            consent.registration = None
-        else:
+        if consent.registration_id in ids:
             consent.participant = placeholders[consent.registration.event_id]
 
 

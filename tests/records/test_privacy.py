@@ -323,13 +323,11 @@ def test_retention_unties_old_editions_from_a_returning_person_and_keeps_the_fig
     assert person.anonymised_at is None and person.email == EMAIL
     # Nothing stored ties the person to editions 1 and 2 any more.
     assert [r.event_id for r in person.registrations] == [recent.id]
-    assert {c.registration_id for c in person.consents} == {current.id, None}
-    assert [c.purpose for c in person.consents if c.registration_id is None] == \
-        [ConsentPurpose.FUTURE_EDITIONS, ConsentPurpose.FUTURE_EDITIONS]
+    assert {c.registration_id for c in person.consents} == {current.id}
     export = services.export_person(person)
     assert [r["edition_number"] for r in export["registrations"]] == [3]
-    # Edition 3's four, plus the two standing future-editions consents, now without edition.
-    assert len(export["consents"]) == 6
+    assert sorted(c["purpose"] for c in export["consents"]) == [
+        "accessibility_data", "future_editions", "photos", "privacy_notice"]
     for registration in registrations:
         moved = db.session.get(Registration, registration.id)
         owner = moved.participant
