@@ -8,7 +8,12 @@ export FLASK_APP := wsgi:app
 PO_FILES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test setup translations-extract clean
+# The browser tests drive this Chromium (tests/browser/conftest.py reads CHROMIUM).
+CHROMIUM ?= $(shell command -v chromium || command -v chromium-browser || echo /usr/bin/chromium)
+export CHROMIUM
+APT_GET ?= apt-get
+
+.PHONY: run test setup chromium translations-extract clean
 
 ## make run: set everything up, migrate, load demo data, serve on http://127.0.0.1:5000 (+ mail worker)
 run: setup
@@ -20,8 +25,23 @@ run: setup
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: set everything up and run every test (SQLite, PostgreSQL, Chromium)
-test: setup
-	$(BIN)/python -m pytest
+# The browser tests are required here: a missing Chromium fails them instead of skipping.
+test: setup chromium
+	BROWSER_TESTS_REQUIRED=1 $(BIN)/python -m pytest
+
+## make chromium: install Chromium for the browser tests where we can (root with apt, as .ci/run
+## does); otherwise stop and print the one command to run.
+chromium:
+	@if [ -x "$(CHROMIUM)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v $(APT_GET) >/dev/null 2>&1; then \
+	  echo "make: installing Chromium for the browser tests"; \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(APT_GET) install -y -qq chromium >/dev/null || exit 1; \
+	else \
+	  echo "make test needs Chromium for the browser tests (not found at $(CHROMIUM)). Run:"; \
+	  echo "    sudo apt-get install chromium"; \
+	  exit 1; \
+	fi
 
 setup: $(VENV)/.stamp static/vendor/.stamp $(MO_FILES)
 

@@ -36,6 +36,10 @@ SERIES = {
 }
 
 
+# Named in the privacy notice and on the event page of every online edition.
+DEMO_VIDEO_SERVICE = "BigBlueButton, betrieben vom Innovationsbüro auf eigenen Servern"
+
+
 def _berlin(year, month, day, hour, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
 
@@ -69,7 +73,7 @@ def _editions(now: datetime) -> list[dict]:
                 "Nach zwei kurzen Impulsen arbeiten wir in gemischten Kleingruppen weiter."
             ),
             "starts_at": _berlin(2025, 9, 16, 17), "ends_at": _berlin(2025, 9, 16, 18, 30),
-            "format": EventFormat.ONLINE, "capacity": 30,
+            "format": EventFormat.ONLINE, "capacity": 30, "video_service": DEMO_VIDEO_SERVICE,
             "breakout": "Was hat in der Krise gut funktioniert, und was davon sollte die "
                         "Verwaltung dauerhaft übernehmen?",
             "speakers": [
@@ -96,7 +100,7 @@ def _editions(now: datetime) -> list[dict]:
                 "besser zu nutzen?**"
             ),
             "starts_at": _berlin(2025, 12, 9, 17), "ends_at": _berlin(2025, 12, 9, 18, 30),
-            "format": EventFormat.ONLINE, "capacity": 30,
+            "format": EventFormat.ONLINE, "capacity": 30, "video_service": DEMO_VIDEO_SERVICE,
             "breakout": "Was hindert uns daran, Daten für Familien besser zu nutzen? "
                         "Jede Gruppe nimmt sich ein Hindernis vor.",
             "speakers": [
@@ -122,7 +126,7 @@ def _editions(now: datetime) -> list[dict]:
                 "Bestätigung Ihrer Anmeldung."
             ),
             "starts_at": upcoming, "ends_at": upcoming + timedelta(minutes=90),
-            "format": EventFormat.ONLINE, "capacity": 30,
+            "format": EventFormat.ONLINE, "capacity": 30, "video_service": DEMO_VIDEO_SERVICE,
             "online_url": "https://konferenz.example.org/innovationswerkstatt-7",
             "breakout": "Wie kann Verwaltung Familien von sich aus auf Leistungen hinweisen, "
                         "die ihnen zustehen?",

@@ -42,3 +42,21 @@ def test_database_constraints_refuse_an_edition_that_ends_before_it_starts(app, 
         event.ends_at = event.starts_at - timedelta(minutes=1)
         db.session.commit()
     db.session.rollback()
+
+
+def test_the_consent_purposes_check_admits_keeping_the_history_and_nothing_unknown(app, db):
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from app.models import Participant
+    person = Participant(email="check@example.org", name="Check", sector="research")
+    db.session.add(person)
+    db.session.commit()
+    insert = sa.text("INSERT INTO consent_records (participant_id, purpose, text_version, given_at)"
+                     " VALUES (:p, :purpose, 'v', CURRENT_TIMESTAMP)")
+    db.session.execute(insert, {"p": person.id, "purpose": "keep_history"})
+    db.session.commit()
+    with pytest.raises(IntegrityError):
+        db.session.execute(insert, {"p": person.id, "purpose": "sell_my_data"})
+        db.session.commit()
+    db.session.rollback()

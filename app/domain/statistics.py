@@ -8,9 +8,12 @@ Definitions (one place, so the edition page, the series table and the tests agre
 - attendance rate: attended / (confirmed seat holders + walk-ins); None with nothing to divide
 - participants: the people with a place — a confirmed seat, a walk-in, or checked in
 - sector mix: the participants' sectors as given with *this* registration
-- returning: participants who attended an earlier edition of the series
+- returning: participants who attended an earlier edition of the series (through the
+  person's other registrations, or as recorded on the registration by retention)
 
 Anonymised people keep their rows (only their personal data goes), so they still count.
+Retention moves old registrations to one anonymous placeholder per edition; before it
+does, it records on each registration whether the person was returning.
 Charts are computed here as rectangles, points and ticks; templates only draw them.
 """
 import math
@@ -39,6 +42,7 @@ class RegistrationFact:
     created_at: datetime
     attended: bool = False
     walk_in: bool = False
+    returning: bool = False  # recorded by retention before the link to the person went
 
     @property
     def confirmed_seat(self) -> bool:
@@ -166,7 +170,8 @@ def compute_edition_figures(facts: Sequence[RegistrationFact],
         attendance_rate=compute_attendance_rate(attended, confirmed_seats, walk_ins),
         participants=participants,
         attendees=frozenset(f.participant_id for f in facts if f.attended),
-        returning=count_returning(participants, attended_before),
+        returning=count_returning(participants, set(attended_before) | {
+            f.participant_id for f in facts if f.takes_part and f.returning}),
         sectors=compute_sector_mix(sector_of.values()),
     )
 

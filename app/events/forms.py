@@ -81,6 +81,10 @@ class EventForm(FlaskForm):
         "Wird nur bestätigten Teilnehmenden gezeigt."), validators=[
         Optional(), Length(max=500),
         Regexp(r"^https://[^\s<>\"']+$", message=_l("Bitte einen Link beginnend mit https:// angeben."))])
+    video_service = StringField(_l("Videokonferenzdienst"), description=_l(
+        "Für Online- und Hybrid-Termine: Dienst und Betreiber, zum Beispiel „BigBlueButton, "
+        "betrieben vom ITZBund“. Steht in der Datenschutzerklärung und auf der Veranstaltungsseite."),
+        validators=[Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), ONE_LINE])
     capacity = IntegerField(_l("Plätze"), validators=[
         InputRequired(_l("Bitte geben Sie die Zahl der Plätze an.")),
         NumberRange(min=1, max=100000, message=_l("Bitte eine Zahl von 1 bis 100000."))])
@@ -110,6 +114,12 @@ class EventForm(FlaskForm):
         if self.format.data in (EventFormat.ONSITE.value, EventFormat.HYBRID.value) \
                 and not (field.data or "").strip():
             raise ValidationError(_l("Bitte geben Sie den Veranstaltungsort an."))
+
+    def validate_video_service(self, field):
+        # The privacy notice names the service people's data goes through.
+        if self.format.data in (EventFormat.ONLINE.value, EventFormat.HYBRID.value) \
+                and not (field.data or "").strip():
+            raise ValidationError(_l("Bitte nennen Sie den Videokonferenzdienst."))
 
     def filled_speakers(self) -> list[dict]:
         """Speaker rows with a name, in the order entered."""

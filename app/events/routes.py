@@ -15,8 +15,10 @@ from app.models import EventFormat
 @bp.route("/")
 @facilitator_required
 def dashboard():
-    return render_template("events/dashboard.html",
-                           groups=services.list_dashboard(current_user))
+    groups = services.list_dashboard(current_user)
+    # One query for the seats of every edition listed, however many there are.
+    seats = services.seat_summaries([event for _, events in groups for event in events])
+    return render_template("events/dashboard.html", groups=groups, seats=seats)
 
 
 def _event_form(**kwargs) -> EventForm:
@@ -34,7 +36,8 @@ def _event_data(form: EventForm) -> services.EventData:
         description=form.description.data or "",
         starts_at=to_utc(form.starts_at.data), ends_at=to_utc(form.ends_at.data),
         format=EventFormat(form.format.data), venue=form.venue.data or "",
-        online_url=form.online_url.data or "", capacity=form.capacity.data,
+        online_url=form.online_url.data or "", video_service=form.video_service.data or "",
+        capacity=form.capacity.data,
         registration_opens_at=form.registration_opens_at.data and to_utc(form.registration_opens_at.data),
         registration_closes_at=form.registration_closes_at.data and to_utc(form.registration_closes_at.data),
         speakers=form.filled_speakers(), facilitator_ids=form.facilitator_ids.data or [],
@@ -95,7 +98,8 @@ def _form_data(event) -> dict:
         "series_id": event.series_id, "number": event.number, "title": event.title,
         "guiding_question": event.guiding_question, "teaser": event.teaser,
         "description": event.description, "venue": event.venue,
-        "online_url": event.online_url, "capacity": event.capacity,
+        "online_url": event.online_url, "video_service": event.video_service,
+        "capacity": event.capacity,
         "format": event.format.value,
         "starts_at": local(event.starts_at), "ends_at": local(event.ends_at),
         "registration_opens_at": local(event.registration_opens_at),

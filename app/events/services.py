@@ -48,6 +48,7 @@ class EventData:
     registration_closes_at: datetime | None
     speakers: list[dict] = field(default_factory=list)
     facilitator_ids: list[int] = field(default_factory=list)
+    video_service: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,8 @@ def _free_slug(series: Series, number: int) -> str:
 
 def _apply(event: Event, data: EventData) -> None:
     for name in ("title", "guiding_question", "teaser", "description", "starts_at", "ends_at",
-                 "format", "venue", "online_url", "capacity", "registration_opens_at",
+                 "format", "venue", "online_url", "video_service", "capacity",
+                 "registration_opens_at",
                  "registration_closes_at"):
         value = getattr(data, name)
         setattr(event, name, value.strip() if isinstance(value, str) else value)
@@ -344,6 +346,7 @@ def duplicate_as_next(event: Event) -> Event:
         teaser=event.teaser, description=event.description,
         starts_at=shift(event.starts_at), ends_at=shift(event.ends_at),
         format=event.format, venue=event.venue, online_url="", capacity=event.capacity,
+        video_service=event.video_service,
         registration_opens_at=shift(event.registration_opens_at),
         registration_closes_at=shift(event.registration_closes_at),
         speakers=[Speaker(position=s.position, name=s.name, organisation=s.organisation,

@@ -78,6 +78,8 @@ class Event(db.Model):
     format: Mapped[EventFormat] = mapped_column(_enum(EventFormat, "event_format"))
     venue: Mapped[str] = mapped_column(sa.Text, default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The video-conference service of online and hybrid editions (named in the privacy notice).
+    video_service: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     capacity: Mapped[int]
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

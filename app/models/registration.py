@@ -38,6 +38,8 @@ class ConsentPurpose(enum.StrEnum):
     PHOTOS = "photos"
     NAMED_IN_REPORT = "named_in_report"
     FUTURE_EDITIONS = "future_editions"
+    # Keep my participation history tied to me after the retention period (optional).
+    KEEP_HISTORY = "keep_history"
 
 
 ACTIVE_STATUSES = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)
@@ -124,6 +126,10 @@ class Registration(db.Model):
     # When retention or an erasure removed this registration's personal data.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # added at the door on the day
+    # Recorded by retention just before the registration is unlinked from its person: the
+    # person had attended an earlier edition of the series. The "returning" figure needs
+    # it once no link says who came back.
+    returning_recorded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(back_populates="registrations")

@@ -84,7 +84,8 @@ def feed():
 
 @bp.route("/privacy")
 def privacy():
-    return render_template("public/privacy.html")
+    return render_template("public/privacy.html",
+                           online_editions=services.editions_with_video_service())
 
 
 @bp.route("/accessibility")

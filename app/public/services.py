@@ -1,9 +1,9 @@
 """What the public pages show."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 from sqlalchemy.orm import selectinload
 
 from app.agenda.services import AgendaRow, agenda_view
@@ -11,7 +11,7 @@ from app.domain.editions import Phase
 from app.events.services import (SeatSummary, may_facilitate, phase_of, seat_summaries,
                                  seat_summary)
 from app.extensions import db
-from app.models import AgendaItem, Event, EventStatus, User, utcnow
+from app.models import AgendaItem, Event, EventFormat, EventStatus, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -87,3 +87,15 @@ def upcoming_event_pages(now: datetime | None = None) -> list[EventPage]:
         sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at > now)
         .order_by(Event.starts_at)))
     return [_page(event) for event in events]
+
+
+def editions_with_video_service(now: datetime | None = None) -> list[Event]:
+    """Published online and hybrid editions whose people's data is still kept, soonest first:
+    the privacy notice names the video-conference service of each."""
+    now = now or utcnow()
+    kept_since = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    return list(db.session.scalars(
+        sa.select(Event).where(Event.status == EventStatus.PUBLISHED,
+                               Event.format.in_((EventFormat.ONLINE, EventFormat.HYBRID)),
+                               Event.ends_at > kept_since)
+        .options(selectinload(Event.series)).order_by(Event.starts_at)))

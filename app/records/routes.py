@@ -7,6 +7,7 @@ from app.auth.decorators import admin_required, staff_required
 from app.auth.services import normalise_email
 from app.events.forms import ConfirmForm
 from app.records import bp, services
+from app.records.audit_words import action_label, details_text
 from app.registration.forms import SECTOR_CHOICES
 
 
@@ -78,5 +79,6 @@ def merge_person(person_id: int):
 @admin_required
 def audit_log():
     action = request.args.get("action", "")[:60]
-    return (render_template("records/audit.html", entries=services.audit_entries(action),
-                                     actions=services.audit_actions(), action=action))
+    return render_template("records/audit.html", entries=services.audit_entries(action),
+                           actions=services.audit_actions(), action=action,
+                           action_label=action_label, details_text=details_text)

@@ -13,8 +13,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.mail.sender import forget_written_mails
 from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BreakoutGroup, BreakoutPair,
-                        ConsentRecord, Event, OutboxMessage, Participant, Place, Preference,
-                        Registration, RegistrationStatus, Sector, User, utcnow)
+                        ConsentPurpose, ConsentRecord, Event, OutboxMessage, Participant, Place,
+                        Preference, Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import _apply_promotions, lock_event
 
 ANONYMOUS_DOMAIN = "anonymised.invalid"
@@ -231,33 +231,92 @@ def _forget_deleted_content() -> None:
 def run_retention(now: datetime | None = None) -> dict:
     """Anonymise the personal data of editions that ended RETENTION_DAYS ago.
 
-    Registration-level data (accessibility needs, links, mails) of those editions goes;
-    a person is anonymised once all their editions are past retention. Figures stay:
-    rows, statuses, sectors and attendance remain.
+    Registration-level data (accessibility needs, links, mails) of those editions goes,
+    and the registrations with their consent records are unlinked from the person (each
+    edition's to an anonymous placeholder), unless the person consented to keep their
+    participation history. A person is anonymised once all their editions are past
+    retention. Figures stay: rows, statuses, sectors, attendance and "returning" remain.
     """
     now = now or utcnow()
     cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    keeping = sa.exists().where(ConsentRecord.participant_id == Participant.id,
+                                ConsentRecord.purpose == ConsentPurpose.KEEP_HISTORY,
+                                ConsentRecord.confirmed_at.is_not(None),
+                                ConsentRecord.withdrawn_at.is_(None))
+    # Still to do: personal data left on the registration, or a link to a person who
+    # still has their data and no longer consents to keep it (withdrawn since).
     due = db.session.scalars(
         sa.select(Registration).join(Event, Event.id == Registration.event_id)
         .join(Participant, Participant.id == Registration.participant_id)
-        .where(Event.ends_at <= cutoff, Registration.anonymised_at.is_(None))
+        .where(Event.ends_at <= cutoff, sa.or_(
+            Registration.anonymised_at.is_(None),
+            sa.and_(Participant.anonymised_at.is_(None), ~keeping)))
         .options(selectinload(Registration.participant)
-                 .selectinload(Participant.registrations).selectinload(Registration.event))).all()
+                 .selectinload(Participant.registrations).selectinload(Registration.event),
+                 selectinload(Registration.participant).selectinload(Participant.consents))
+    ).all()
     people: dict[int, Participant] = {}
     for registration in due:
         people[registration.participant_id] = registration.participant
-    anonymised = 0
+    done = anonymised = 0
     for person in people.values():
         expired = [r for r in person.registrations if r.event.ends_at <= cutoff]
-        _anonymise(person, now, [r for r in expired if r.anonymised_at is None],
-                   whole_person=len(expired) == len(person.registrations))
-        anonymised += person.anonymised_at == now
-    if people:
-        audit("retention.run", None, details=f"registrations: {len(due)}, people: {anonymised}")
+        fresh = [r for r in expired if r.anonymised_at is None]
+        if keeps_history(person):
+            _anonymise(person, now, fresh, whole_person=False)
+            done += len(fresh)
+        elif len(expired) == len(person.registrations):
+            # Nobody is left to tie them to: the record itself loses its personal data.
+            _anonymise(person, now, fresh, whole_person=True)
+            done += len(fresh)
+            anonymised += 1
+        else:
+            _anonymise(person, now, fresh, whole_person=False)
+            _unlink(person, expired, now)
+            done += len(expired)
+    if done or anonymised:
+        audit("retention.run", None, details=f"registrations: {done}, people: {anonymised}")
     db.session.commit()
-    if people:
+    if done or anonymised:
         _forget_deleted_content()
-    return {"registrations": len(due), "people": anonymised}
+    return {"registrations": done, "people": anonymised}
+
+
+def keeps_history(person: Participant) -> bool:
+    """Whether the person consented (confirmed, not withdrawn) to keep their history."""
+    return any(c.purpose == ConsentPurpose.KEEP_HISTORY and c.confirmed_at is not None
+               and c.withdrawn_at is None for c in person.consents)
+
+
+def _unlink(person: Participant, registrations: list[Registration], now: datetime) -> None:
+    """Move registrations and their consent records from the person to placeholders.
+
+    One anonymous placeholder per edition, so per-edition figures count the same people.
+    "Returning" links editions through the person, so it is recorded on each of their
+    registrations first. Every consent given with a registration goes with it, even one
+    to hear about future editions: its timestamps would otherwise name the edition.
+    """
+    attended = [(r.event.series_id, r.event.number) for r in person.registrations
+                if r.checked_in_at is not None]
+    for registration in person.registrations:
+        event = registration.event
+        registration.returning_recorded = registration.returning_recorded or any(
+            series_id == event.series_id and number < event.number
+            for series_id, number in attended)
+    ids = {r.id for r in registrations}
+    placeholders: dict[int, Participant] = {}
+    for registration in sorted(registrations, key=lambda r: r.id):
+        placeholder = placeholders.get(registration.event_id)
+        if placeholder is None:
+            placeholder = Participant(
+                email=f"anonymised-{secrets.token_hex(12)}@{ANONYMOUS_DOMAIN}", name="",
+                organisation="", sector=registration.sector, language=registration.language,
+                created_at=now, anonymised_at=now)
+            placeholders[registration.event_id] = placeholder
+        registration.participant = placeholder
+    for consent in list(person.consents):
+        if consent.registration_id in ids:
+            consent.participant = placeholders[consent.registration.event_id]
 
 
 # --- merging duplicates --------------------------------------------------------------------

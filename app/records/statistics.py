@@ -18,7 +18,8 @@ from app.models import Event, EventStatus, Registration, Series, utcnow
 
 _FACT_COLUMNS = (Registration.participant_id, Registration.status, Registration.place,
                  Registration.sector, Registration.created_at,
-                 Registration.checked_in_at.is_not(None), Registration.walk_in)
+                 Registration.checked_in_at.is_not(None), Registration.walk_in,
+                 Registration.returning_recorded)
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,10 @@ class SeriesStatistics:
 
 
 def _fact(row) -> RegistrationFact:
-    participant_id, status, place, sector, created_at, attended, walk_in = row
+    participant_id, status, place, sector, created_at, attended, walk_in, returning = row
     return RegistrationFact(participant_id=participant_id, status=status.value, place=place.value,
                             sector=sector.value, created_at=created_at, attended=bool(attended),
-                            walk_in=bool(walk_in))
+                            walk_in=bool(walk_in), returning=bool(returning))
 
 
 def edition_facts(event_id: int) -> list[RegistrationFact]:

@@ -16,6 +16,23 @@ SECTOR_CHOICES = [
     SelectChoice(Sector.UNDISCLOSED.value, _l("Möchte ich nicht angeben")),
 ]
 
+STATUS_LABELS = {"pending": _l("Unbestätigt"), "confirmed": _l("Bestätigt"),
+                 "cancelled": _l("Abgesagt"), "expired": _l("Verfallen")}
+PLACE_LABELS = {"seat": _l("Platz"), "waitlist": _l("Warteliste")}
+
+
+def status_label(value) -> str:
+    """A registration status in the words of the staff pages ("confirmed" → "Bestätigt")."""
+    value = getattr(value, "value", value)
+    return str(STATUS_LABELS.get(value, value))
+
+
+def place_label(value) -> str:
+    """A place in the words of the staff pages ("waitlist" → "Warteliste")."""
+    value = getattr(value, "value", value)
+    return str(PLACE_LABELS.get(value, value))
+
+
 def sector_label(value) -> str:
     """The sector's name in the user's language ("civil_society" → "Zivilgesellschaft")."""
     value = getattr(value, "value", value)
@@ -31,6 +48,9 @@ CONSENT_TEXTS = {
     ConsentPurpose.PHOTOS: _l("Fotos, auf denen ich zu sehen bin, dürfen im Bericht erscheinen."),
     ConsentPurpose.NAMED_IN_REPORT: _l("Mein Name darf im Bericht über die Veranstaltung genannt werden."),
     ConsentPurpose.FUTURE_EDITIONS: _l("Ich möchte per E-Mail von künftigen Ausgaben erfahren."),
+    ConsentPurpose.KEEP_HISTORY: _l(
+        "Meine Teilnahme-Historie (zu welchen Ausgaben ich angemeldet war und ob ich da war) "
+        "darf über die Löschfrist hinaus mit meinem Namen gespeichert bleiben."),
 }
 
 def strip_whitespace(value):
@@ -68,6 +88,7 @@ class RegistrationForm(TextForm):
     consent_photos = BooleanField(CONSENT_TEXTS[ConsentPurpose.PHOTOS])
     consent_named = BooleanField(CONSENT_TEXTS[ConsentPurpose.NAMED_IN_REPORT])
     consent_future = BooleanField(CONSENT_TEXTS[ConsentPurpose.FUTURE_EDITIONS])
+    consent_history = BooleanField(CONSENT_TEXTS[ConsentPurpose.KEEP_HISTORY])
     # Honeypot: hidden from people, filled by bots; a filled one stores nothing.
     website = StringField(_l("Bitte dieses Feld leer lassen"))
     nonce = HiddenField(validators=[DataRequired(), Length(min=16, max=64),
@@ -82,7 +103,8 @@ class RegistrationForm(TextForm):
     def chosen_consents(self) -> set[ConsentPurpose]:
         chosen = {ConsentPurpose.PHOTOS: self.consent_photos.data,
                   ConsentPurpose.NAMED_IN_REPORT: self.consent_named.data,
-                  ConsentPurpose.FUTURE_EDITIONS: self.consent_future.data}
+                  ConsentPurpose.FUTURE_EDITIONS: self.consent_future.data,
+                  ConsentPurpose.KEEP_HISTORY: self.consent_history.data}
         return {purpose for purpose, given in chosen.items() if given}
 
 

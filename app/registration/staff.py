@@ -25,6 +25,7 @@ from app.domain.editions import local_time
 from app.extensions import db
 from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
+from app.registration.forms import place_label, sector_label, status_label
 from app.registration.services import (RegistrationError, _holders, _mail,
                                        cancel_registration, lock_event, new_token,
                                        waitlist_position)
@@ -206,8 +207,10 @@ def view_registrations(event: Event, user: User, status: str | None = None,
 
 # --- CSV export ------------------------------------------------------------------------------
 
-CSV_COLUMNS = ("name", "email", "organisation", "sector", "status", "place", "waitlist_position",
-               "created_at", "confirmed_at", "accessibility_needs")
+# The header in the staff member's language, in the words of the registrations page.
+CSV_COLUMNS = (_l("Name"), _l("E-Mail-Adresse"), _l("Organisation"), _l("Bereich"), _l("Status"),
+               _l("Platz"), _l("Position auf der Warteliste"), _l("Angemeldet am"),
+               _l("Bestätigt am"), _l("Angaben zur Barrierefreiheit"))
 # A cell starting with one of these is a formula (or becomes one) in spreadsheet programs.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -231,12 +234,13 @@ def export_registrations_csv(event: Event, user: User, now: datetime | None = No
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([str(column) for column in CSV_COLUMNS])
     for row in rows:
         person = row.person
         writer.writerow([safe_cell(value) for value in (
-            person.name, person.email if person.has_real_address else "", person.organisation, person.sector.value, row.status,
-            row.place, row.waitlist_position or "", _local(row.registration.created_at),
+            person.name, person.email if person.has_real_address else "", person.organisation,
+            sector_label(person.sector), status_label(row.status), place_label(row.place),
+            row.waitlist_position or "", _local(row.registration.created_at),
             _local(row.registration.confirmed_at), needs.get(row.registration.id, ""))])
     return out.getvalue()
 

@@ -1,6 +1,6 @@
 """personal links that a later mail can carry again
 
-Revision ID: 0008_personal_link
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-03 15:50:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_personal_link'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -87,6 +87,9 @@ def smtp_live_server(tmp_path, smtp_server):
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        if os.environ.get("BROWSER_TESTS_REQUIRED"):  # set by `make test`: never pass half-run
+            pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium",
+                        pytrace=False)
         missing(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 

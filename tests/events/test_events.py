@@ -5,7 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.editions import BERLIN
-from app.models import AuditLog, Event, EventStatus, OutboxMessage, Series, Speaker
+from app.models import AuditLog, Event, EventFormat, EventStatus, OutboxMessage, Series, Speaker
 from app.models.base import utcnow
 from tests.conftest import csrf_from
 from tests.factories import berlin, make_event, make_series, make_user
@@ -18,6 +18,7 @@ def event_form(series_id, /, **overrides):
         "description": "Mit **Markdown**.", "starts_at": "2027-03-09T17:00",
         "ends_at": "2027-03-09T18:30", "format": "online", "venue": "",
         "online_url": "https://konferenz.example.org/raum", "capacity": "30",
+        "video_service": "BigBlueButton, betrieben vom ITZBund",
         "registration_opens_at": "", "registration_closes_at": "",
         "speakers-0-name": "Kim Beispiel", "speakers-0-organisation": "Stadt Musterhausen",
         "speakers-0-role": "Impuls", "speakers-1-name": "", "speakers-1-organisation": "",
@@ -68,6 +69,8 @@ def test_staff_create_a_draft_with_berlin_times_stored_in_utc(client, db, login_
     ("format", "teleportation", "Keine gültige Auswahl."),
     ("format", "onsite", "Bitte geben Sie den Veranstaltungsort an."),
     ("online_url", "javascript:alert(1)", "Bitte einen Link beginnend mit https:// angeben."),
+    ("video_service", "", "Bitte nennen Sie den Videokonferenzdienst."),
+    ("video_service", "x" * 201, "Bitte höchstens 200 Zeichen."),
     ("registration_closes_at", "2027-03-10T12:00",
      "Die Anmeldung muss spätestens mit dem Beginn schließen."),
     ("speakers-1-organisation", "Ohne Namen", "Bitte geben Sie den Namen der Person an."),
@@ -169,6 +172,7 @@ def test_duplicate_as_next_edition(client, db, login_as):
                         ends_at=berlin(2025, 12, 9, 18, 30), title="Daten für Familien",
                         registration_opens_at=berlin(2025, 11, 1, 9),
                         online_url="https://konferenz.example.org/alt",
+                        video_service="Jitsi Meet, betrieben vom ITZBund",
                         speakers=[("Sam Exempel", "Verein")], facilitators=[facilitator])
     response = post(client, f"/manage/events/{source.slug}/duplicate")
     assert response.headers["Location"] == "/manage/events/innovationswerkstatt-7/edit"
@@ -180,6 +184,7 @@ def test_duplicate_as_next_edition(client, db, login_as):
     # The registration window moves with the edition: still 38 days before, at 09:00.
     assert copy.registration_opens_at.astimezone(BERLIN).isoformat().startswith("2026-01-31T09:00")
     assert copy.online_url == ""  # each edition gets its own room
+    assert copy.video_service == "Jitsi Meet, betrieben vom ITZBund"
     assert [s.name for s in copy.speakers] == ["Sam Exempel"]
     assert [u.id for u in copy.facilitators] == [facilitator.id]
     assert db_count(Series) == 1
@@ -307,3 +312,67 @@ def test_cancelling_an_edition_nobody_registered_for_says_nobody_gets_a_mail(cli
     html = " ".join(client.get(f"/manage/events/{event.slug}/cancel").get_data(as_text=True)
                     .split())
     assert "Niemand bekommt eine E-Mail: es ist niemand angemeldet." in html
+
+
+def test_the_video_service_is_stored_and_named_on_the_event_page_and_in_the_privacy_notice(
+        client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt", name="Innovationswerkstatt")
+    response = post(client, "/manage/events/new", event_form(series.id))
+    assert response.status_code == 303
+    event = db.session.scalar(sa.select(Event))
+    assert event.video_service == "BigBlueButton, betrieben vom ITZBund"
+    edit = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert 'value="BigBlueButton, betrieben vom ITZBund"' in edit
+    event.status = EventStatus.PUBLISHED
+    make_event(series, number=8, title="Vor Ort", format=EventFormat.ONSITE, venue="Berlin",
+               video_service="Nie genannt")
+    db.session.commit()
+
+    page = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Videokonferenz: BigBlueButton, betrieben vom ITZBund" in page
+    privacy = client.get("/privacy").get_data(as_text=True)
+    assert "Innovationswerkstatt Nr. 7 „Verwaltung, die Familien mitdenkt“ (9. März 2027): " \
+           "BigBlueButton, betrieben vom ITZBund" in privacy
+    assert "Nie genannt" not in privacy and "Vor Ort" not in privacy
+    english = client.get("/privacy?lang=en").get_data(as_text=True)
+    assert "Innovationswerkstatt no. 7 “Verwaltung, die Familien mitdenkt” (March 9, 2027): " \
+           "BigBlueButton, betrieben vom ITZBund" in english
+
+
+def test_an_onsite_edition_needs_no_video_service(client, db, login_as):
+    login_as("staff")
+    series = make_series()
+    response = post(client, "/manage/events/new", event_form(
+        series.id, format="onsite", venue="Musterstraße 1, Berlin", video_service=""))
+    assert response.status_code == 303
+
+
+def test_the_dashboard_shows_seats_and_waiting_list_per_edition_in_a_constant_number_of_queries(
+        client, db, login_as):
+    from app.models import Participant, Place, Registration, RegistrationStatus
+    from tests.conftest import counted_statements
+    login_as("staff")
+
+    def edition_with(seats: int, waiting: int, title: str):
+        event = make_event(title=title, capacity=seats + 1)
+        for i in range(seats + waiting):
+            person = Participant(email=f"{title}-{i}@example.org", name=f"P{i}", sector="research")
+            db.session.add(Registration(
+                event=event, participant=person, status=RegistrationStatus.CONFIRMED,
+                place=Place.SEAT if i < seats else Place.WAITLIST, token_hash=f"{title}-{i}",
+                nonce=f"{title}-{i}", confirmed_at=utcnow(), waitlisted_at=utcnow()))
+        db.session.commit()
+
+    edition_with(2, 1, "erste")
+    with counted_statements(db) as few:
+        html = client.get("/manage/").get_data(as_text=True)
+    assert "2 von 3 Plätzen belegt · 1 auf der Warteliste" in html
+    for n in range(4):
+        edition_with(n, 0, f"weitere{n}")
+    with counted_statements(db) as many:
+        html = client.get("/manage/").get_data(as_text=True)
+    assert "0 von 1 Plätzen belegt</p>" in html and "3 von 4 Plätzen belegt</p>" in html
+    assert len(many) == len(few)
+    english = client.get("/manage/?lang=en").get_data(as_text=True)
+    assert "2 of 3 seats taken · 1 on the waiting list" in english

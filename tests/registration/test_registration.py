@@ -380,3 +380,31 @@ def test_consents_can_be_withdrawn_on_the_personal_page(client, db, edition):
     assert "Angaben zur Barrierefreiheit verwenden" not in page and "Fotos im Bericht" in page
     assert withdraw("privacy_notice").status_code == 404
     assert withdraw("anything").status_code == 404
+
+
+def test_keeping_the_participation_history_is_an_unticked_box_and_can_be_withdrawn(
+        client, db, edition):
+    import re
+    form = client.get(f"/events/{edition.slug}/register").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="consent_history"[^>]*>', form).group(0)
+    assert "checked" not in box
+    register(client, edition.slug)
+    assert [c.purpose for c in registration_of(db, "erika@example.org").participant.consents] == \
+        [ConsentPurpose.PRIVACY_NOTICE]
+
+    register(client, edition.slug, email="otto@example.org", consent_history="y")
+    registration = registration_of(db, "otto@example.org")
+    assert sorted(c.purpose for c in registration.participant.consents) == \
+        [ConsentPurpose.KEEP_HISTORY, ConsentPurpose.PRIVACY_NOTICE]
+    token = token_for(db, "otto@example.org")
+    page = client.get(f"/r/{token}").get_data(as_text=True)
+    assert "Meine Teilnahme-Historie aufbewahren" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/r/{token}/consents/keep_history/withdraw", data={"csrf_token": csrf})
+    assert response.status_code == 303
+    registration = registration_of(db, "otto@example.org")
+    [kept] = [c for c in registration.participant.consents
+              if c.purpose == ConsentPurpose.KEEP_HISTORY]
+    assert kept.withdrawn_at is not None
+    assert "Meine Teilnahme-Historie aufbewahren" not in \
+        client.get(f"/r/{token}").get_data(as_text=True)

@@ -616,19 +616,21 @@ def test_the_csv_export_lists_every_registration_with_its_status(client, db, edi
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="anmeldungen-{edition.slug}.csv"'
     rows = read_csv(response)
-    assert list(rows[0]) == ["name", "email", "organisation", "sector", "status", "place",
-                             "waitlist_position", "created_at", "confirmed_at",
-                             "accessibility_needs"]
-    assert [(r["name"], r["status"], r["place"], r["waitlist_position"]) for r in rows] == [
-        ("Sam Seat", "confirmed", "seat", ""),
-        ("Pia Pending", "pending", "seat", ""),
-        ("Wim Wait", "confirmed", "waitlist", "1"),
-        ("Cleo Cancelled", "cancelled", "waitlist", ""),
+    # The words of the registrations page, not the database's keys.
+    assert list(rows[0]) == ["Name", "E-Mail-Adresse", "Organisation", "Bereich", "Status",
+                             "Platz", "Position auf der Warteliste", "Angemeldet am",
+                             "Bestätigt am", "Angaben zur Barrierefreiheit"]
+    assert [(r["Name"], r["Status"], r["Platz"], r["Position auf der Warteliste"])
+            for r in rows] == [
+        ("Sam Seat", "Bestätigt", "Platz", ""),
+        ("Pia Pending", "Unbestätigt", "Platz", ""),
+        ("Wim Wait", "Bestätigt", "Warteliste", "1"),
+        ("Cleo Cancelled", "Abgesagt", "Warteliste", ""),
     ]
-    assert (rows[0]["email"], rows[0]["organisation"], rows[0]["sector"]) == \
-        ("sam.seat@example.org", "Amt", "public_administration")
-    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0]["created_at"])
-    assert rows[1]["confirmed_at"] == ""
+    assert (rows[0]["E-Mail-Adresse"], rows[0]["Organisation"], rows[0]["Bereich"]) == \
+        ("sam.seat@example.org", "Amt", "Öffentliche Verwaltung")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0]["Angemeldet am"])
+    assert rows[1]["Bestätigt am"] == ""
     [entry] = audit(db, "registrations.export")
     assert (entry.user_id, entry.event_id, entry.details) == (user.id, edition.id, "")
 
@@ -648,8 +650,8 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(client, db, edition, lo
     enrol(db, edition, name, email="formula@example.org", organisation="=1+1", minute=1)
     login_as("staff")
     [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
-    assert row["name"] == cell
-    assert row["organisation"] == "'=1+1"
+    assert row["Name"] == cell
+    assert row["Organisation"] == "'=1+1"
 
 
 # --- accessibility needs -------------------------------------------------------------------------
@@ -704,7 +706,7 @@ def test_the_csv_export_has_the_consented_accessibility_needs(client, db, editio
     with_needs(db, withdrawn, "Rollstuhlplatz", withdrawn=True)
     login_as("staff")
     rows = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
-    assert [(r["name"], r["accessibility_needs"]) for r in rows] == [
+    assert [(r["Name"], r["Angaben zur Barrierefreiheit"]) for r in rows] == [
         ("Hanna Hören", "Live-Untertitel"), ("Willi Widerruf", "")]
 
 
@@ -864,9 +866,22 @@ def test_a_walk_in_without_an_address_shows_none_and_gets_no_link_mail(client, d
     assert "keine angegeben" in html
     assert "E-Mail mit neuem Link senden<span class=\"visually-hidden\">: Wanda" not in html
     [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
-    assert row["email"] == ""
+    assert row["E-Mail-Adresse"] == ""
     response = post(client, edition, f"{walk_in.id}/resend")
     assert response.status_code == 303
     assert "Wanda Walk-in hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail." in \
         client.get(list_url(edition)).get_data(as_text=True)
     assert mails(db) == []
+
+
+def test_the_csv_export_speaks_the_staff_members_language(client, db, edition, login_as):
+    enrol(db, edition, "Cleo Civil", minute=1, sector=Sector.CIVIL_SOCIETY)
+    enrol(db, edition, "Wim Wait", place="waitlist", minute=2)
+    login_as("staff")
+    client.get("/manage/?lang=en")
+    rows = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
+    assert list(rows[0]) == ["Name", "Email address", "Organisation", "Sector", "Status",
+                             "Seat", "Position on the waiting list", "Registered on",
+                             "Confirmed on", "Accessibility information"]
+    assert [(r["Sector"], r["Status"], r["Seat"]) for r in rows] == [
+        ("Civil society", "Confirmed", "Seat"), ("Civil society", "Confirmed", "Waiting list")]
