@@ -26,6 +26,7 @@ from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import (RegistrationError, _holders, _participant_for,
                                        lock_event, new_token)
+from app.registration.forms import place_label, sector_label, status_label
 from app.registration.staff import _audit, _audit_access, _effective_status, safe_cell
 
 
@@ -273,8 +274,10 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
 
 # --- exports (staff only; audited before any personal data is read) ---------------------------
 
-PARTICIPANT_CSV_COLUMNS = ("name", "email", "organisation", "sector", "status", "place",
-                           "walk_in", "attended")
+# The header in the staff member's language, in the words of the interface.
+PARTICIPANT_CSV_COLUMNS = (_l("Name"), _l("E-Mail-Adresse"), _l("Organisation"), _l("Bereich"),
+                           _l("Status"), _l("Platz"), _l("Ohne Anmeldung dazugekommen"),
+                           _l("Teilgenommen"))
 
 
 def export_participants_csv(event: Event, user: User, now: datetime | None = None) -> str:
@@ -289,14 +292,15 @@ def export_participants_csv(event: Event, user: User, now: datetime | None = Non
     out = io.StringIO()
     out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow(PARTICIPANT_CSV_COLUMNS)
+    writer.writerow([str(column) for column in PARTICIPANT_CSV_COLUMNS])
+    yes, no = str(_l("ja")), str(_l("nein"))
     for r in registrations:
         person = r.participant
         email = person.email if has_real_address(person.email) else ""
         writer.writerow([safe_cell(value) for value in (
-            person.name, email, person.organisation, r.sector.value,
-            _effective_status(r, now), r.place.value, "yes" if r.walk_in else "no",
-            "yes" if r.checked_in_at is not None else "no")])
+            person.name, email, person.organisation, sector_label(r.sector),
+            status_label(_effective_status(r, now)), place_label(r.place),
+            yes if r.walk_in else no, yes if r.checked_in_at is not None else no)])
     return out.getvalue()
 
 

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from app.registration.forms import place_label, status_label
 
 ACTION_LABELS = {
+    "accessibility_needs.view": _l("Bedarfe zur Barrierefreiheit angesehen"),
     "attendance.back_to_waitlist": _l("Einlass zurückgenommen, zurück auf die Warteliste"),
     "attendance.seat_from_waitlist": _l("Beim Einlass von der Warteliste auf einen Platz"),
     "attendance.walk_in": _l("Spontan gekommene Person aufgenommen"),
@@ -36,6 +37,7 @@ ACTION_LABELS = {
     "registration.override_waitlist": _l("Platz vergeben, obwohl Personen warten"),
     "registration.resend_mail": _l("E-Mail erneut geschickt"),
     "registration.staff_cancel": _l("Anmeldung vom Team abgesagt"),
+    "registration.staff_message": _l("Nachricht an Angemeldete geschickt"),
     "registrations.export": _l("Anmeldungen als CSV heruntergeladen"),
     "registrations.view": _l("Anmeldungen angesehen"),
     "report.notify": _l("Bericht an die Teilnehmenden geschickt"),
@@ -47,6 +49,8 @@ ACTION_LABELS = {
 
 _KEYS = {
     "capacity": _l("Plätze"),
+    "languages": _l("Sprachen"),
+    "sent at": _l("verschickt"),
     "people": _l("vollständig anonymisierte Personen"),
     "registrations": _l("Anmeldungen"),
     "seats taken before": _l("vorher belegte Plätze"),
@@ -61,6 +65,9 @@ _WORDS = {
     "walk-in already registered": _l("spontan gekommen, war schon angemeldet"),
 }
 _MAIL_KINDS = {"opt_in": _l("Bitte um Bestätigung"), "link_again": _l("persönlicher Link")}
+_YES_NO = {"yes": _l("ja"), "no": _l("nein")}
+_GROUPS = {"confirmed": _l("alle Bestätigten"), "waitlist": _l("Warteliste"),
+           "attended": _l("alle, die teilgenommen haben")}
 
 
 def action_label(action: str) -> str:
@@ -89,6 +96,12 @@ def _phrase(token: str) -> str:
         return _("Status: %(status)s", status=status_label(value))
     if sep and key == "kind":
         return _("E-Mail: %(kind)s", kind=_MAIL_KINDS.get(value, value))
+    if sep and key == "mail" and value in _YES_NO:
+        return _("E-Mail verschickt: %(answer)s", answer=_YES_NO[value])
+    if sep and key == "reason given" and value in _YES_NO:
+        return _("Grund angegeben: %(answer)s", answer=_YES_NO[value])
+    if sep and key == "group":
+        return _("An: %(group)s", group=_GROUPS.get(value, value))
     if sep and key in _KEYS:
         return f"{_KEYS[key]}: {value}"
     word = _WORDS.get(token)

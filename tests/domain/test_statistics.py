@@ -20,9 +20,10 @@ NOW_AFTER = START + timedelta(days=30)
 
 
 def fact(pid, status="confirmed", place="seat", sector="undisclosed", created=utc(2026, 3, 1, 9),
-         attended=False, walk_in=False) -> RegistrationFact:
+         attended=False, walk_in=False, returning=False) -> RegistrationFact:
     return RegistrationFact(participant_id=pid, status=status, place=place, sector=sector,
-                            created_at=created, attended=attended, walk_in=walk_in)
+                            created_at=created, attended=attended, walk_in=walk_in,
+                            returning=returning)
 
 
 # --- registrations over time ---------------------------------------------------------------------
@@ -190,6 +191,18 @@ def test_series_figures_count_returning_people_from_all_earlier_editions():
     assert [f.returning for f in figures] == [0, 1, 3]
     assert [f.attended for f in figures] == [2, 2, 0]
     assert [f.attendance_rate for f in figures] == [2 / 3, 2 / 3, 0.0]
+
+
+@pytest.mark.parametrize(("facts", "attended_before", "returning"), [
+    # Retention recorded it before unlinking: counted without any earlier link.
+    ([fact(10, returning=True), fact(11)], set(), 1),
+    # Recorded and linked: the same person counts once.
+    ([fact(1, returning=True)], {1}, 1),
+    # A recorded registration that does not take part (cancelled) does not count.
+    ([fact(10, status="cancelled", returning=True)], set(), 0),
+])
+def test_returning_recorded_by_retention_counts(facts, attended_before, returning):
+    assert compute_edition_figures(facts, attended_before).returning == returning
 
 
 # --- chart geometry ------------------------------------------------------------------------------

@@ -536,18 +536,20 @@ def test_the_participant_csv_has_status_and_attendance_by_name(client, db, editi
     assert response.headers["Content-Disposition"] == \
         f'attachment; filename="teilnehmende-{edition.slug}.csv"'
     rows = read_csv(response)
-    assert list(rows[0]) == ["name", "email", "organisation", "sector", "status", "place",
-                             "walk_in", "attended"]
-    assert [(r["name"], r["status"], r["place"], r["walk_in"], r["attended"]) for r in rows] == [
-        ("Anton Walk-in", "confirmed", "seat", "yes", "yes"),
-        ("Cleo Cancelled", "cancelled", "seat", "no", "no"),
-        ("Pia Pending", "pending", "seat", "no", "no"),
-        ("Sam Seat", "confirmed", "seat", "no", "yes"),
-        ("Wim Wait", "confirmed", "waitlist", "no", "no"),
+    # The words of the interface, not the database's keys.
+    assert list(rows[0]) == ["Name", "E-Mail-Adresse", "Organisation", "Bereich", "Status",
+                             "Platz", "Ohne Anmeldung dazugekommen", "Teilgenommen"]
+    assert [(r["Name"], r["Status"], r["Platz"], r["Ohne Anmeldung dazugekommen"],
+             r["Teilgenommen"]) for r in rows] == [
+        ("Anton Walk-in", "Bestätigt", "Platz", "ja", "ja"),
+        ("Cleo Cancelled", "Abgesagt", "Platz", "nein", "nein"),
+        ("Pia Pending", "Unbestätigt", "Platz", "nein", "nein"),
+        ("Sam Seat", "Bestätigt", "Platz", "nein", "ja"),
+        ("Wim Wait", "Bestätigt", "Warteliste", "nein", "nein"),
     ]
-    assert rows[0]["email"] == ""  # the placeholder of a walk-in is not an address
-    assert (rows[3]["email"], rows[3]["organisation"], rows[3]["sector"]) == \
-        ("sam.seat@example.org", "Amt", "public_administration")
+    assert rows[0]["E-Mail-Adresse"] == ""  # the placeholder of a walk-in is not an address
+    assert (rows[3]["E-Mail-Adresse"], rows[3]["Organisation"], rows[3]["Bereich"]) == \
+        ("sam.seat@example.org", "Amt", "Öffentliche Verwaltung")
     [entry] = audit(db, "participants.export")
     assert (entry.user_id, entry.event_id, entry.registration_id, entry.details) == \
         (user.id, edition.id, None, "")
@@ -565,8 +567,8 @@ def test_the_participant_csv_neutralises_spreadsheet_formulas(client, db, editio
     enrol(db, edition, name, email="formula@example.org", organisation="-1+1")
     login_as("staff")
     [row] = read_csv(client.get(f"/manage/events/{edition.slug}/participants.csv"))
-    assert row["name"] == cell
-    assert row["organisation"] == "'-1+1"
+    assert row["Name"] == cell
+    assert row["Organisation"] == "'-1+1"
 
 
 def test_the_signin_sheet_is_an_a4_pdf_with_every_confirmed_seat_holder_by_name(
@@ -611,3 +613,15 @@ def test_the_signin_sheet_in_english(client, db, login_as):
     text = PdfReader(io.BytesIO(client.get(
         f"/manage/events/{event.slug}/signin-sheet.pdf?lang=en").data)).pages[0].extract_text()
     assert "Signature" in text and "Page 1 / 1" in text and "Anna Anwesend" in text
+
+
+def test_the_participant_csv_speaks_the_staff_members_language(client, db, edition, login_as):
+    enrol(db, edition, "Sam Seat", organisation="Amt", sector=Sector.PUBLIC_ADMINISTRATION,
+          checked_in=True)
+    login_as("staff")
+    client.get("/manage/?lang=en")
+    [row] = read_csv(client.get(f"/manage/events/{edition.slug}/participants.csv"))
+    assert row == {"Name": "Sam Seat", "Email address": "sam.seat@example.org",
+                   "Organisation": "Amt", "Sector": "Public administration",
+                   "Status": "Confirmed", "Seat": "Seat", "Came without registering": "no",
+                   "Attended": "yes"}

@@ -413,6 +413,10 @@ def test_every_audit_action_has_words_in_both_languages(app):
      "Anmeldungen: 3, vollständig anonymisierte Personen: 1",
      "Registrations: 3, people fully anonymised: 1"),
     ("mails: 1", "1 E-Mail", "1 e-mail"),
+    ("place: seat, status: confirmed, mail: no, reason given: yes",
+     "Platz: Platz, Status: Bestätigt, E-Mail verschickt: nein, Grund angegeben: ja",
+     "Place: Seat, Status: Confirmed, E-mail sent: no, Reason given: yes"),
+    ("group: waitlist, mails: 3", "An: Warteliste, 3 E-Mails", "To: Waiting list, 3 e-mails"),
     ("12 mails", "12 E-Mails", "12 e-mails"),
     ("", "", ""),
 ])
