@@ -43,6 +43,7 @@ class EventData:
     capacity: int
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
+    working_language: str = "de"
     speakers: list[dict] = field(default_factory=list)
     facilitator_ids: list[int] = field(default_factory=list)
 
@@ -201,7 +202,7 @@ def _free_slug(series: Series, number: int) -> str:
 
 
 def _apply(event: Event, data: EventData) -> None:
-    for name in ("title", "guiding_question", "teaser", "description", "starts_at", "ends_at",
+    for name in ("working_language", "title", "guiding_question", "teaser", "description", "starts_at", "ends_at",
                  "format", "venue", "online_url", "capacity", "registration_opens_at",
                  "registration_closes_at"):
         value = getattr(data, name)
@@ -274,6 +275,7 @@ def duplicate_as_next(event: Event) -> Event:
         series_id=event.series_id, number=number, slug=_free_slug(event.series, number),
         status=EventStatus.DRAFT, title=event.title, guiding_question=event.guiding_question,
         teaser=event.teaser, description=event.description,
+        working_language=event.working_language,
         starts_at=shift(event.starts_at), ends_at=shift(event.ends_at),
         format=event.format, venue=event.venue, online_url="", capacity=event.capacity,
         registration_opens_at=shift(event.registration_opens_at),

@@ -79,6 +79,11 @@ class Event(db.Model):
     venue: Mapped[str] = mapped_column(sa.Text, default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
     capacity: Mapped[int]
+    # The language the edition is held in, and in which staff write its texts (title,
+    # description, agenda, groups, report): pages in another language mark those texts with
+    # it (WCAG 3.1.2, language of parts).
+    working_language: Mapped[str] = mapped_column(sa.String(8), default="de",
+                                                  server_default="de")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"),

@@ -219,3 +219,39 @@ def test_series_can_be_created_and_names_are_unique(client, db, login_as):
     response = post(client, "/manage/series/new", {"name": "Zukunftsdialog"})
     assert "Eine Reihe mit diesem Namen gibt es schon." in response.get_data(as_text=True)
     assert db_count(Series) == 1
+
+
+def test_staff_set_the_working_language_in_the_edition_form_and_duplicates_keep_it(
+        client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    response = post(client, "/manage/events/new",
+                    event_form(series.id, working_language="en", title="Data for families"))
+    assert response.status_code == 303
+    event = db.session.scalar(sa.select(Event).where(Event.number == 7))
+    assert event.working_language == "en"
+    html = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert '<option selected value="en">Englisch</option>' in html
+    post(client, f"/manage/events/{event.slug}/duplicate")
+    copy = db.session.scalar(sa.select(Event).where(Event.number == 8))
+    assert copy.working_language == "en"
+
+
+def test_a_working_language_the_site_does_not_have_is_refused_next_to_the_field(
+        client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    response = post(client, "/manage/events/new", event_form(series.id, working_language="fr"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="working_language-error"' in html
+    assert db_count(Event) == 0
+
+
+def test_an_edition_is_held_in_german_unless_staff_say_otherwise(client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    data = event_form(series.id)
+    data.pop("working_language", None)
+    assert post(client, "/manage/events/new", data).status_code == 303
+    assert db.session.scalar(sa.select(Event.working_language)) == "de"
