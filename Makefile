@@ -51,8 +51,10 @@ $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@touch $@
 
+# Dev dependencies too: vnu-jar, the Nu HTML Checker of the browser tests (runs on the system's
+# Java). No install scripts: its postinstall would download a Java runtime.
 static/vendor/.stamp: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
 	rm -rf static/vendor && mkdir -p static/vendor/kern
 	cp -r node_modules/@kern-ux/native/dist/. static/vendor/kern/
 	mkdir -p static/vendor/sortablejs

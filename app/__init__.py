@@ -223,10 +223,13 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_template_context(app: Flask) -> None:
-    """Give every template the Markdown filter, the language and the other language's link."""
+    """Give every template the Markdown and date filters, the language and the other language's link."""
+    from app.dates import html_datetime, long_datetime
     from app.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["long_datetime"] = long_datetime
+    app.jinja_env.filters["html_datetime"] = html_datetime
 
     @app.context_processor
     def language_context():

@@ -4,6 +4,11 @@ WeasyPrint loads every URL it finds (stylesheets, fonts, images). User Markdown
 can contain image URLs, so our fetcher serves files from static/ and refuses
 everything else: rendering never makes a request to anywhere. A caller may hand
 over a few more files by path (a report's photos, read from the database).
+
+Every PDF is PDF/UA-1, as a public body's documents must be accessible (BITV 2.0): tagged
+(a structure tree built from the HTML: headings, lists, tables, figures), with the document
+language from `<html lang>` and the title from `<title>`, which viewers show instead of the
+file name. Templates therefore need both.
 """
 import functools
 import io
@@ -15,6 +20,7 @@ from flask import current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+PDF_VARIANT = "pdf/ua-1"
 # A base URL that resolves nowhere; relative and /static/ URLs are resolved against it.
 PDF_BASE_URL = "https://pdf.werkstatt.invalid/"
 
@@ -65,4 +71,5 @@ def render_pdf(html: str, extra_files: dict[str, tuple[bytes, str]] | None = Non
     `extra_files` maps URL paths to (body, content type) that may be fetched besides.
     """
     fetcher = StaticOnlyFetcher(current_app.static_folder, extra_files)
-    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher).write_pdf(
+        pdf_variant=PDF_VARIANT)

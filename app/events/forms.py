@@ -16,6 +16,11 @@ FORMAT_CHOICES = [
     SelectChoice(EventFormat.ONSITE.value, _l("Vor Ort")),
     SelectChoice(EventFormat.HYBRID.value, _l("Hybrid")),
 ]
+# The languages an edition can be held in: the languages of the site.
+WORKING_LANGUAGE_CHOICES = [
+    SelectChoice("de", _l("Deutsch")),
+    SelectChoice("en", _l("Englisch")),
+]
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 NO_CONTROL_CHARS = Regexp(rf"^[^\x00-\x08\x0b\x0c\x0e-\x1f{UNSAFE_CHARACTERS}]*$",
                            message=_l("Bitte entfernen Sie Steuerzeichen aus dem Text."))
@@ -59,6 +64,9 @@ class EventForm(FlaskForm):
     number = IntegerField(_l("Nummer der Ausgabe"), validators=[
         InputRequired(_l("Bitte geben Sie die Nummer der Ausgabe an.")),
         NumberRange(min=1, max=10000, message=_l("Bitte eine Zahl von 1 bis 10000."))])
+    working_language = SelectField(_l("Sprache der Veranstaltung"), choices=WORKING_LANGUAGE_CHOICES,
+                                   default="de", description=_l(
+        "In dieser Sprache findet die Veranstaltung statt und sind ihre Texte geschrieben."))
     title = StringField(_l("Titel"), validators=[
         DataRequired(_l("Bitte geben Sie einen Titel ein.")), Length(max=200), ONE_LINE])
     guiding_question = StringField(_l("Leitfrage"), validators=[Optional(), Length(max=300),

@@ -32,6 +32,7 @@ def _event_form(**kwargs) -> EventForm:
 def _event_data(form: EventForm) -> services.EventData:
     return services.EventData(
         series_id=form.series_id.data, number=form.number.data, title=form.title.data,
+        working_language=form.working_language.data,
         guiding_question=form.guiding_question.data or "", teaser=form.teaser.data or "",
         description=form.description.data or "",
         starts_at=to_utc(form.starts_at.data), ends_at=to_utc(form.ends_at.data),
@@ -96,6 +97,7 @@ def _form_data(event) -> dict:
                 for s in event.speakers]
     return {
         "series_id": event.series_id, "number": event.number, "title": event.title,
+        "working_language": event.working_language,
         "guiding_question": event.guiding_question, "teaser": event.teaser,
         "description": event.description, "venue": event.venue,
         "online_url": event.online_url, "video_service": event.video_service,

@@ -46,6 +46,7 @@ class EventData:
     capacity: int
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
+    working_language: str = "de"
     speakers: list[dict] = field(default_factory=list)
     facilitator_ids: list[int] = field(default_factory=list)
     video_service: str = ""
@@ -208,9 +209,9 @@ def _free_slug(series: Series, number: int) -> str:
 
 
 def _apply(event: Event, data: EventData) -> None:
-    for name in ("title", "guiding_question", "teaser", "description", "starts_at", "ends_at",
-                 "format", "venue", "online_url", "video_service", "capacity",
-                 "registration_opens_at",
+    for name in ("working_language", "title", "guiding_question", "teaser", "description",
+                 "starts_at", "ends_at", "format", "venue", "online_url", "video_service",
+                 "capacity", "registration_opens_at",
                  "registration_closes_at"):
         value = getattr(data, name)
         setattr(event, name, value.strip() if isinstance(value, str) else value)
@@ -344,6 +345,7 @@ def duplicate_as_next(event: Event) -> Event:
         series_id=event.series_id, number=number, slug=_free_slug(event.series, number),
         status=EventStatus.DRAFT, title=event.title, guiding_question=event.guiding_question,
         teaser=event.teaser, description=event.description,
+        working_language=event.working_language,
         starts_at=shift(event.starts_at), ends_at=shift(event.ends_at),
         format=event.format, venue=event.venue, online_url="", capacity=event.capacity,
         video_service=event.video_service,

@@ -81,6 +81,11 @@ class Event(db.Model):
     # The video-conference service of online and hybrid editions (named in the privacy notice).
     video_service: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     capacity: Mapped[int]
+    # The language the edition is held in, and in which staff write its texts (title,
+    # description, agenda, groups, report): pages in another language mark those texts with
+    # it (WCAG 3.1.2, language of parts).
+    working_language: Mapped[str] = mapped_column(sa.String(8), default="de",
+                                                  server_default="de")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"),

@@ -376,3 +376,56 @@ def test_the_dashboard_shows_seats_and_waiting_list_per_edition_in_a_constant_nu
     assert len(many) == len(few)
     english = client.get("/manage/?lang=en").get_data(as_text=True)
     assert "2 of 3 seats taken · 1 on the waiting list" in english
+
+
+def test_staff_set_the_working_language_in_the_edition_form_and_duplicates_keep_it(
+        client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    response = post(client, "/manage/events/new",
+                    event_form(series.id, working_language="en", title="Data for families"))
+    assert response.status_code == 303
+    event = db.session.scalar(sa.select(Event).where(Event.number == 7))
+    assert event.working_language == "en"
+    html = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert '<option selected value="en">Englisch</option>' in html
+    post(client, f"/manage/events/{event.slug}/duplicate")
+    copy = db.session.scalar(sa.select(Event).where(Event.number == 8))
+    assert copy.working_language == "en"
+
+
+def test_a_working_language_the_site_does_not_have_is_refused_next_to_the_field(
+        client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    response = post(client, "/manage/events/new", event_form(series.id, working_language="fr"))
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert 'id="working_language-error"' in html
+    assert db_count(Event) == 0
+
+
+def test_an_edition_is_held_in_german_unless_staff_say_otherwise(client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    data = event_form(series.id)
+    data.pop("working_language", None)
+    assert post(client, "/manage/events/new", data).status_code == 303
+    assert db.session.scalar(sa.select(Event.working_language)) == "de"
+
+
+def test_a_select_that_always_has_a_value_is_not_marked_required_but_still_checked(
+        client, db, login_as):
+    """HTML allows `required` on a select only above an empty placeholder option (the Nu HTML
+    Checker flagged the series choice); the server still refuses a missing series."""
+    login_as("staff")
+    make_series(slug="innovationswerkstatt", name="Innovationswerkstatt")
+    html = client.get("/manage/events/new").get_data(as_text=True)
+    tag = html[html.index('<select class="kern-form-input__select" id="series_id"'):]
+    assert tag[:tag.index(">")] == '<select class="kern-form-input__select" id="series_id" name="series_id"'
+    data = event_form(0)
+    data.pop("series_id")
+    response = post(client, "/manage/events/new", data)
+    assert response.status_code == 200
+    assert "Bitte wählen Sie eine Reihe." in response.get_data(as_text=True)
+    assert db_count(Event) == 0

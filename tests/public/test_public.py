@@ -129,3 +129,18 @@ def test_public_pages_query_count_does_not_grow_with_editions(app, client, db):
     for _ in range(10):
         make_event(series, speakers=[("A", "B")])
     assert queries_for("/") == few
+
+
+@pytest.mark.parametrize("lang, heading, caption", [("de", "Programm", "Ablaufplan"),
+                                                    ("en", "Programme", "Programme")])
+def test_event_page_shows_one_heading_above_the_programme(client, db, lang, heading, caption):
+    from tests.factories import make_agenda_item
+    event = make_event()
+    make_agenda_item(event, title="Erster Impuls")
+    html = client.get(f"/events/{event.slug}?lang={lang}").get_data(as_text=True)
+    section = html[html.index('<section aria-labelledby="agenda-heading"'):]
+    section = section[:section.index("</section>")]
+    assert f'<h2 id="agenda-heading" class="kern-heading-medium">{heading}</h2>' in section
+    # The table keeps its name for screen readers, but it is not a second visible heading.
+    assert (f'<caption class="kern-title agenda-table__caption kern-sr-only">{caption}</caption>'
+            in section)

@@ -165,3 +165,22 @@ def make_event_draft():
                                   "/events/nope/report/photos/1"])
 def test_unknown_edition_answers_404(client, db, path):
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("lang, inputs, learnings, closing", [
+    ("de", "Die Impulse", "Unsere Learnings", "Zum Schluss"),
+    ("en", "The inputs", "Our learnings", "In closing"),
+])
+def test_demo_report_pdf_fills_its_pages_without_needless_breaks(runner, client, db, lang,
+                                                                 inputs, learnings, closing):
+    """The lead photo used to jump to page 2, leaving half of page 1 empty, and the closing
+    words stood alone on the last page: page 1 now goes on into the inputs, and the closing
+    words share their page with the learnings."""
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    response = client.get(f"/events/innovationswerkstatt-6/report.pdf?lang={lang}")
+    reader = PdfReader(io.BytesIO(response.data))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert len(pages) == 3
+    assert inputs in pages[0] and "Sam Exempel" in pages[0]
+    assert learnings in pages[1] and closing in pages[2]
+    assert "Zuständigkeit muss jemand übernehmen" in pages[2]  # the last learning
