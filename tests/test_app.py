@@ -13,7 +13,8 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
 
 def test_production_uses_secure_cookies_and_hsts(monkeypatch):
     monkeypatch.setattr(ProductionConfig, "SECRET_KEY", "a-real-secret")
-    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
+    app = create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://",
+                     SERVER_NAME="werkstatt.example.org")  # required in production (issue 13)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     response = app.test_client().get("/privacy")
