@@ -17,13 +17,13 @@ def test_production_uses_secure_cookies_and_hsts(monkeypatch):
                      SERVER_NAME="werkstatt.example.org")  # required in production (issue 13)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
-    response = app.test_client().get("/privacy")
+    response = app.test_client().get("/imprint")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
 def test_development_does_not_send_hsts():
     app = create_app(DevelopmentConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
-    assert "Strict-Transport-Security" not in app.test_client().get("/privacy").headers
+    assert "Strict-Transport-Security" not in app.test_client().get("/imprint").headers
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -35,8 +35,8 @@ def test_production_accepts_requests_for_its_own_host_only():
                      SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["TRUSTED_HOSTS"] == ["werkstatt.example.org"]
     client = app.test_client()
-    assert client.get("/privacy", headers={"Host": "werkstatt.example.org"}).status_code == 200
-    refused = client.get("/privacy", headers={"Host": "evil.example"})
+    assert client.get("/imprint", headers={"Host": "werkstatt.example.org"}).status_code == 200
+    refused = client.get("/imprint", headers={"Host": "evil.example"})
     assert refused.status_code == 400
     assert refused.get_data(as_text=True) == "400 Bad Request: unknown host / unbekannter Host\n"
 
