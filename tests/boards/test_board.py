@@ -73,7 +73,7 @@ def test_a_member_sees_the_guiding_question_and_the_default_prompts_as_columns(c
     assert page.status_code == 200
     assert "Was hält Familien davon ab, Daten zu nutzen?" in html
     for prompt in ("Hindernisse", "Lösungsansätze", "Offene Fragen"):
-        assert f'>{prompt} <span class="board-count">(0)</span>' in html
+        assert f'>{prompt} <span class="tafel-count">(0)</span>' in html
     assert page.headers["Cache-Control"] == "no-store"
 
 
@@ -427,3 +427,19 @@ def test_prompts_are_copied_with_the_groups_when_an_edition_is_duplicated(db, ed
     assert rows == [(None, 0, "Standard A"), (copy.id, 0, "Eigene A"), (copy.id, 1, "Eigene B")]
     assert db.session.scalar(sa.select(sa.func.count(BoardCard.id))
                              .where(BoardCard.group_id == copy.id)) == 0
+
+
+def test_retention_turns_card_authors_into_anonym_and_keeps_cards_and_dots(client, db, ada,
+                                                                            group, edition):
+    from app.records.services import run_retention
+    open_voting(db, group)
+    add_card(client, ada, "Bleibt nach der Frist")
+    card = cards(db, group)[0]
+    press(client, ada, f"/cards/{card.id}/vote")
+    run_retention(edition.ends_at + timedelta(days=365))
+    [kept] = cards(db, group)
+    assert (kept.body, kept.author_name, kept.author_registration_id) == (
+        "Bleibt nach der Frist", "", None)
+    assert db.session.execute(sa.select(BoardVote.card_id, BoardVote.registration_id)).all() == [
+        (kept.id, None)]
+    assert client.get(ada.url).status_code == 404
