@@ -76,9 +76,11 @@ def _member_back(token: str, anchor: str = "board"):
 
 
 def _member_page(member, token: str, form=None, status: int = 200):
+    # The tag first: if the board changes in between, the script's first poll fetches it.
+    etag, _time = services.poll_tag(member.group, member.event)
     view = services.board_view(member.group, member=member.registration)
     return private_page(render_template(
-        "boards/member.html", token=token, view=view, member=member,
+        "boards/member.html", token=token, view=view, member=member, etag=etag,
         form=form or _card_form(view), button=ButtonForm())), status
 
 
@@ -169,9 +171,10 @@ def _staff_back(event, group, anchor: str = "board"):
 
 
 def _staff_page(event, group, *, form=None, prompts=None, status: int = 200):
+    etag, _time = services.poll_tag(group, event)
     view = services.board_view(group)
     return render_template(
-        "boards/staff.html", event=event, view=view, button=ButtonForm(),
+        "boards/staff.html", event=event, view=view, button=ButtonForm(), etag=etag,
         form=form or _staff_card_form(view),
         prompts=prompts or PromptsForm(formdata=None).fill(view.prompts),
         defaults=PromptsForm(formdata=None, prefix="defaults").fill(

@@ -12,8 +12,12 @@ document.addEventListener("DOMContentLoaded", function () {
   var url = board.getAttribute("data-state-url");
   var announce = document.querySelector("[data-board-announce]");
   var template = board.getAttribute("data-new-card") || "{author}: {text}";
-  var etag = null;
-  var known = null;  // card ids seen so far; null until the first answer
+  // The page was rendered at this ETag; the first poll answers 304 if nothing changed since.
+  var etag = board.getAttribute("data-etag") || null;
+  var known = {};  // card ids already shown, so only new ones are announced
+  Array.prototype.forEach.call(board.querySelectorAll("[data-card-id]"), function (el) {
+    known[el.getAttribute("data-card-id")] = true;
+  });
   var pending = null;  // an answer held back while someone edits
   var INTERVAL = 2000;
 
@@ -30,7 +34,7 @@ document.addEventListener("DOMContentLoaded", function () {
     var ids = {};
     data.cards.forEach(function (card) {
       ids[card.id] = true;
-      if (known !== null && !known[card.id] && !card.mine) {
+      if (!known[card.id] && !card.mine) {
         fresh.push(card);
       }
     });

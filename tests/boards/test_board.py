@@ -443,3 +443,14 @@ def test_retention_turns_card_authors_into_anonym_and_keeps_cards_and_dots(clien
     assert db.session.execute(sa.select(BoardVote.card_id, BoardVote.registration_id)).all() == [
         (kept.id, None)]
     assert client.get(ada.url).status_code == 404
+
+
+def test_the_page_carries_the_boards_etag_so_the_first_poll_of_an_unchanged_board_is_304(
+        client, db, ada, group):
+    import html as html_lib
+    import re
+    add_card(client, ada, "Schon da")
+    page = client.get(ada.url).get_data(as_text=True)
+    etag = html_lib.unescape(re.search(r'data-etag="([^"]+)"', page).group(1))
+    assert client.get(f"{ada.url}/state.json",
+                      headers={"If-None-Match": etag}).status_code == 304
