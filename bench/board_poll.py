@@ -18,7 +18,6 @@ Loopback only; the load generator shares the machine with the server and databas
 """
 import argparse
 import json
-import os
 import random
 import re
 import sys

@@ -15,7 +15,7 @@ from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 
 from app.domain.agenda import ItemInput, ItemKind, compute_schedule
-from app.domain.boards import (BoardOverride, BoardPhase, BoardTime, VoteRefusal,
+from app.domain.boards import (BoardOverride, BoardTime, VoteRefusal,
                                compute_top_cards, compute_work_phase, decide_board_time,
                                decide_vote, first_name)
 from app.extensions import db

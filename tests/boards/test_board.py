@@ -241,8 +241,6 @@ def test_the_facilitator_merges_duplicates_and_marks_key_results(client, db, edi
                                                                    ada, signed_in):
     grace = member(db, edition, group, "Grace Hopper")
     open_voting(db, group)
-    with client.session_transaction() as s:
-        pass
     member_client = client.application.test_client()
     add_card(member_client, ada, "Anträge sind zu kompliziert")
     add_card(member_client, grace, "Formulare zu kompliziert")
@@ -406,7 +404,7 @@ def test_results_export_as_markdown_and_csv_audited_names_only_with_consent(
         AuditLog.action == "board.export").order_by(AuditLog.id)).all() == ["markdown", "csv"]
 
 
-# --- duplication -----------------------------------------------------------------------------------
+# --- duplication ---------------------------------------------------------------------------------
 
 def test_prompts_are_copied_with_the_groups_when_an_edition_is_duplicated(db, edition, group):
     from app.breakouts.services import copy_groups

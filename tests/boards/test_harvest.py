@@ -3,7 +3,7 @@ authors are named only if they consented to being named in the report (issue 15)
 import pytest
 import sqlalchemy as sa
 
-from app.models import Board, BoardCard, BoardVote, Learning, Report, ReportSection
+from app.models import Board, BoardCard, BoardVote, Learning, ReportSection
 from tests.boards.helpers import add_group, member
 from tests.conftest import csrf_from
 from tests.factories import make_event

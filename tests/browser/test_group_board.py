@@ -123,7 +123,8 @@ def test_the_facilitator_merges_duplicates_and_marks_a_key_result(live_server, p
     expect(ada.locator(".tafel-note")).to_have_count(1, timeout=POLL_WINDOW)
     # The plenary shows the key result in large type.
     page.goto(f"{live_server}/manage/events/{group_world['slug']}/breakouts/plenary")
-    expect(page.locator(".plenary__list li", has_text="Anträge sind zu kompliziert")).to_have_count(1)
+    expect(page.locator(".plenary__list li", has_text="Anträge sind zu kompliziert")) \
+        .to_have_count(1)
 
 
 def no_horizontal_scroll(page) -> bool:

@@ -4,7 +4,6 @@ three count. A control run with the edition lock turned off (REGISTRATION_LOCKIN
 same switch the seat tests use) shows the race does happen, so the real test can fail."""
 import re
 
-import httpx
 import sqlalchemy as sa
 
 from app.extensions import db
