@@ -159,3 +159,29 @@ def test_member_board_on_a_phone_facilitator_board_and_plenary_pass_axe(
         assert db.session.scalar(sa.select(sa.func.count(BoardCard.id)).where(
             BoardCard.group_id == group_world["group_id"])) == 1
         db.session.remove()
+
+
+def test_staff_insert_the_boards_results_into_the_report_and_turn_a_card_into_a_learning(
+        live_server, page, new_page, group_world):
+    ada = new_page()
+    ada.goto(group_world["urls"][0])
+    write_card(ada, "Ein Datenlotse je Bezirk", column="Lösungsansätze")
+    sign_in(page, live_server, "de")
+    page.goto(f"{live_server}/manage/events/{group_world['slug']}/breakouts/"
+              f"{group_world['group_id']}/board")
+    with page.expect_navigation():
+        note(page, "Ein Datenlotse je Bezirk").get_by_role(
+            "button", name="Als zentrales Ergebnis markieren").click()
+    page.goto(f"{live_server}/manage/events/{group_world['slug']}/report")
+    with page.expect_navigation():
+        page.locator(f"button[value='harvest:{group_world['group_id']}']").click()
+    section = page.locator(f"#group-{group_world['group_id']} textarea")
+    expect(section).to_have_value(re.compile(
+        r"### Zentrale Ergebnisse\n\n- Ein Datenlotse je Bezirk$"))
+    assert "Ada" not in section.input_value()  # Ada did not consent to being named
+    page.locator(f"#group-{group_world['group_id']} summary").click()
+    assert axe_violations(page) == []
+    with page.expect_navigation():
+        page.locator("button[value^='card_learning:']").click()
+    expect(page.locator(".learning-list__item input").first).to_have_value(
+        "Ein Datenlotse je Bezirk")
