@@ -84,6 +84,9 @@ class Config:
     # that proves the race exists turns this off.
     REGISTRATION_LOCKING = True
 
+    # A group board stays writable this long after the breakout work phase ends.
+    BOARD_GRACE_MINUTES = int(os.environ.get("BOARD_GRACE_MINUTES", "15"))
+
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
     PROMOTION_CUTOFF_HOURS = int(os.environ.get("PROMOTION_CUTOFF_HOURS", "24"))

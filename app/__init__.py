@@ -128,7 +128,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 # the areas' __init__, so that importing an area's services never pulls in the whole web
 # layer of every area (and the import cycles that come with it).
 VIEW_MODULES = (
-    "agenda.routes", "api.routes", "auth.routes", "breakouts.routes", "events.routes",
+    "agenda.routes", "api.routes", "auth.routes", "boards.routes", "breakouts.routes", "events.routes",
     "mail.routes", "public.routes", "records.routes", "records.checkin", "records.stats",
     "registration.routes", "registration.manage", "reports.routes",
 )
@@ -141,6 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from app.agenda import bp as agenda_bp
     from app.api import bp as api_bp
     from app.auth import bp as auth_bp
+    from app.boards import bp as boards_bp
     from app.breakouts import bp as breakouts_bp
     from app.events import bp as events_bp
     from app.mail import bp as mail_bp
@@ -153,6 +154,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(breakouts_bp)  # /manage/… board and public /topics/… pages
+    app.register_blueprint(boards_bp)  # /r/<token>/group and /manage/events/<slug>/breakouts/…/board
     app.register_blueprint(auth_bp, url_prefix="/manage")
     app.register_blueprint(events_bp, url_prefix="/manage")
     app.register_blueprint(agenda_bp, url_prefix="/manage")

@@ -23,8 +23,8 @@ from app.domain.editions import Phase
 from app.events.services import phase_of
 from app.extensions import db
 from app.mail.outbox import queue_mail
-from app.models import (AllocationRun, Assignment, AssignmentSource, BreakoutGroup, BreakoutPair,
-                        Event, PairKind, Place, Preference, Registration, RegistrationStatus,
+from app.models import (AllocationRun, Assignment, AssignmentSource, BoardPrompt, BreakoutGroup,
+                        BreakoutPair, Event, PairKind, Place, Preference, Registration, RegistrationStatus,
                         Sector, User, utcnow)
 from app.records.services import audit
 from app.registration.services import lock_event, personal_url_of
@@ -125,12 +125,22 @@ def delete_group(event: Event, group: BreakoutGroup) -> None:
 
 
 def copy_groups(source: Event, target: Event) -> None:
-    """Copy the groups (not the people) into a duplicated edition (caller commits)."""
+    """Copy the groups (not the people) and the board prompts, the edition's defaults and
+    each group's own, into a duplicated edition (caller commits); cards stay behind."""
+    copies: dict[int, BreakoutGroup] = {}
     for g in groups_of(source.id):
-        db.session.add(BreakoutGroup(
+        copies[g.id] = BreakoutGroup(
             event=target, position=g.position, title=g.title, topic=g.topic,
             description=g.description, facilitator_id=g.facilitator_id, min_size=g.min_size,
-            max_size=g.max_size, room=""))
+            max_size=g.max_size, room="")
+        db.session.add(copies[g.id])
+    for prompt in db.session.scalars(sa.select(BoardPrompt).where(
+            BoardPrompt.event_id == source.id).order_by(BoardPrompt.id)):
+        if prompt.group_id is not None and prompt.group_id not in copies:
+            continue
+        db.session.add(BoardPrompt(
+            event=target, group=copies[prompt.group_id] if prompt.group_id else None,
+            position=prompt.position, title=prompt.title))
 
 
 # --- who takes part ------------------------------------------------------------------------

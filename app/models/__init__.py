@@ -3,6 +3,8 @@ from app.models.agenda import AgendaItem, agenda_item_speakers
 from app.models.audit import AuditLog
 from app.models.breakout import (AllocationRun, Assignment, AssignmentSource, BreakoutGroup,
                                  BreakoutPair, PairKind, Preference)
+from app.models.board import (Board, BoardCard, BoardOverride, BoardPrompt,
+                              BoardVote)
 from app.models.base import UTCDateTime, utcnow
 from app.models.mail import OutboxMessage, OutboxStatus
 from app.models.registration import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Participant,
@@ -12,6 +14,7 @@ from app.models.report import Learning, Report, ReportPhoto, ReportSection
 from app.models.user import Role, User
 
 __all__ = [
+    "Board", "BoardCard", "BoardOverride", "BoardPrompt", "BoardVote",
     "AllocationRun", "Assignment", "AssignmentSource", "BreakoutGroup", "BreakoutPair", "PairKind",
     "Preference",
     "ACTIVE_STATUSES", "AuditLog", "ConsentPurpose", "ConsentRecord", "OutboxMessage",

@@ -12,9 +12,10 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.mail.sender import forget_written_mails
-from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BreakoutGroup, BreakoutPair,
-                        ConsentPurpose, ConsentRecord, Event, OutboxMessage, Participant, Place,
-                        Preference, Registration, RegistrationStatus, Sector, User, utcnow)
+from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BoardCard, BoardVote,
+                        BreakoutGroup, BreakoutPair, ConsentPurpose, ConsentRecord, Event,
+                        OutboxMessage, Participant, Place, Preference, Registration,
+                        RegistrationStatus, Sector, User, utcnow)
 from app.registration.services import _apply_promotions, lock_event
 
 ANONYMOUS_DOMAIN = "anonymised.invalid"
@@ -192,6 +193,11 @@ def _anonymise(person: Participant, now: datetime, registrations: list[Registrat
         db.session.execute(sa.delete(Assignment).where(Assignment.registration_id.in_(ids)))
         db.session.execute(sa.delete(BreakoutPair).where(sa.or_(
             BreakoutPair.first_id.in_(ids), BreakoutPair.second_id.in_(ids))))
+        # Board cards stay (the group's results survive), as "anonym"; dots lose their voter.
+        db.session.execute(sa.update(BoardCard).where(BoardCard.author_registration_id.in_(ids))
+                           .values(author_registration_id=None, author_name=""))
+        db.session.execute(sa.update(BoardVote).where(BoardVote.registration_id.in_(ids))
+                           .values(registration_id=None))
     for registration in registrations:
         _scrub_registration(registration, now)
     if whole_person:

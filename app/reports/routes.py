@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import staff_event
+from app.boards.services import board_view
 from app.breakouts.services import groups_of
 from app.events.forms import ConfirmForm
 from app.events.services import get_event_or_404
@@ -48,8 +49,10 @@ def _stored_data(form, report: Report | None) -> dict:
 
 
 def _editor(event, report, form, status=200):
+    groups = groups_of(event.id)
     return render_template("reports/editor.html", event=event, report=report, form=form,
-                           groups=groups_of(event.id), confirm=ConfirmForm()), status
+                           groups=groups, boards={g.id: board_view(g) for g in groups},
+                           confirm=ConfirmForm()), status
 
 
 @bp.route("/manage/events/<slug>/report")
@@ -177,10 +180,20 @@ def _do_delete_photo(event, ident, _form_, _photo):
     return "photos-heading"
 
 
+def _do_harvest(event, ident, _form_, _photo):
+    services.harvest_group(event, current_user, ident)
+    return f"group-{ident}"
+
+
+def _do_card_learning(event, ident, _form_, _photo):
+    return f"learning-{services.learning_from_card(event, current_user, ident).id}"
+
+
 _ACTIONS = {
     "save": _do_save, "preview": _do_save, "add_learning": _do_add_learning,
     "up": _do_move(-1), "down": _do_move(1), "delete_learning": _do_delete_learning,
     "upload_photo": _do_upload, "delete_photo": _do_delete_photo,
+    "harvest": _do_harvest, "card_learning": _do_card_learning,
 }
 
 

@@ -39,8 +39,8 @@ from PIL import Image
 from app.breakouts.services import topic_link_token
 from app.domain.agenda import ItemKind
 from app.extensions import db as _db
-from app.models import (AgendaItem, BreakoutGroup, BreakoutPair, ConsentPurpose, ConsentRecord,
-                        EventFormat, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
+from app.models import (AgendaItem, Assignment, AssignmentSource, BoardCard, BreakoutGroup,
+                        BreakoutPair, ConsentPurpose, ConsentRecord, EventFormat, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
                         Place, Registration, RegistrationStatus, Report, ReportPhoto, Sector,
                         utcnow)
 from app.registration.services import new_token, text_version
@@ -165,6 +165,31 @@ MATRIX = {
     "records.export_person": (STAFF, {"GET": 200}),
     "records.erase_person": (STAFF, {"POST": 303}),
     "records.merge_person": (STAFF, {"POST": 303}),
+    # group boards (issue 15): the member's through the personal link; outside the work
+    # phase a member's change is refused on the page (303), an empty card re-renders (422).
+    "boards.member_board": (OWN_LINK, {"GET": 200}),
+    "boards.member_state": (OWN_LINK, {"GET": 200}),
+    "boards.member_add": (OWN_LINK, {"POST": 422}),
+    "boards.member_edit": (OWN_LINK, {"POST": 303}),
+    "boards.member_delete": (OWN_LINK, {"POST": 303}),
+    "boards.member_vote": (OWN_LINK, {"POST": 303}),
+    "boards.member_unvote": (OWN_LINK, {"POST": 303}),
+    "boards.staff_board": (FACILITATOR_OF_EDITION, {"GET": 200}),
+    "boards.staff_state": (FACILITATOR_OF_EDITION, {"GET": 200}),
+    "boards.staff_add": (FACILITATOR_OF_EDITION, {"POST": 422}),
+    "boards.staff_edit": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_delete": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_merge": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_unmerge": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_key_result": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_voting": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_override": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_dots": (FACILITATOR_OF_EDITION, {"POST": 303}),
+    "boards.staff_prompts": (FACILITATOR_OF_EDITION, {"POST": 422}),
+    "boards.edition_prompts": (FACILITATOR_OF_EDITION, {"POST": 422}),
+    "boards.plenary": (FACILITATOR_OF_EDITION, {"GET": 200}),
+    "boards.export_markdown": (FACILITATOR_OF_EDITION, {"GET": 200}),
+    "boards.export_csv": (FACILITATOR_OF_EDITION, {"GET": 200}),
     "reports.editor": (STAFF, {"GET": 200}),
     # The editor posts every text of the report at once; with only a token, the photo's
     # required alt text and credit are missing, so it answers with the form again.
@@ -201,11 +226,23 @@ FOREIGN_OBJECT = {
     "registration.manage_move": {"POST": 404},
     "registration.manage_resend": {"POST": 404},
     "reports.photo": {"GET": 404},
+    "boards.staff_board": {"GET": 404},
+    "boards.staff_state": {"GET": 404},
+    "boards.staff_add": {"POST": 404},
+    "boards.staff_edit": {"POST": 404},
+    "boards.staff_delete": {"POST": 404},
+    "boards.staff_merge": {"POST": 404},
+    "boards.staff_unmerge": {"POST": 404},
+    "boards.staff_key_result": {"POST": 404},
+    "boards.staff_voting": {"POST": 404},
+    "boards.staff_override": {"POST": 404},
+    "boards.staff_dots": {"POST": 404},
+    "boards.staff_prompts": {"POST": 404},
 }
 
 # Within one actor's run, these POSTs go last and in this order: each removes or ends
 # something the routes before it still need (logging out ends the run's session).
-RUN_LAST = ["agenda.delete_item", "breakouts.delete_group", "breakouts.delete_pair",
+RUN_LAST = ["boards.staff_delete", "agenda.delete_item", "breakouts.delete_group", "breakouts.delete_pair",
             "registration.manage_cancel", "registration.cancel", "events.unpublish_event",
             "events.cancel_event", "registration.delete", "auth.logout"]
 
@@ -255,11 +292,22 @@ def _edition(series, facilitator, *, published_report: bool) -> dict:
                         credit="Foto: Test")
     _db.session.add_all([item, group, report, photo])
     _db.session.flush()
+    # Both people are in the group, published: their links open its board (issue 15).
+    event.breakouts_published_at = utcnow()
+    for person in (first, second):
+        _db.session.add(Assignment(registration_id=person.id, group_id=group.id,
+                                   source=AssignmentSource.HAND, notified_group_id=group.id))
+    card = BoardCard(group_id=group.id, col=0, body="Eine Karte", author_registration_id=first.id,
+                     author_name="Anna")
+    other_card = BoardCard(group_id=group.id, col=1, body="Noch eine", author_name="")
+    _db.session.add_all([card, other_card])
+    _db.session.flush()
     low, high = sorted((first.id, second.id))
     pair = BreakoutPair(event_id=event.id, first_id=low, second_id=high, kind=PairKind.APART)
     _db.session.add(pair)
     _db.session.commit()
     return {"event": event, "item": item, "group": group, "pair": pair, "photo": photo,
+            "card": card, "other_card": other_card,
             "first": first, "first_token": first_token, "second": second,
             "second_token": second_token}
 
@@ -291,12 +339,13 @@ class World:
             "pair_id": self.this["pair"].id, "registration_id": a.id,
             "person_id": a.participant_id, "photo_id": self.this["photo"].id,
             "message_id": self.message.id, "user_id": self.target_user.id,
-            "purpose": ConsentPurpose.PHOTOS.value,
+            "purpose": ConsentPurpose.PHOTOS.value, "card_id": self.this["card"].id,
         }
         self.foreign = {"item_id": self.other["item"].id, "group_id": self.other["group"].id,
                         "pair_id": self.other["pair"].id,
                         "registration_id": self.other["first"].id,
-                        "photo_id": self.other["photo"].id}
+                        "photo_id": self.other["photo"].id,
+                        "card_id": self.other["card"].id}
 
     def token_for(self, actor: str, rule) -> str:
         """The token this actor can put into A's personal-link route (see the module doc)."""
@@ -611,7 +660,10 @@ def complete_body(world: World) -> dict:
             "introduction": "Neue Einleitung", "role": "staff", "active": "y",
             "password": "a long enough password", "current_password": PASSWORD,
             "new_password": "an even longer new password", "description": "Neu",
-            "privacy": "y", "rank_1": "Vertrauen"}
+            "privacy": "y", "rank_1": "Vertrauen",
+            "body": "Neue Karte", "col": "1", "show_name": "name", "value": "1",
+            "into": str(world.this["other_card"].id), "dots": "4", "prompt_0": "Was hilft?",
+            "defaults-prompt_0": "Was bremst?"}
 
 
 def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(app, db):
