@@ -67,6 +67,12 @@ class Config:
     # that proves the race exists turns this off.
     REGISTRATION_LOCKING = True
 
+    # The feedback survey (DESIGN §10): one reminder after this many days, closed after these,
+    # and no results shown below this many answers (so no single answer can be attributed).
+    FEEDBACK_REMINDER_DAYS = int(os.environ.get("FEEDBACK_REMINDER_DAYS", "3"))
+    FEEDBACK_CLOSES_DAYS = int(os.environ.get("FEEDBACK_CLOSES_DAYS", "14"))
+    FEEDBACK_MIN_ANSWERS = int(os.environ.get("FEEDBACK_MIN_ANSWERS", "5"))
+
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))
     PROMOTION_CUTOFF_HOURS = int(os.environ.get("PROMOTION_CUTOFF_HOURS", "24"))

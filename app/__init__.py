@@ -99,6 +99,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 # layer of every area (and the import cycles that come with it).
 VIEW_MODULES = (
     "agenda.routes", "api.routes", "auth.routes", "breakouts.routes", "events.routes",
+    "feedback.routes",
     "mail.routes", "public.routes", "records.routes", "records.checkin", "records.stats",
     "registration.routes", "registration.manage", "reports.routes",
 )
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
     from app.auth import bp as auth_bp
     from app.breakouts import bp as breakouts_bp
     from app.events import bp as events_bp
+    from app.feedback import bp as feedback_bp
     from app.mail import bp as mail_bp
     from app.public import bp as public_bp
     from app.records import bp as records_bp
@@ -128,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agenda_bp, url_prefix="/manage")
     app.register_blueprint(mail_bp, url_prefix="/manage")
     app.register_blueprint(records_bp, url_prefix="/manage")
+    app.register_blueprint(feedback_bp)  # the survey /r/<token>/feedback and staff results
     app.register_blueprint(reports_bp)  # public report pages and /manage/events/<slug>/report
 
 

@@ -112,6 +112,11 @@ class Registration(db.Model):
     # When retention or an erasure removed this registration's personal data.
     anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     walk_in: Mapped[bool] = mapped_column(default=False, server_default=sa.false())  # added at the door on the day
+    # The feedback survey (app.feedback): marks without a time, so that nothing here can be
+    # matched to an anonymous answer (which carries only its day).
+    feedback_invited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    feedback_reminded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    feedback_answered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(back_populates="registrations")

@@ -204,6 +204,10 @@ def _scrub_registration(registration: Registration, now: datetime) -> None:
     # The personal link stops working: a random hash that no token has.
     registration.token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
     registration.nonce = secrets.token_urlsafe(24)
+    # The feedback marks go with the registration; the anonymous answers stay, and so does
+    # "was invited", the denominator of the response rate (a count, nothing about the person).
+    registration.feedback_answered = False
+    registration.feedback_reminded = False
 
 
 def _forget_deleted_content() -> None:
