@@ -40,7 +40,7 @@ from app.breakouts.services import topic_link_token
 from app.domain.agenda import ItemKind
 from app.extensions import db as _db
 from app.models import (AgendaItem, BreakoutGroup, BreakoutPair, ConsentPurpose, ConsentRecord,
-                        EventFormat, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
+                        EventFormat, FeedbackQuestion, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
                         Place, Registration, RegistrationStatus, Report, ReportPhoto, Sector,
                         utcnow)
 from app.registration.services import new_token, text_version
@@ -109,6 +109,8 @@ MATRIX = {
     "registration.delete": (OWN_LINK, {"GET": 200, "POST": 200}),
     "breakouts.save_topics": (OWN_LINK, {"POST": 303}),
     "breakouts.choose_topics": (OWN_LINK, {"GET": 200, "POST": 200}),
+    # The edition has not ended: the survey says so, and a POST is refused politely (409).
+    "feedback.survey": (OWN_LINK, {"GET": 200, "POST": 409}),
     # any account
     "events.dashboard": (ACCOUNT, {"GET": 200}),
     "auth.logout": (ACCOUNT, {"POST": 303}),
@@ -171,6 +173,12 @@ MATRIX = {
     "reports.publish": (STAFF, {"POST": 303}),
     "reports.unpublish": (STAFF, {"POST": 303}),
     "reports.notify": (STAFF, {"POST": 303}),
+    "feedback.results": (STAFF, {"GET": 200}),
+    "feedback.results_csv": (STAFF, {"GET": 200}),
+    "feedback.questions": (STAFF, {"GET": 200, "POST": 422}),
+    "feedback.edit_question": (STAFF, {"GET": 200, "POST": 422}),
+    "feedback.delete_question": (STAFF, {"POST": 303}),
+    "feedback.customise_questions": (STAFF, {"POST": 303}),
     "mail.outbox": (STAFF, {"GET": 200}),
     "mail.retry": (STAFF, {"POST": 303}),
     # admin: accounts and the audit log
@@ -198,11 +206,14 @@ FOREIGN_OBJECT = {
     "registration.manage_move": {"POST": 404},
     "registration.manage_resend": {"POST": 404},
     "reports.photo": {"GET": 404},
+    "feedback.edit_question": {"GET": 404, "POST": 404},
+    "feedback.delete_question": {"POST": 404},
 }
 
 # Within one actor's run, these POSTs go last and in this order: each removes or ends
 # something the routes before it still need (logging out ends the run's session).
-RUN_LAST = ["agenda.delete_item", "breakouts.delete_group", "breakouts.delete_pair",
+RUN_LAST = ["agenda.delete_item", "feedback.delete_question", "breakouts.delete_group",
+            "breakouts.delete_pair",
             "registration.manage_cancel", "registration.cancel", "events.unpublish_event",
             "events.cancel_event", "registration.delete", "auth.logout"]
 
@@ -252,11 +263,15 @@ def _edition(series, facilitator, *, published_report: bool) -> dict:
                         credit="Foto: Test")
     _db.session.add_all([item, group, report, photo])
     _db.session.flush()
+    question = FeedbackQuestion(event_id=event.id, position=0, kind="scale", required=True,
+                                text_de="Wie war es?", text_en="How was it?", options=[])
+    _db.session.add(question)
     low, high = sorted((first.id, second.id))
     pair = BreakoutPair(event_id=event.id, first_id=low, second_id=high, kind=PairKind.APART)
     _db.session.add(pair)
     _db.session.commit()
     return {"event": event, "item": item, "group": group, "pair": pair, "photo": photo,
+            "question": question,
             "first": first, "first_token": first_token, "second": second,
             "second_token": second_token}
 
@@ -288,12 +303,14 @@ class World:
             "pair_id": self.this["pair"].id, "registration_id": a.id,
             "person_id": a.participant_id, "photo_id": self.this["photo"].id,
             "message_id": self.message.id, "user_id": self.target_user.id,
+            "question_id": self.this["question"].id,
             "purpose": ConsentPurpose.PHOTOS.value,
         }
         self.foreign = {"item_id": self.other["item"].id, "group_id": self.other["group"].id,
                         "pair_id": self.other["pair"].id,
                         "registration_id": self.other["first"].id,
-                        "photo_id": self.other["photo"].id}
+                        "photo_id": self.other["photo"].id,
+                        "question_id": self.other["question"].id}
 
     def token_for(self, actor: str, rule) -> str:
         """The token this actor can put into A's personal-link route (see the module doc)."""
