@@ -4,13 +4,12 @@ from flask_babel import format_decimal, format_number, format_percent, get_local
 from flask_babel import gettext as _
 
 from app.auth.decorators import staff_event
-from app.domain.statistics import compute_bar_chart
+from app.domain.statistics import Figure, compute_bar_chart
 from app.extensions import db
 from app.feedback import bp, services
 from app.feedback.forms import (PROBLEM_MESSAGES, ButtonForm, QuestionForm, field_name,
                                 raw_answers, survey_form)
 from app.models import FeedbackQuestion, QuestionKind
-from app.records.stats import Figure
 
 
 def _private(response, status: int = 200):

@@ -290,3 +290,20 @@ def test_questions_cannot_change_once_answers_exist(app, client, db, login_as):
     assert response.status_code == 303
     assert db.session.scalar(sa.select(sa.func.count()).select_from(FeedbackQuestion)
                              .where(FeedbackQuestion.text_de == "Neu")) == 0
+
+
+def test_the_series_statistics_show_rating_and_response_rate_per_edition(app, client, db,
+                                                                        login_as):
+    first = ended_event(hours_ago=48, number=1)
+    second = ended_event(series=first.series, number=2)
+    for person in answered_people(first, 5, q0="4") + answered_people(second, 2, q0="5"):
+        person.feedback_invited = True
+    make_registration(first, checked_in=True, feedback_invited=True)
+    db.session.commit()
+    login_as("staff")
+    html = client.get(f"/manage/series/{first.series.slug}/statistics").get_data(as_text=True)
+    rows = re.findall(r'<tr class="kern-table__row" id="feedback-edition-(\d)">(.*?)</tr>', html,
+                      re.S)
+    cells = {number: re.findall(r'numeric">([^<]*)</td>', row) for number, row in rows}
+    assert cells == {"1": ["6", "5", "83\xa0%", "4,0"], "2": ["2", "2", "100\xa0%", "keine Angabe"]}
+    assert 'id="chart-feedback-rating"' in html and 'id="chart-feedback-rate"' in html
