@@ -469,5 +469,20 @@ def topics_for_next_time(event: Event) -> list[str]:
             if q.purpose == QuestionPurpose.TOPICS for text in r.texts]
 
 
-def today(now: datetime | None = None) -> date:
-    return (now or utcnow()).date()
+@dataclass(frozen=True)
+class PlanningTopics:
+    source: Event  # the edition whose survey they come from
+    topics: list[str]
+
+
+def planning_topics(event: Event) -> PlanningTopics | None:
+    """What people asked for, where staff plan the next edition: the topic answers of this
+    edition's survey, else of the edition before it in the series."""
+    earlier = db.session.scalar(
+        sa.select(Event).where(Event.series_id == event.series_id, Event.number < event.number,
+                               Event.status == EventStatus.PUBLISHED)
+        .order_by(Event.number.desc()).limit(1))
+    for source in (event, earlier):
+        if source is not None and (topics := topics_for_next_time(source)):
+            return PlanningTopics(source, topics)
+    return None

@@ -8,6 +8,7 @@ from app.breakouts.services import groups_of
 from app.events.forms import ConfirmForm
 from app.events.services import get_event_or_404
 from app.extensions import csrf, db
+from app.feedback.services import headline
 from app.models import Report
 from app.pdf import render_pdf
 from app.reports import bp, services
@@ -49,7 +50,8 @@ def _stored_data(form, report: Report | None) -> dict:
 
 def _editor(event, report, form, status=200):
     return render_template("reports/editor.html", event=event, report=report, form=form,
-                           groups=groups_of(event.id), confirm=ConfirmForm()), status
+                           groups=groups_of(event.id), confirm=ConfirmForm(),
+                           feedback=headline(event)), status
 
 
 @bp.route("/manage/events/<slug>/report")
@@ -212,6 +214,15 @@ def _change(event, change, message, target="reports.editor"):
         else:
             flash(message(result) if callable(message) else message, "success")
     return redirect(url_for(target, slug=event.slug), 303)
+
+
+@bp.route("/manage/events/<slug>/report/feedback", methods=["POST"])
+@staff_event
+def show_feedback(event):
+    show = request.form.get("show") == "1"
+    return _change(event, lambda: services.set_show_feedback(event, current_user, show),
+                   _("Die Rückmeldungen stehen jetzt unter „Auf einen Blick“.") if show
+                   else _("Die Rückmeldungen stehen nicht mehr im Bericht."))
 
 
 @bp.route("/manage/events/<slug>/report/publish", methods=["POST"])

@@ -1,5 +1,6 @@
 """feedback survey: questions per series and edition, anonymous responses and answers,
-and the invited/reminded/answered marks on registrations
+the invited/reminded/answered marks on registrations, and the report's
+choice to show the feedback's headline figures
 
 Revision ID: 0008_feedback
 Revises: 0007
@@ -67,8 +68,14 @@ def upgrade():
         batch_op.add_column(sa.Column('feedback_reminded', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('feedback_answered', sa.Boolean(), server_default=sa.false(), nullable=False))
 
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('show_feedback', sa.Boolean(), server_default=sa.false(), nullable=False))
+
 
 def downgrade():
+    with op.batch_alter_table('reports', schema=None) as batch_op:
+        batch_op.drop_column('show_feedback')
+
     with op.batch_alter_table('registrations', schema=None) as batch_op:
         batch_op.drop_column('feedback_answered')
         batch_op.drop_column('feedback_reminded')

@@ -307,3 +307,52 @@ def test_the_series_statistics_show_rating_and_response_rate_per_edition(app, cl
     cells = {number: re.findall(r'numeric">([^<]*)</td>', row) for number, row in rows}
     assert cells == {"1": ["6", "5", "83\xa0%", "4,0"], "2": ["2", "2", "100\xa0%", "keine Angabe"]}
     assert 'id="chart-feedback-rating"' in html and 'id="chart-feedback-rate"' in html
+
+
+def test_the_report_can_show_the_headline_figures_at_a_glance(app, client, db, login_as):
+    event = ended_event()
+    people = answered_people(event, 5, q0="5")
+    for person in people:
+        person.feedback_invited = True
+    make_registration(event, checked_in=True, feedback_invited=True)
+    db.session.commit()
+    # One more answer of 4: (5 * 5 + 4) / 6 = 4.83…
+    extra, token = make_registration(event, checked_in=True, feedback_invited=True)
+    assert answer(client, token, {"q0": "4"}).status_code == 303
+    login_as("staff")
+    editor = client.get(f"/manage/events/{event.slug}/report").get_data(as_text=True)
+    assert "6 von 7 haben geantwortet; Gesamteindruck 4,8 von 5" in editor
+    preview = client.get(f"/manage/events/{event.slug}/report/preview").get_data(as_text=True)
+    assert 'id="report-feedback"' not in preview
+    token = csrf_from(client, f"/manage/events/{event.slug}/report")
+    assert client.post(f"/manage/events/{event.slug}/report/feedback",
+                       data={"csrf_token": token, "show": "1"}).status_code == 303
+    preview = client.get(f"/manage/events/{event.slug}/report/preview").get_data(as_text=True)
+    match = re.search(r'id="report-feedback">\s*<dt>Rückmeldungen</dt>\s*<dd>(.*?)</dd>', preview,
+                      re.S)
+    assert match and match.group(1).strip() == \
+        "6 von 7 haben geantwortet; Gesamteindruck 4,8 von 5"
+
+
+def test_topics_for_next_time_are_shown_when_the_next_edition_is_planned(app, client, db,
+                                                                        login_as):
+    event = ended_event(number=4)
+    answered_people(event, 3, q4="Verwaltungssprache")
+    answered_people(event, 2, q4="<b>KI</b> in der Verwaltung")
+    login_as("staff")
+    token = csrf_from(client, f"/manage/events/{event.slug}/edit")
+    duplicated = client.post(f"/manage/events/{event.slug}/duplicate", data={"csrf_token": token})
+    html = client.get(duplicated.headers["Location"]).get_data(as_text=True)
+    section = re.search(r'<div class="section" id="wished-topics">(.*?)</div>', html, re.S).group(1)
+    assert "Aus der Umfrage nach Ausgabe #4, so wie geschrieben:" in section
+    assert re.findall(r'<li class="kern-body">(.*?)</li>', section) == [
+        "&lt;b&gt;KI&lt;/b&gt; in der Verwaltung", "&lt;b&gt;KI&lt;/b&gt; in der Verwaltung",
+        "Verwaltungssprache", "Verwaltungssprache", "Verwaltungssprache"]
+
+
+def test_no_topics_are_shown_while_fewer_than_five_answered(app, client, db, login_as):
+    event = ended_event()
+    answered_people(event, 4, q4="Verwaltungssprache")
+    login_as("staff")
+    html = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
+    assert "wished-topics" not in html and "Verwaltungssprache" not in html

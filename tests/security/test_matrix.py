@@ -173,6 +173,7 @@ MATRIX = {
     "reports.publish": (STAFF, {"POST": 303}),
     "reports.unpublish": (STAFF, {"POST": 303}),
     "reports.notify": (STAFF, {"POST": 303}),
+    "reports.show_feedback": (STAFF, {"POST": 303}),
     "feedback.results": (STAFF, {"GET": 200}),
     "feedback.results_csv": (STAFF, {"GET": 200}),
     "feedback.questions": (STAFF, {"GET": 200, "POST": 422}),
