@@ -194,3 +194,14 @@ def customise_questions(event):
     services.customise_questions(event)
     flash(_("Diese Ausgabe hat jetzt eigene Fragen, die Sie ändern können."), "success")
     return redirect(url_for("feedback.questions", slug=event.slug), 303)
+
+
+@bp.route("/manage/events/<slug>/feedback/questions/standard", methods=["POST"])
+@staff_event
+def make_standard(event):
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    count = services.make_series_standard(event)
+    flash(_("Diese %(count)s Fragen sind jetzt die Standardfragen der Reihe „%(name)s“.",
+            count=count, name=event.series.name), "success")
+    return redirect(url_for("feedback.questions", slug=event.slug), 303)

@@ -140,6 +140,17 @@ def customise_questions(event: Event) -> None:
     db.session.commit()
 
 
+def make_series_standard(event: Event) -> int:
+    """The edition's questions become its series' standard set (for editions that have none
+    of their own yet, and for the next ones); commit; return how many."""
+    db.session.execute(sa.delete(FeedbackQuestion)
+                       .where(FeedbackQuestion.series_id == event.series_id))
+    questions = [_copy(q, series_id=event.series_id) for q in questions_of(event)]
+    db.session.add_all(questions)
+    db.session.commit()
+    return len(questions)
+
+
 def add_question(event: Event, data: QuestionData) -> FeedbackQuestion:
     _refuse_once_answered(event)
     questions = ensure_edition_questions(event)

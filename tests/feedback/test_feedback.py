@@ -356,3 +356,29 @@ def test_no_topics_are_shown_while_fewer_than_five_answered(app, client, db, log
     login_as("staff")
     html = client.get(f"/manage/events/{event.slug}/edit").get_data(as_text=True)
     assert "wished-topics" not in html and "Verwaltungssprache" not in html
+
+
+def test_an_editions_questions_can_become_the_series_standard_for_new_editions(
+        app, client, db, login_as):
+    event = ended_event()
+    with app.test_request_context():
+        services.customise_questions(event)
+        services.add_question(event, services.QuestionData(
+            text_de="Wie war das Essen?", text_en="How was the food?",
+            kind=services.QuestionKind.SINGLE, required=False, position=None,
+            options=[{"key": "o1", "de": "Gut", "en": "Good"},
+                     {"key": "o2", "de": "Schlecht", "en": "Bad"}]))
+    login_as("staff")
+    url = f"/manage/events/{event.slug}/feedback/questions"
+    assert client.post(f"{url}/standard", data={"csrf_token": csrf_from(client, url)}) \
+        .status_code == 303
+    later = make_event(series=event.series, number=event.number + 1)
+    with app.test_request_context():
+        texts = [q.text_de for q in services.questions_of(later)]
+    assert texts == ["Wie war die Werkstatt insgesamt?", "Die Mischung der Teilnehmenden war …",
+                     "Ich würde wieder teilnehmen", "Was sollen wir ändern?",
+                     "Welches Thema wünschen Sie sich für die nächste Werkstatt?",
+                     "Wie war das Essen?"]
+    # Another series keeps the built-in set.
+    with app.test_request_context():
+        assert len(services.questions_of(make_event())) == 5

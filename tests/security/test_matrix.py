@@ -180,6 +180,7 @@ MATRIX = {
     "feedback.edit_question": (STAFF, {"GET": 200, "POST": 422}),
     "feedback.delete_question": (STAFF, {"POST": 303}),
     "feedback.customise_questions": (STAFF, {"POST": 303}),
+    "feedback.make_standard": (STAFF, {"POST": 303}),
     "mail.outbox": (STAFF, {"GET": 200}),
     "mail.retry": (STAFF, {"POST": 303}),
     # admin: accounts and the audit log
