@@ -177,7 +177,8 @@ class TrendPoint:
 
 def compute_trend_point(event_id: int, ratings: Sequence[str], responses: int, invited: int,
                         threshold: int) -> TrendPoint:
-    """The overall rating and response rate of one edition, the rating hidden below the threshold."""
+    """The overall rating and response rate of one edition; the rating hidden below the
+    threshold."""
     rate = responses / invited if invited else None
     mean = sum(int(r) for r in ratings) / len(ratings) \
         if ratings and responses >= threshold else None

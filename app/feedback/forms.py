@@ -41,8 +41,8 @@ def survey_form(questions, language: str) -> TextForm:
         options = [SelectChoice(o["key"], o["en"] if language == "en" and o.get("en") else o["de"])
                    for o in q.options or ()]
         if q.kind == QuestionKind.SCALE:
-            field = RadioField(label, choices=[SelectChoice(v, scale_labels.get(v, v)) for v in SCALE],
-                               validate_choice=False, validators=[Optional()])
+            field = RadioField(label, validate_choice=False, validators=[Optional()],
+                               choices=[SelectChoice(v, scale_labels.get(v, v)) for v in SCALE])
         elif q.kind == QuestionKind.SINGLE:
             field = RadioField(label, choices=options, validate_choice=False,
                                validators=[Optional()])

@@ -8,7 +8,7 @@ a registration. No mail is queued when someone answers.
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import abort, current_app, url_for
@@ -209,8 +209,8 @@ def feedback_token(registration: Registration) -> str:
 
 
 def feedback_url(registration: Registration) -> str:
-    return url_for("feedback.survey", token=feedback_token(registration), lang=registration.language,
-                   _external=True)
+    return url_for("feedback.survey", token=feedback_token(registration),
+                   lang=registration.language, _external=True)
 
 
 def registration_for_token(token: str) -> Registration:
@@ -270,37 +270,63 @@ def _lock_registration(registration_id: int) -> Registration:
     return db.session.scalar(query)
 
 
+def _refusal(registration: Registration, state: rules.SurveyState) -> FeedbackError | None:
+    if state == rules.SurveyState.CLOSED:
+        return FeedbackError(_l("Die Umfrage ist geschlossen. Vielen Dank für Ihr Interesse!"))
+    if state == rules.SurveyState.NOT_YET or not _may_answer(registration):
+        return FeedbackError(_l("Die Umfrage ist für Sie nicht geöffnet."))
+    if registration.feedback_answered:
+        return FeedbackError(_l("Sie haben schon geantwortet. Vielen Dank!"))
+    return None
+
+
 def submit_answers(registration_id: int, raw: dict[int, list[str]],
                    now: datetime | None = None) -> None:
-    """Store one anonymous response for this registration, at most once; commit."""
+    """Store one anonymous response for this registration, at most once.
+
+    Two transactions on purpose: first the registration is marked "answered" under its row
+    lock (that is what makes it one answer per link), then the response is stored. Written in
+    one transaction, the two rows would carry the same transaction id (PostgreSQL's `xmin`),
+    a link between answer and person that no column shows. Should storing the response fail,
+    the mark is taken back, so the person can try again.
+    """
     now = now or utcnow()
-    registration = _lock_registration(registration_id)
+    registration = db.session.get(Registration, registration_id)
     event = registration.event
-    state = state_of(event, now)
-    if state == rules.SurveyState.CLOSED:
+    if (refused := _refusal(registration, state_of(event, now))) is not None:
         db.session.rollback()
-        raise FeedbackError(_l("Die Umfrage ist geschlossen. Vielen Dank für Ihr Interesse!"))
-    if state == rules.SurveyState.NOT_YET or not _may_answer(registration):
-        db.session.rollback()
-        raise FeedbackError(_l("Die Umfrage ist für Sie nicht geöffnet."))
-    if registration.feedback_answered:
-        db.session.rollback()
-        raise FeedbackError(_l("Sie haben schon geantwortet. Vielen Dank!"))
+        raise refused
     questions = ensure_edition_questions(event)
     values, problems = rules.validate_answers(
         [_spec(i, q) for i, q in enumerate(questions)], raw)
     if problems:
         db.session.rollback()
         raise FeedbackError(_l("Bitte prüfen Sie die markierten Fragen."), problems)
-    response = FeedbackResponse(event_id=event.id, answered_on=now.date(), answers=[
-        FeedbackAnswer(question_id=questions[i].id, value=value) for i, value in values.items()])
-    db.session.add(response)
+    question_ids = [q.id for q in questions]
+    db.session.commit()  # the edition's own copy of the questions, if it was just made
+
+    registration = _lock_registration(registration_id)
+    if (refused := _refusal(registration, state_of(registration.event, now))) is not None:
+        db.session.rollback()
+        raise refused
     registration.feedback_answered = True
-    # Only that someone answered: no user, no registration, the day and not the time.
-    db.session.add(AuditLog(action="feedback.answered", user_id=None, event_id=event.id,
-                            registration_id=None, details="",
-                            at=datetime.combine(now.date(), time(), tzinfo=UTC)))
     db.session.commit()
+
+    try:
+        db.session.add(FeedbackResponse(event_id=event.id, answered_on=now.date(), answers=[
+            FeedbackAnswer(question_id=question_ids[i], value=value)
+            for i, value in values.items()]))
+        # Only that someone answered: no user, no registration, the day and not the time.
+        db.session.add(AuditLog(action="feedback.answered", user_id=None, event_id=event.id,
+                                registration_id=None, details="",
+                                at=datetime.combine(now.date(), time(), tzinfo=UTC)))
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        db.session.execute(sa.update(Registration).where(Registration.id == registration_id)
+                           .values(feedback_answered=False))
+        db.session.commit()
+        raise
 
 
 # --- the mails ------------------------------------------------------------------------------
@@ -322,10 +348,11 @@ def _queue(kind: str, registration: Registration, closes_on: date) -> None:
 
 def send_feedback_mails(now: datetime) -> dict:
     """Invite the attendees of editions that ended; remind once; nothing after closing."""
+    closes_days = current_app.config["FEEDBACK_CLOSES_DAYS"]
     events = list(db.session.scalars(
-        sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now)
+        sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now,
+                               Event.ends_at > now - timedelta(days=closes_days))
         .order_by(Event.ends_at)))
-    events = [e for e in events if state_of(e, now) == rules.SurveyState.OPEN]
     invited = reminded = 0
     for event in events:
         window = window_of(event)
@@ -357,7 +384,26 @@ def send_feedback_mails(now: datetime) -> dict:
                     registration.feedback_reminded = True
                     reminded += 1
         db.session.commit()
+        _restamp(event.id)
     return {"invited": invited, "reminded": reminded}
+
+
+def _restamp(event_id: int) -> None:
+    """Rewrite the edition's responses, then its "answered" marks, each set in one statement.
+
+    On PostgreSQL every row remembers the transaction that wrote it (`xmin`), and the
+    transaction ids of one answer's mark and response follow each other. Rewritten together,
+    all responses share one id and all marks another, and that order is gone.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite keeps no such id per row
+    db.session.execute(sa.update(FeedbackResponse).where(FeedbackResponse.event_id == event_id)
+                       .values(answered_on=FeedbackResponse.answered_on))
+    db.session.commit()
+    db.session.execute(sa.update(Registration).where(Registration.event_id == event_id,
+                                                     Registration.feedback_answered.is_(True))
+                       .values(feedback_answered=True))
+    db.session.commit()
 
 
 # --- results --------------------------------------------------------------------------------

@@ -46,7 +46,8 @@ def test_the_survey_fits_a_phone_and_is_accessible(live_server, survey, new_page
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert axe_violations(page) == []
     # An answer missing: the message stands next to the question, still accessible.
-    page.get_by_role("button", name="Antworten absenden" if lang == "de" else "Send answers").click()
+    send = "Antworten absenden" if lang == "de" else "Send answers"
+    page.get_by_role("button", name=send).click()
     assert page.locator(".kern-error").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert axe_violations(page) == []

@@ -382,3 +382,24 @@ def test_an_editions_questions_can_become_the_series_standard_for_new_editions(
     # Another series keeps the built-in set.
     with app.test_request_context():
         assert len(services.questions_of(make_event())) == 5
+
+
+def test_no_transaction_id_links_an_answer_to_the_registration_on_postgresql(app, client, db):
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite keeps no transaction id per row
+    event = ended_event()
+    people = answered_people(event, 3)
+
+    def xmins(table: str, where: str = "") -> list[int]:
+        return [int(x) for x in db.session.scalars(sa.text(
+            f"SELECT xmin::text::bigint FROM {table} WHERE event_id = :e {where}"),
+            {"e": event.id})]
+
+    marks = xmins("registrations", "AND feedback_answered")
+    answers_ = xmins("feedback_responses")
+    assert len(marks) == len(answers_) == len(people)
+    assert not set(marks) & set(answers_)  # never written in the same transaction
+    # The worker's next run rewrites both sets, so neither order nor neighbourhood is left.
+    run_mails(app, utcnow())
+    assert len(set(xmins("feedback_responses"))) == 1
+    assert len(set(xmins("registrations", "AND feedback_answered"))) == 1
