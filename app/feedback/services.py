@@ -88,6 +88,12 @@ def ensure_edition_questions(event: Event) -> list[FeedbackQuestion]:
     own = _own_questions(FeedbackQuestion.event_id, event.id)
     if own:
         return own
+    # Two first answers (or two workers) at once must make one copy: lock the edition's row,
+    # then look again (SQLite: the write transaction already began IMMEDIATE).
+    db.session.execute(sa.select(Event.id).where(Event.id == event.id).with_for_update())
+    own = _own_questions(FeedbackQuestion.event_id, event.id)
+    if own:
+        return own
     copies = [_copy(q, event_id=event.id) for q in series_questions(event.series)]
     db.session.add_all(copies)
     db.session.flush()

@@ -11,7 +11,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import FeedbackResponse, Registration, utcnow
+from app.models import FeedbackQuestion, FeedbackResponse, Registration, utcnow
 from tests.factories import make_event, make_registration, make_series
 from tests.live.test_concurrency import all_at_once, post
 
@@ -72,6 +72,40 @@ def test_twenty_parallel_submits_of_one_link_store_one_answer(
         timings(f"feedback round {round_no}: statuses {statuses}")
         assert statuses == [303] + [409] * (SUBMITS - 1)
         assert responses(app, event_id) == 1
+
+
+def test_twenty_people_answering_first_at_once_make_one_copy_of_the_questions(
+        live_postgres_url, gunicorn_server, data_app, timings):
+    """The edition gets its own copy of the questions with the first answer: once only."""
+    app = data_app(live_postgres_url)
+    server = gunicorn_server(live_postgres_url, workers=4)
+    with app.app_context():
+        series = make_series(slug=f"live-fb-{uuid.uuid4().hex[:12]}")
+        ends_at = utcnow().replace(microsecond=0) - timedelta(hours=1)
+        event = make_event(series, starts_at=ends_at - timedelta(minutes=90))
+        event_id = event.id
+        tokens = [make_registration(event, checked_in=True)[1] for _ in range(SUBMITS)]
+        db.session.remove()
+    visitors = []
+    for token in tokens:
+        client = server.client()
+        page = client.get(f"/r/{token}/feedback")
+        visitors.append((client, f"/r/{token}/feedback", {
+            "csrf_token": CSRF_RE.search(page.text).group(1), "q0": "5", "q1": "3"}))
+    try:
+        answers = all_at_once(visitors, lambda v: post(v[0], v[1], v[2]), threads=SUBMITS)
+    finally:
+        for client, _url, _form in visitors:
+            client.close()
+    timings(f"feedback first answers at once: statuses {sorted(a.status for a in answers)}")
+    assert [a.status for a in answers] == [303] * SUBMITS
+    with app.app_context():
+        questions = db.session.scalar(sa.select(sa.func.count()).select_from(FeedbackQuestion)
+                                      .where(FeedbackQuestion.event_id == event_id))
+        stored = db.session.scalar(sa.select(sa.func.count()).select_from(FeedbackResponse)
+                                   .where(FeedbackResponse.event_id == event_id))
+        db.session.remove()
+    assert (questions, stored) == (5, SUBMITS)
 
 
 def test_control_without_the_lock_one_link_stores_several_answers(
