@@ -86,6 +86,11 @@ class Config:
 
     # A group board stays writable this long after the breakout work phase ends.
     BOARD_GRACE_MINUTES = int(os.environ.get("BOARD_GRACE_MINUTES", "15"))
+    # The feedback survey (DESIGN §10): one reminder after this many days, closed after these,
+    # and no results shown below this many answers (so no single answer can be attributed).
+    FEEDBACK_REMINDER_DAYS = int(os.environ.get("FEEDBACK_REMINDER_DAYS", "3"))
+    FEEDBACK_CLOSES_DAYS = int(os.environ.get("FEEDBACK_CLOSES_DAYS", "14"))
+    FEEDBACK_MIN_ANSWERS = int(os.environ.get("FEEDBACK_MIN_ANSWERS", "5"))
 
     RETENTION_DAYS = int(os.environ.get("RETENTION_DAYS", "90"))
     CONFIRMATION_HOURS = int(os.environ.get("CONFIRMATION_HOURS", "24"))

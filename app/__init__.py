@@ -128,7 +128,8 @@ def configure_sqlite(engine: sa.Engine) -> None:
 # the areas' __init__, so that importing an area's services never pulls in the whole web
 # layer of every area (and the import cycles that come with it).
 VIEW_MODULES = (
-    "agenda.routes", "api.routes", "auth.routes", "boards.routes", "breakouts.routes", "events.routes",
+    "agenda.routes", "api.routes", "auth.routes", "boards.routes", "breakouts.routes",
+    "events.routes", "feedback.routes",
     "mail.routes", "public.routes", "records.routes", "records.checkin", "records.stats",
     "registration.routes", "registration.manage", "reports.routes",
 )
@@ -144,6 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from app.boards import bp as boards_bp
     from app.breakouts import bp as breakouts_bp
     from app.events import bp as events_bp
+    from app.feedback import bp as feedback_bp
     from app.mail import bp as mail_bp
     from app.public import bp as public_bp
     from app.records import bp as records_bp
@@ -160,6 +162,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agenda_bp, url_prefix="/manage")
     app.register_blueprint(mail_bp, url_prefix="/manage")
     app.register_blueprint(records_bp, url_prefix="/manage")
+    app.register_blueprint(feedback_bp)  # the survey /r/<token>/feedback and staff results
     app.register_blueprint(reports_bp)  # public report pages and /manage/events/<slug>/report
 
 

@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 from app.auth.services import hash_password
 from app.extensions import db
 from app.domain.agenda import ItemKind
-from app.models import (AgendaItem, Event, EventFormat, EventStatus, Role, Series, Speaker, User,
+from app.models import (AgendaItem, Event, EventFormat, EventStatus, Participant, Place,
+                        Registration, RegistrationStatus, Role, Sector, Series, Speaker, User,
                         utcnow)
 
 _counter = itertools.count(1)
@@ -78,3 +79,23 @@ def berlin(year, month, day, hour=0, minute=0) -> datetime:
     """A Berlin wall-clock time as an aware UTC datetime."""
     from app.domain.editions import BERLIN
     return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
+
+
+def make_registration(event: Event, *, email: str | None = None, checked_in: bool = False,
+                      **overrides) -> tuple[Registration, str]:
+    """A confirmed seat of a new person; returns the registration and its personal-link token."""
+    from app.registration.services import new_token
+    n = next(_counter)
+    token, token_hash = new_token()
+    person = Participant(email=email or f"person{n}@example.org", name=f"Person {n}",
+                         organisation="Beispiel e. V.", sector=Sector.CIVIL_SOCIETY,
+                         language=overrides.get("language", "de"))
+    values = {"event": event, "participant": person, "place": Place.SEAT,
+              "status": RegistrationStatus.CONFIRMED, "token_hash": token_hash,
+              "nonce": f"nonce-{n}", "sector": Sector.CIVIL_SOCIETY, "confirmed_at": utcnow(),
+              "checked_in_at": event.starts_at if checked_in else None}
+    values.update(overrides)
+    registration = Registration(**values)
+    db.session.add(registration)
+    db.session.commit()
+    return registration, token

@@ -274,6 +274,20 @@ def compute_ticks(maximum: float, count: int = 5) -> tuple[int, ...]:
     return tuple(range(0, top + 1, step))
 
 
+
+@dataclass(frozen=True)
+class Figure:
+    """A chart with its texts, ready for the `figure` macro in templates/records/_charts.html
+    (the texts already in the reader's language)."""
+
+    id: str
+    kind: str  # bar | line
+    chart: BarChart | LineChart
+    title: str
+    desc: str
+    axes: tuple[str, ...]
+    table: tuple[str, tuple[str, ...], list[tuple[str, ...]]]  # caption, head, rows
+
 def compute_bar_chart(items: Sequence[tuple[str, float, str]], *, width: int = 640,
                       label_width: int = 210, text_width: int = 110, band: int = 36,
                       bar_height: int = 22) -> BarChart:

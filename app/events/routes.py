@@ -9,6 +9,7 @@ from app.auth.decorators import facilitator_required, staff_event, staff_require
 from app.domain.editions import local_time, to_utc
 from app.events import bp, services
 from app.events.forms import MAX_SPEAKERS, CancelEventForm, ConfirmForm, EventForm, SeriesForm
+from app.feedback import services as feedback
 from app.models import EventFormat
 
 
@@ -86,7 +87,8 @@ def edit_event(event):
             flash(_("Die Änderungen wurden gespeichert."), "success")
             return redirect(url_for("events.edit_event", slug=event.slug), 303)
     return render_template("events/form.html", form=form, event=event,
-                           phase=services.phase_of(event))
+                           phase=services.phase_of(event),
+                           wished=feedback.planning_topics(event))
 
 
 def _form_data(event) -> dict:

@@ -358,6 +358,8 @@ def duplicate_as_next(event: Event) -> Event:
     copy_agenda(event, copy, days)
     from app.breakouts.services import copy_groups  # breakouts builds on events
     copy_groups(event, copy)
+    from app.feedback.services import copy_questions  # feedback builds on events
+    copy_questions(event, copy)
     db.session.add(copy)
     db.session.commit()
     return copy

@@ -9,6 +9,8 @@ from app.models.base import UTCDateTime, utcnow
 from app.models.mail import OutboxMessage, OutboxStatus
 from app.models.registration import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Participant,
                                      Place, Registration, RegistrationStatus, Sector)
+from app.models.feedback import (FeedbackAnswer, FeedbackQuestion, FeedbackResponse,
+                                 QuestionKind, QuestionPurpose)
 from app.models.event import Event, EventFormat, EventStatus, Series, Speaker, event_facilitators
 from app.models.report import Learning, Report, ReportPhoto, ReportSection
 from app.models.user import Role, User
@@ -22,4 +24,5 @@ __all__ = [
     "AgendaItem", "agenda_item_speakers", "Event", "EventFormat", "EventStatus", "Role", "Series", "Speaker", "User",
     "UTCDateTime", "event_facilitators", "utcnow",
     "Learning", "Report", "ReportPhoto", "ReportSection",
+    "FeedbackAnswer", "FeedbackQuestion", "FeedbackResponse", "QuestionKind", "QuestionPurpose",
 ]

@@ -130,6 +130,11 @@ class Registration(db.Model):
     # person had attended an earlier edition of the series. The "returning" figure needs
     # it once no link says who came back.
     returning_recorded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # The feedback survey (app.feedback): marks without a time, so that nothing here can be
+    # matched to an anonymous answer (which carries only its day).
+    feedback_invited: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    feedback_reminded: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    feedback_answered: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     event: Mapped[Event] = relationship()
     participant: Mapped[Participant] = relationship(back_populates="registrations")

@@ -31,6 +31,8 @@ class Report(db.Model):
     first_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When the attendees were told; set once, so nobody gets the mail twice.
     participants_notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff chose to show the feedback's headline figures under "at a glance" (app.feedback).
+    show_feedback: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id",

@@ -215,6 +215,10 @@ def _scrub_registration(registration: Registration, now: datetime) -> None:
     registration.token_hash = hashlib.sha256(secrets.token_bytes(32)).hexdigest()
     registration.link_secret = registration.legacy_token_hash = None
     registration.nonce = secrets.token_urlsafe(24)
+    # The feedback marks go with the registration; the anonymous answers stay, and so does
+    # "was invited", the denominator of the response rate (a count, nothing about the person).
+    registration.feedback_answered = False
+    registration.feedback_reminded = False
 
 
 def _forget_deleted_content() -> None:

@@ -3,32 +3,18 @@
 The routes load figures (app.records.statistics), lay out the charts (app.domain.statistics)
 and put every text and number into the user's language here, so the templates only draw.
 """
-from dataclasses import dataclass
-
 from babel.dates import format_skeleton
 from flask import render_template
-from flask_babel import format_date, format_number, format_percent, get_locale
+from flask_babel import format_date, format_decimal, format_number, format_percent, get_locale
 from flask_babel import gettext as _
 
 from app.auth.decorators import staff_event, staff_required
-from app.domain.statistics import (BarChart, LineChart, SectorShare, compute_bar_chart,
+from app.domain.statistics import (Figure, SectorShare, compute_bar_chart,
                                    compute_line_chart)
+from app.feedback.services import series_trend
 from app.records import bp, statistics
 from app.records.statistics import SeriesRow
 from app.registration.forms import sector_label
-
-
-@dataclass(frozen=True)
-class Figure:
-    """The arguments of the `figure` macro in templates/records/_charts.html."""
-
-    id: str
-    kind: str  # bar | line
-    chart: BarChart | LineChart
-    title: str
-    desc: str
-    axes: tuple[str, ...]
-    table: tuple[str, tuple[str, ...], list[tuple[str, ...]]]  # caption, head, rows
 
 
 def rate_text(rate: float | None) -> str:
@@ -86,6 +72,38 @@ def _editions_figure(id_: str, rows: list[SeriesRow], value_of, title: str,
                   (_("%(title)s als Tabelle", title=title), (_("Ausgabe"), unit), table_rows))
 
 
+def _trend(rows: list[SeriesRow]) -> tuple[list[tuple], list[Figure]]:
+    """The feedback per edition (DESIGN §10): a table row each, and two charts over the
+    editions whose results are shown (a rating below the answer threshold stays hidden)."""
+    points = series_trend([row.event for row in rows])
+    table = [(row, point) for row, point in zip(rows, points, strict=True)]
+    rated = [(row, p) for row, p in table if p.mean is not None]
+    figures = []
+    if rated:
+        items = [(_edition_label(row.event), p.mean, format_decimal(p.mean, "#,##0.0"))
+                 for row, p in rated]
+        title = _("Gesamteindruck je Ausgabe")
+        figures.append(Figure(
+            "chart-feedback-rating", "bar", compute_bar_chart(items), title,
+            "; ".join(_("%(edition)s: %(mean)s von 5", edition=label, mean=text)
+                      for label, _v, text in items) + ".",
+            (_("Durchschnitt von 1 bis 5"),),
+            (_("%(title)s als Tabelle", title=title), (_("Ausgabe"), _("Durchschnitt")),
+             [(label, text) for label, _v, text in items])))
+    asked = [(row, p) for row, p in table if p.rate is not None]
+    if asked:
+        items = [(_edition_label(row.event), round(p.rate * 100, 1), format_percent(p.rate))
+                 for row, p in asked]
+        title = _("Rücklaufquote je Ausgabe")
+        figures.append(Figure(
+            "chart-feedback-rate", "bar", compute_bar_chart(items), title,
+            "; ".join(f"{label}: {text}" for label, _v, text in items) + ".",
+            (_("Prozent der Eingeladenen"),),
+            (_("%(title)s als Tabelle", title=title), (_("Ausgabe"), _("Rücklaufquote")),
+             [(label, text) for label, _v, text in items])))
+    return table, figures
+
+
 @bp.route("/events/<slug>/statistics")
 @staff_event
 def edition_statistics(event):
@@ -109,5 +127,8 @@ def series_statistics(series_slug: str):
         _sector_figure(stats.sectors, _("Teilnahmen nach Bereich, alle Ausgaben"),
                        _("Teilnahmen")),
     ]
+    trend, trend_figures = _trend(stats.rows)
     return render_template("records/stats_series.html", series=stats.series, stats=stats,
-                           figures=figures, rate_text=rate_text, edition_label=_edition_label)
+                           figures=figures, rate_text=rate_text, edition_label=_edition_label,
+                           trend=trend, trend_figures=trend_figures,
+                           format_decimal=format_decimal)

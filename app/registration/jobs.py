@@ -11,9 +11,11 @@ from app.registration import services
 
 def run_due_jobs(now: datetime) -> dict:
     """Run every job that is due at `now`; return how many rows each job changed."""
+    from app.feedback.services import send_feedback_mails  # feedback builds on registration
     from app.records.services import run_retention  # records builds on registration
 
     return {"promoted": expire_and_promote(now), "reminded": send_reminders(now),
+            "feedback": send_feedback_mails(now),
             "retention": run_retention(now)["registrations"]}
 
 

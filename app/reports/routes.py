@@ -9,6 +9,7 @@ from app.breakouts.services import groups_of
 from app.events.forms import ConfirmForm
 from app.events.services import get_event_or_404
 from app.extensions import csrf, db
+from app.feedback.services import headline
 from app.models import Report
 from app.pdf import render_pdf
 from app.reports import bp, services
@@ -52,7 +53,7 @@ def _editor(event, report, form, status=200):
     groups = groups_of(event.id)
     return render_template("reports/editor.html", event=event, report=report, form=form,
                            groups=groups, boards={g.id: board_view(g) for g in groups},
-                           confirm=ConfirmForm()), status
+                           confirm=ConfirmForm(), feedback=headline(event)), status
 
 
 @bp.route("/manage/events/<slug>/report")
@@ -225,6 +226,15 @@ def _change(event, change, message, target="reports.editor"):
         else:
             flash(message(result) if callable(message) else message, "success")
     return redirect(url_for(target, slug=event.slug), 303)
+
+
+@bp.route("/manage/events/<slug>/report/feedback", methods=["POST"])
+@staff_event
+def show_feedback(event):
+    show = request.form.get("show") == "1"
+    return _change(event, lambda: services.set_show_feedback(event, current_user, show),
+                   _("Die Rückmeldungen stehen jetzt unter „Auf einen Blick“.") if show
+                   else _("Die Rückmeldungen stehen nicht mehr im Bericht."))
 
 
 @bp.route("/manage/events/<slug>/report/publish", methods=["POST"])

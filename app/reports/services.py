@@ -22,6 +22,7 @@ from app.models import (Assignment, BoardCard, BreakoutGroup, ConsentPurpose, Co
                         EventStatus, Learning, Participant, Registration, Report, ReportPhoto,
                         ReportSection, Speaker, User, utcnow)
 from app.breakouts.services import groups_of
+from app.feedback.services import Headline, headline
 from app.records.services import audit
 from app.records.statistics import edition_facts
 from app.registration.services import personal_url_of
@@ -387,6 +388,7 @@ class ReportPage:
     figures: ReportFigures
     named: list[NamedPerson]
     is_preview: bool
+    feedback: Headline | None = None  # shown only if staff chose so and enough people answered
 
     @property
     def has_sections(self) -> bool:
@@ -408,7 +410,15 @@ def report_page(event: Event, report: Report, is_preview: bool = False) -> Repor
         learnings=list(report.learnings), photos=list(report.photos),
         figures=report_figures(event, groups),
         named=list({(p.name, p.organisation): p for p in named}.values()),
-        is_preview=is_preview)
+        is_preview=is_preview, feedback=headline(event) if report.show_feedback else None)
+
+
+def set_show_feedback(event: Event, user: User, show: bool) -> None:
+    """Show (or stop showing) the feedback's headline figures under "at a glance"; commit."""
+    report = _ensure_report(event)
+    report.show_feedback = show
+    report.updated_by_id = user.id
+    db.session.commit()
 
 
 def photo_files(page: ReportPage) -> dict[str, tuple[bytes, str]]:

@@ -40,7 +40,8 @@ from app.breakouts.services import topic_link_token
 from app.domain.agenda import ItemKind
 from app.extensions import db as _db
 from app.models import (AgendaItem, Assignment, AssignmentSource, BoardCard, BreakoutGroup,
-                        BreakoutPair, ConsentPurpose, ConsentRecord, EventFormat, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
+                        BreakoutPair, ConsentPurpose, ConsentRecord, EventFormat,
+                        FeedbackQuestion, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
                         Place, Registration, RegistrationStatus, Report, ReportPhoto, Sector,
                         utcnow)
 from app.registration.services import new_token, text_version
@@ -111,6 +112,8 @@ MATRIX = {
     "registration.delete": (OWN_LINK, {"GET": 200, "POST": 200}),
     "breakouts.save_topics": (OWN_LINK, {"POST": 303}),
     "breakouts.choose_topics": (OWN_LINK, {"GET": 200, "POST": 200}),
+    # The edition has not ended: the survey says so, and a POST is refused politely (409).
+    "feedback.survey": (OWN_LINK, {"GET": 200, "POST": 409}),
     # any account
     "events.dashboard": (ACCOUNT, {"GET": 200}),
     "auth.logout": (ACCOUNT, {"POST": 303}),
@@ -199,6 +202,14 @@ MATRIX = {
     "reports.publish": (STAFF, {"POST": 303}),
     "reports.unpublish": (STAFF, {"POST": 303}),
     "reports.notify": (STAFF, {"GET": 200, "POST": 303}),
+    "reports.show_feedback": (STAFF, {"POST": 303}),
+    "feedback.results": (STAFF, {"GET": 200}),
+    "feedback.results_csv": (STAFF, {"GET": 200}),
+    "feedback.questions": (STAFF, {"GET": 200, "POST": 422}),
+    "feedback.edit_question": (STAFF, {"GET": 200, "POST": 422}),
+    "feedback.delete_question": (STAFF, {"POST": 303}),
+    "feedback.customise_questions": (STAFF, {"POST": 303}),
+    "feedback.make_standard": (STAFF, {"POST": 303}),
     "mail.outbox": (STAFF, {"GET": 200}),
     "mail.retry": (STAFF, {"POST": 303}),
     # admin: accounts and the audit log
@@ -238,11 +249,14 @@ FOREIGN_OBJECT = {
     "boards.staff_override": {"POST": 404},
     "boards.staff_dots": {"POST": 404},
     "boards.staff_prompts": {"POST": 404},
+    "feedback.edit_question": {"GET": 404, "POST": 404},
+    "feedback.delete_question": {"POST": 404},
 }
 
 # Within one actor's run, these POSTs go last and in this order: each removes or ends
 # something the routes before it still need (logging out ends the run's session).
-RUN_LAST = ["boards.staff_delete", "agenda.delete_item", "breakouts.delete_group", "breakouts.delete_pair",
+RUN_LAST = ["boards.staff_delete", "agenda.delete_item", "feedback.delete_question",
+            "breakouts.delete_group", "breakouts.delete_pair",
             "registration.manage_cancel", "registration.cancel", "events.unpublish_event",
             "events.cancel_event", "registration.delete", "auth.logout"]
 
@@ -302,12 +316,16 @@ def _edition(series, facilitator, *, published_report: bool) -> dict:
     other_card = BoardCard(group_id=group.id, col=1, body="Noch eine", author_name="")
     _db.session.add_all([card, other_card])
     _db.session.flush()
+    question = FeedbackQuestion(event_id=event.id, position=0, kind="scale", required=True,
+                                text_de="Wie war es?", text_en="How was it?", options=[])
+    _db.session.add(question)
     low, high = sorted((first.id, second.id))
     pair = BreakoutPair(event_id=event.id, first_id=low, second_id=high, kind=PairKind.APART)
     _db.session.add(pair)
     _db.session.commit()
     return {"event": event, "item": item, "group": group, "pair": pair, "photo": photo,
             "card": card, "other_card": other_card,
+            "question": question,
             "first": first, "first_token": first_token, "second": second,
             "second_token": second_token}
 
@@ -340,12 +358,15 @@ class World:
             "person_id": a.participant_id, "photo_id": self.this["photo"].id,
             "message_id": self.message.id, "user_id": self.target_user.id,
             "purpose": ConsentPurpose.PHOTOS.value, "card_id": self.this["card"].id,
+            "question_id": self.this["question"].id,
+            "purpose": ConsentPurpose.PHOTOS.value,
         }
         self.foreign = {"item_id": self.other["item"].id, "group_id": self.other["group"].id,
                         "pair_id": self.other["pair"].id,
                         "registration_id": self.other["first"].id,
                         "photo_id": self.other["photo"].id,
-                        "card_id": self.other["card"].id}
+                        "card_id": self.other["card"].id,
+                        "question_id": self.other["question"].id}
 
     def token_for(self, actor: str, rule) -> str:
         """The token this actor can put into A's personal-link route (see the module doc)."""
