@@ -25,7 +25,7 @@ from app.extensions import db
 from app.models import (AuditLog, Event, Participant, Place, Registration, RegistrationStatus,
                         Sector, User, utcnow)
 from app.registration.services import (RegistrationError, _holders, _mail,
-                                       cancel_registration, lock_event, new_token,
+                                       cancel_registration, issue_link, lock_event, new_token,
                                        waitlist_position)
 
 # Filters of the list: the (effective) statuses, plus the two places of active registrations.
@@ -332,7 +332,7 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
     if status not in ("pending", "confirmed"):
         _refuse(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird keine E-Mail versandt."))
     kind = "opt_in" if status == "pending" else "link_again"
-    token, registration.token_hash = new_token()
+    token = issue_link(registration)  # a new secret: every older link, legacy ones too, ends
     _audit("registration.resend_mail", user, event, registration, f"kind: {kind}")
     extra = {}
     if kind == "opt_in" and registration.hold_expires_at:
