@@ -75,10 +75,10 @@ def personal_page(token: str):
     return render_personal_page(registration, token)
 
 
-def link_not_found(form: LinkAgainForm | None = None):
+def link_not_found():
     """A personal link that leads nowhere says why and offers to mail the link again (404)."""
     return private_page(render_template("registration/link_again.html", invalid=True,
-                                        form=form or LinkAgainForm())), 404
+                                        form=LinkAgainForm())), 404
 
 
 @bp.route("/r/new-link", methods=["GET", "POST"])

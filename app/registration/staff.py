@@ -27,7 +27,7 @@ from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Event, Particip
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.forms import place_label, sector_label, status_label
 from app.registration.services import (RegistrationError, _holders, _mail,
-                                       cancel_registration, lock_event, new_token,
+                                       cancel_registration, issue_link, lock_event, new_token,
                                        waitlist_position)
 
 # Filters of the list: the (effective) statuses, plus the two places of active registrations.
@@ -416,7 +416,7 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
         _refuse(_l("%(name)s hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail.",
                    name=registration.participant.name))
     kind = "opt_in" if status == "pending" else "link_again"
-    token, registration.token_hash = new_token()
+    token = issue_link(registration)  # a new secret: every older link, legacy ones too, ends
     _audit("registration.resend_mail", user, event, registration, f"kind: {kind}")
     extra = {}
     if kind == "opt_in" and registration.hold_expires_at:

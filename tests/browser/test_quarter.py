@@ -398,7 +398,8 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     # 3. A seat holder cancels; the first on the waiting list moves up and is told.
     leaving, first_waiting = everyone[CANCELS], everyone[CAPACITY]
     visitor.goto(with_lang(links[CANCELS], leaving.lang))
-    visitor.get_by_role("button", name="Von der Veranstaltung abmelden").click()
+    visitor.get_by_role("link", name="Von der Veranstaltung abmelden …").click()
+    visitor.get_by_role("button", name="Ja, abmelden").click()  # the page that asks first
     expect(visitor.locator(".status-line")).to_have_text("Sie haben sich abgemeldet.")
     steps(visitor, "cancelled")
     assert seats_and_waiting(live_server) == (CAPACITY, PEOPLE - CAPACITY - 1)

@@ -128,6 +128,25 @@ def test_a_link_mailed_before_links_were_derived_keeps_working_next_to_the_new_o
     assert token_for(db, "alt@example.org") == new_token  # the same link from now on
 
 
+def test_a_new_link_from_staff_ends_every_older_link_the_legacy_one_too(app, client, db,
+                                                                        edition):
+    from app.registration.staff import resend_mail
+
+    old_token, old_hash = services.new_token()
+    person = Participant(email="alt@example.org", name="Alma Alt", sector="research")
+    db.session.add(Registration(event=edition, participant=person, place=Place.SEAT,
+                                status=RegistrationStatus.CONFIRMED, token_hash=old_hash,
+                                nonce="n-alt", confirmed_at=utcnow()))
+    db.session.commit()
+    with app.test_request_context():
+        services.send_personal_links("alt@example.org")  # keeps old_token as the legacy link
+        derived = token_for(db, "alt@example.org")
+        resend_mail(registration_of(db, "alt@example.org"), make_user("staff"))
+    newest = token_for(db, "alt@example.org")
+    assert [client.get(f"/r/{t}").status_code for t in (old_token, derived, newest)] \
+        == [404, 404, 200]
+
+
 def test_erasing_the_data_ends_every_link(client, db, edition):
     register(client, edition.slug)
     token = token_for(db, "erika@example.org")
