@@ -400,12 +400,12 @@ def test_no_people_is_an_empty_allocation():
 @settings(FAST, max_examples=200)
 @given(st.integers(2, 60), st.data())
 def test_mix_hull_pieces_meet_the_penalty_at_whole_counts_and_never_exceed_it(total, data):
-    from app.domain.allocation import _mix_pieces
+    from app.domain.allocation.model import mix_pieces
 
     count = data.draw(st.integers(1, total - 1))
     k = data.draw(st.integers(0, 30))
     prep = type("Prep", (), {"known_total": total, "sector_count": [count]})()
-    pieces = _mix_pieces(prep, 0, k)
+    pieces = mix_pieces(prep, 0, k)
     for c in range(k + 1):
         exact = max(0.0, abs(c - count / total * k) - 1.0)
         best = max([a * c + b for a, b in pieces], default=0.0)
@@ -416,15 +416,16 @@ def test_mix_hull_pieces_meet_the_penalty_at_whole_counts_and_never_exceed_it(to
 @settings(FAST, max_examples=150)
 @given(problems(max_people=7, max_groups=3))
 def test_the_first_stage_hull_lp_never_exceeds_the_brute_force_optimum(problem):
-    from app.domain.allocation import _first_stage, _Infeasible, _Prepared
+    from app.domain.allocation.prepared import Infeasible, Prepared
+    from app.domain.allocation.solvers import first_stage
 
     best = brute_force(problem)
     if best is None:
         return
     try:
-        prep = _Prepared(problem)
-        mip = _first_stage(prep, hull=True)[0]
-    except _Infeasible:
+        prep = Prepared(problem)
+        mip = first_stage(prep, hull=True)[0]
+    except Infeasible:
         return
     status, _, _, bound = mip.solve(gap=0.0, time_limit=10, relax=True)
     assert status == "optimal"
