@@ -376,7 +376,8 @@ def test_with_the_history_consent_old_editions_stay_with_the_person_until_it_is_
 
 
 def _audit_actions_written_by_the_app() -> set[str]:
-    """Every literal action passed to audit(), _audit() or _audit_access() in app/."""
+    """Every literal action passed to audit(), _audit() or _audit_access() in app/, or written
+    straight into an AuditLog(action=...)."""
     import ast
     actions = set()
     for path in Path("app").rglob("*.py"):
@@ -386,6 +387,9 @@ def _audit_actions_written_by_the_app() -> set[str]:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     actions.add(first.value)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "AuditLog":
+                actions.update(k.value.value for k in node.keywords if k.arg == "action"
+                               and isinstance(k.value, ast.Constant))
     return actions
 
 
