@@ -58,6 +58,7 @@ def member(db, event, group, name="Ada Lovelace", *, named_consent=False) -> Per
 
 
 def form_token(client, url: str) -> str:
-    """The session's CSRF token, from the member's personal page (it always has a form)."""
+    """The session's CSRF token, from the member's "delete my data" page (it always has a form;
+    the personal page of a confirmed seat may have none since cancelling asks first)."""
     from tests.conftest import csrf_from
-    return csrf_from(client, url.removesuffix("/group"))
+    return csrf_from(client, url.removesuffix("/group") + "/delete")
