@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.extensions import limiter
-from app.models import (BreakoutGroup, BreakoutPair, OutboxMessage, OutboxStatus, PairKind,
+from app.models import (BoardCard, BreakoutGroup, FeedbackQuestion, BreakoutPair, OutboxMessage, OutboxStatus, PairKind,
                         Participant, Place, Registration, RegistrationStatus, Role, Sector, User,
                         utcnow)
 from tests.conftest import csrf_from, login
@@ -174,6 +174,16 @@ MINIMUM_ROLE = {
     # The breakout board: staff and the edition's facilitators (none here, as for check-in;
     # tests/breakouts covers facilitators). Mails to everyone and e-mail exports: staff only.
     "breakouts.board": "staff",
+    # Group boards and the survey results: the edition's facilitators or staff (the
+    # facilitator in this table facilitates no edition, so staff is the least that gets in).
+    **{f"boards.{name}": "staff" for name in (
+        "staff_board", "staff_state", "staff_add", "staff_edit", "staff_delete", "staff_merge",
+        "staff_unmerge", "staff_key_result", "staff_voting", "staff_override", "staff_dots",
+        "staff_prompts", "edition_prompts", "plenary", "export_markdown", "export_csv")},
+    **{f"feedback.{name}": "staff" for name in (
+        "results", "results_csv", "questions", "edit_question", "delete_question",
+        "customise_questions", "make_standard")},
+    "reports.show_feedback": "staff",
     "breakouts.create_group": "staff",
     "breakouts.edit_group": "staff",
     "breakouts.delete_group": "staff",
@@ -218,9 +228,12 @@ def _objects(user_id: int) -> dict[str, str]:
     _db.session.flush()
     pair = BreakoutPair(event_id=event.id, first_id=min(registration.id, other.id),
                         second_id=max(registration.id, other.id), kind=PairKind.APART)
-    _db.session.add(pair)
+    card = BoardCard(group_id=group.id, col=0, body="Matrix", author_name="")
+    question = FeedbackQuestion(event_id=event.id, position=0, kind="scale", required=True,
+                                text_de="Wie war es?", text_en="How was it?", options=[])
+    _db.session.add_all([pair, card, question])
     _db.session.commit()
-    return {"slug": event.slug, "user_id": str(user_id), "item_id": str(item.id),
+    return {"card_id": str(card.id), "question_id": str(question.id), "slug": event.slug, "user_id": str(user_id), "item_id": str(item.id),
             "registration_id": str(registration.id), "message_id": str(message.id),
             "series_slug": event.series.slug, "person_id": str(registration.participant_id),
             "group_id": str(group.id), "pair_id": str(pair.id)}
@@ -254,7 +267,11 @@ def test_every_manage_route_refuses_roles_below_its_minimum(app, client, db, log
     user = login_as(role)
     values = _objects(user.id)
     token = csrf_from(client, "/manage/")
-    for rule in _manage_rules(app):
+    # Routes that remove an object others still need go last, in this order.
+    last = ["boards.staff_delete", "feedback.delete_question", "breakouts.delete_group"]
+    rules = sorted(_manage_rules(app),
+                   key=lambda r: last.index(r.endpoint) if r.endpoint in last else -1)
+    for rule in rules:
         if rule.endpoint == "auth.logout":
             continue
         url = _url(rule, values)
