@@ -100,10 +100,10 @@ def test_after_confirming_each_person_registered_gets_one_mail_in_their_language
     assert "Der Link zum Online-Raum hat sich geändert. Der neue Link: " + NEW_ROOM \
         in dora.body_text
     assert str(entry(dora)["LOCATION"]) == NEW_ROOM
-    assert "The link to the online room has changed. You will get the link as soon as your " \
-           "seat is confirmed." in emma.body_text
-    assert "Der Link zum Online-Raum hat sich geändert. Den Link bekommen Sie, sobald Ihr " \
-           "Platz bestätigt ist." in pia.body_text
+    assert "The link to the online room has changed. You will get the link as soon as you " \
+           "have a confirmed seat." in emma.body_text
+    assert "Der Link zum Online-Raum hat sich geändert. Den Link bekommen Sie, sobald Sie " \
+           "einen bestätigten Platz haben." in pia.body_text
     for message in (emma, pia):
         assert NEW_ROOM not in message.body_text
         assert NEW_ROOM not in message.attachment.replace("\r\n ", "")
