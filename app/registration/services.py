@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 from flask import abort, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -25,8 +26,7 @@ from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, EventStatus, OutboxMessage, Participant, Place,
-                        Registration, RegistrationStatus,
-                        Sector, utcnow)
+                        Registration, RegistrationStatus, Sector, User, utcnow)
 
 
 class RegistrationError(Exception):
@@ -260,7 +260,7 @@ class ChangeNeedsConfirmation(Exception):
 
 
 def change_edition(event_id: int, data: EventData, inform: int | None = None,
-                   user=None) -> int:
+                   user: User | None = None) -> int:
     """Save staff's change of an edition. A new time or place of a published edition is
     mailed, with the updated calendar entry, to everyone registered who gave an address —
     only when staff confirmed for exactly that many people (`inform`); otherwise nothing is
@@ -277,6 +277,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
             sa.select(Registration).where(Registration.event_id == event.id,
                                           Registration.status.in_(ACTIVE_STATUSES),
                                           Registration.anonymised_at.is_(None))
+            .options(selectinload(Registration.participant))
             .order_by(Registration.id)) if r.participant.has_real_address]
     if recipients and inform != len(recipients):
         db.session.rollback()

@@ -63,6 +63,8 @@ def test_changing_the_room_link_asks_first_says_how_many_and_mails_nothing(clien
     assert html.count('name="inform" value="3"') == 2
     assert "Speichern und 3 Personen informieren" in html
     assert f'value="{NEW_ROOM}"' in html  # what staff typed is still in the form
+    assert f'<a class="kern-link" href="/manage/events/{event.slug}/edit">Nicht speichern und ' \
+           'die Änderung verwerfen</a>' in html
     event = reloaded(db, event)
     assert (event.online_url, event.ics_sequence) == (OLD_ROOM, sequence)
     assert mails(db) == []
