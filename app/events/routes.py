@@ -11,6 +11,7 @@ from app.events import bp, services
 from app.events.forms import MAX_SPEAKERS, CancelEventForm, ConfirmForm, EventForm, SeriesForm
 from app.feedback import services as feedback
 from app.models import EventFormat
+from app.registration import services as registration
 
 
 @bp.route("/")
@@ -78,15 +79,25 @@ def edit_event(event):
         form = _event_form(data=_form_data(event))
     else:
         form = _event_form()
+    inform = None  # the people a new time or place is mailed to, asked for before saving
     if form.validate_on_submit():
         try:
-            services.update_event(event, _event_data(form))
+            # The confirm button carries the number of people staff agreed to mail.
+            mails = registration.change_edition(event.id, _event_data(form),
+                                                request.form.get("inform", type=int),
+                                                current_user)
         except services.EventError as exc:
             _attach_error(form, exc)
+        except registration.ChangeNeedsConfirmation as question:
+            inform = question.mails
         else:
-            flash(_("Die Änderungen wurden gespeichert."), "success")
+            flash(ngettext("Die Änderungen wurden gespeichert. %(num)d Person bekommt eine "
+                           "E-Mail mit dem geänderten Termin.",
+                           "Die Änderungen wurden gespeichert. %(num)d Personen bekommen eine "
+                           "E-Mail mit dem geänderten Termin.", mails)
+                  if mails else _("Die Änderungen wurden gespeichert."), "success")
             return redirect(url_for("events.edit_event", slug=event.slug), 303)
-    return render_template("events/form.html", form=form, event=event,
+    return render_template("events/form.html", form=form, event=event, inform=inform,
                            phase=services.phase_of(event),
                            wished=feedback.planning_topics(event))
 

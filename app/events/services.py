@@ -176,19 +176,61 @@ def create_event(data: EventData) -> Event:
     return event
 
 
-def update_event(event: Event, data: EventData) -> None:
-    """Change an edition; its slug (part of shared links) stays as it is."""
+@dataclass(frozen=True)
+class EditionChange:
+    """A saved change's time and place, before and after, for the mail that tells people."""
+
+    old_starts_at: datetime
+    old_ends_at: datetime
+    old_format: EventFormat
+    old_venue: str
+    old_online_url: str
+    starts_at: datetime
+    ends_at: datetime
+    format: EventFormat
+    venue: str
+    online_url: str
+
+    @property
+    def time_changed(self) -> bool:
+        return (self.old_starts_at, self.old_ends_at) != (self.starts_at, self.ends_at)
+
+    @property
+    def format_changed(self) -> bool:
+        return self.old_format != self.format
+
+    @property
+    def venue_changed(self) -> bool:
+        return self.old_venue != self.venue
+
+    @property
+    def room_link_changed(self) -> bool:
+        return self.old_online_url != self.online_url
+
+    @property
+    def raises_sequence(self) -> bool:
+        return self.time_changed or self.format_changed or self.venue_changed \
+            or self.room_link_changed
+
+
+def stage_event_update(event: Event, data: EventData) -> EditionChange:
+    """Write staff's change into the edition without committing (the caller's transaction
+    may add the mails that tell people); return the time and place before and after."""
+    if event.status == EventStatus.CANCELLED:
+        raise EventError(None, _l("Eine abgesagte Ausgabe kann nicht mehr geändert werden."))
     if data.series_id != event.series_id:
         raise EventError("series_id", _l("Die Reihe einer Ausgabe kann nicht geändert werden."))
     _check_number_free(event.series_id, data.number, event.id)
+    before = EditionChange(event.starts_at, event.ends_at, event.format, event.venue,
+                           event.online_url, data.starts_at, data.ends_at, data.format,
+                           data.venue.strip(), data.online_url.strip())
     # A new time or a new place (the room link is the place of an online edition) is an
     # update that calendars must take over the entry they have.
-    if (data.starts_at, data.ends_at, data.format, data.venue.strip(), data.online_url.strip()) \
-            != (event.starts_at, event.ends_at, event.format, event.venue, event.online_url):
+    if before.raises_sequence:
         event.ics_sequence += 1
     event.number = data.number
     _apply(event, data)
-    db.session.commit()
+    return before
 
 
 def _check_number_free(series_id: int, number: int, event_id: int | None) -> None:

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "breakouts.unpublish": _l("Gruppen zurückgezogen"),
     "breakouts.video_rooms_csv": _l("Online-Räume als CSV heruntergeladen"),
     "event.cancel": _l("Ausgabe abgesagt"),
+    "event.change_mailed": _l("Geänderten Termin an die Angemeldeten gemailt"),
     "feedback.answered": _l("Jemand hat die Rückmeldung ausgefüllt"),
     "participant.erase": _l("Person gelöscht"),
     "participant.export": _l("Daten einer Person exportiert"),

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 from flask import abort, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -20,12 +21,12 @@ from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
 from app.events.calendar import RoomLink, edition_ics
-from app.events.services import phase_of, seat_counts
+from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
-from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, EventFormat,
-                        OutboxMessage, Participant, Place, Registration, RegistrationStatus,
-                        Sector, utcnow)
+from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
+                        EventFormat, EventStatus, OutboxMessage, Participant, Place,
+                        Registration, RegistrationStatus, Sector, User, utcnow)
 
 
 class RegistrationError(Exception):
@@ -225,6 +226,7 @@ SUBJECTS = {
     "cancelled": _l("Ihre Abmeldung: %(title)s"),
     "cancelled_by_staff": _l("Ihre Anmeldung wurde abgesagt: %(title)s"),
     "reminder": _l("Morgen: %(title)s"),
+    "event_changed": _l("Geändert: %(title)s"),
 }
 LINKS_SUBJECT = _l("Ihre persönlichen Links zur Innovationswerkstatt")
 
@@ -236,8 +238,9 @@ def _mail(kind: str, registration: Registration, token: str | None = None, **ext
         return
     with force_locale(registration.language):
         subject = str(SUBJECTS[kind]) % {"title": event.title}
-    attachment = _ics_attachment(registration) if kind in ("confirmed", "promoted") and \
-        registration.place == Place.SEAT else None
+    # A changed time or place replaces the entry in everyone's calendar who may have one.
+    attachment = _ics_attachment(registration) if kind == "event_changed" or (
+        kind in ("confirmed", "promoted") and registration.place == Place.SEAT) else None
     queue_mail(kind, person.email, registration.language, subject,
                {"registration": registration, "event": event, "person": person,
                 "link": personal_url(token) if token else personal_url_of(registration),
@@ -247,6 +250,46 @@ def _mail(kind: str, registration: Registration, token: str | None = None, **ext
 
 
 # --- use cases -------------------------------------------------------------------------------
+
+class ChangeNeedsConfirmation(Exception):
+    """Saving the change would mail people: staff confirm first, knowing how many."""
+
+    def __init__(self, mails: int):
+        super().__init__(f"{mails} mails")
+        self.mails = mails
+
+
+def change_edition(event_id: int, data: EventData, inform: int | None = None,
+                   user: User | None = None) -> int:
+    """Save staff's change of an edition. A new time or place of a published edition is
+    mailed, with the updated calendar entry, to everyone registered who gave an address —
+    only when staff confirmed for exactly that many people (`inform`); otherwise nothing is
+    stored and ChangeNeedsConfirmation says how many. Return the mails queued."""
+    event = lock_event(event_id)  # a registration arriving meanwhile is counted or told
+    try:
+        change = stage_event_update(event, data)
+    except EventError:
+        db.session.rollback()
+        raise
+    recipients = []
+    if change.raises_sequence and event.status == EventStatus.PUBLISHED:
+        recipients = [r for r in db.session.scalars(
+            sa.select(Registration).where(Registration.event_id == event.id,
+                                          Registration.status.in_(ACTIVE_STATUSES),
+                                          Registration.anonymised_at.is_(None))
+            .options(selectinload(Registration.participant))
+            .order_by(Registration.id)) if r.participant.has_real_address]
+    if recipients and inform != len(recipients):
+        db.session.rollback()
+        raise ChangeNeedsConfirmation(len(recipients))
+    for registration in recipients:
+        _mail("event_changed", registration, change=change)
+    if recipients:
+        db.session.add(AuditLog(action="event.change_mailed", user_id=user.id if user else None,
+                                event_id=event.id, details=f"mails: {len(recipients)}"))
+    db.session.commit()
+    return len(recipients)
+
 
 def register_participant(event_id: int, data: RegistrationData,
                          now: datetime | None = None) -> Outcome:

@@ -70,6 +70,25 @@ def test_form_errors_are_announced_next_to_the_field_and_accessible(live_server,
     assert axe_violations(page) == []
 
 
+@pytest.mark.parametrize("lang", ["de", "en"])
+def test_a_new_room_link_asks_before_mailing_and_the_question_is_accessible(live_server, page,
+                                                                           lang):
+    sign_in(page, live_server, lang)
+    edit = f"{live_server}/manage/events/innovationswerkstatt-7/edit"
+    page.goto(edit)
+    page.locator("#online_url").fill("https://konferenz.example.org/anderer-raum")
+    page.locator("form.event-form button[type=submit]").click()
+    notice = page.locator("#change-notice")
+    assert notice.get_attribute("role") == "alert"
+    assert ("bekommen eine E-Mail mit dem geänderten Termin (Kalendereintrag)" if lang == "de"
+            else "will get an email with the changed date (calendar entry)") in notice.inner_text()
+    assert page.locator("button[name=inform]").count() == 2
+    assert axe_violations(page) == []
+    page.goto(edit)  # not confirmed: nothing was saved
+    assert page.locator("#online_url").input_value() == \
+        "https://konferenz.example.org/innovationswerkstatt-7"
+
+
 def test_the_language_switch_is_a_link_and_is_remembered(live_server, page):
     page.goto(f"{live_server}/")
     page.get_by_role("link", name="English").click()
