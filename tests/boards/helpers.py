@@ -58,6 +58,7 @@ def member(db, event, group, name="Ada Lovelace", *, named_consent=False) -> Per
 
 
 def form_token(client, url: str) -> str:
-    """The session's CSRF token, from the member's personal page (it always has a form)."""
+    """The session's CSRF token, from the member's cancel page (it always has a form; the
+    personal page has none when there are no consents to withdraw)."""
     from tests.conftest import csrf_from
-    return csrf_from(client, url.removesuffix("/group"))
+    return csrf_from(client, url.removesuffix("/group") + "/cancel")
