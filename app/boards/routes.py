@@ -4,9 +4,10 @@ from flask import (flash, jsonify, make_response, redirect, render_template, req
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.decorators import facilitator_of_event
-from app.boards import bp, services
+from app.boards import bp, services, shared
 from app.boards.forms import (CardForm, DotsForm, EditCardForm, FacilitatorCardForm, MergeForm,
                               PromptsForm)
 from app.domain.boards import BoardOverride
@@ -34,11 +35,11 @@ def _staff_card_form(view, formdata=None) -> FacilitatorCardForm:
 
 def _poll(view_for_etag, render_state):
     """Answer a poll: 304 if the board's tag is what the client has, else the state as JSON."""
-    tag, _time = view_for_etag()
+    tag, time = view_for_etag()
     if tag in request.if_none_match:
         response = make_response("", 304)
     else:
-        response = jsonify(render_state())
+        response = jsonify(render_state(time))
     response.set_etag(tag)
     # The client asks again every few seconds; nothing may keep a copy for others.
     response.headers["Cache-Control"] = "private, no-cache"
@@ -93,10 +94,15 @@ def member_board(token: str):
 def member_state(token: str):
     member = services.member_of_token(token)
 
-    def render_state():
-        view = services.board_view(member.group, member=member.registration)
-        return _state(view, render_template("boards/_member_columns.html", view=view,
-                                            token=token, button=ButtonForm()))
+    def render_state(time):
+        view = services.board_view(member.group, member=member.registration, time=time)
+        # The columns are the group's (shared.py); the member's own marks go as ids.
+        own = view.cards
+        return {**shared.shared_state(view), "version": view.version,
+                "dots_left": view.dots_left,
+                "dots_text": _("Ihre Punkte: noch %(n)d", n=view.dots_left or 0),
+                "mine": [c.id for c in own if c.mine], "voted": [c.id for c in own if c.voted],
+                "csrf": generate_csrf()}
     return _poll(lambda: services.poll_tag(member.group, member.event), render_state)
 
 
@@ -194,8 +200,8 @@ def staff_board(event, group_id: int):
 def staff_state(event, group_id: int):
     group = services.group_of_event_or_404(event, group_id)
 
-    def render_state():
-        view = services.board_view(group)
+    def render_state(time):
+        view = services.board_view(group, time=time)
         return _state(view, render_template(
             "boards/_staff_columns.html", view=view, event=event, button=ButtonForm(),
             merge_choices=[(c.id, c.body[:80]) for c in view.cards]))

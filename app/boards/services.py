@@ -188,10 +188,12 @@ def _author_label(card: BoardCard) -> str:
 
 
 def board_view(group: BreakoutGroup, *, member: Registration | None = None,
-               now: datetime | None = None) -> BoardView:
-    """Everything a board page shows, in a fixed number of statements however many cards."""
+               now: datetime | None = None, time: BoardTime | None = None) -> BoardView:
+    """Everything a board page shows, in a fixed number of statements however many cards.
+
+    `time`: the board's time box if the caller has it already (a poll got it with its tag)."""
     board = board_of(group.id)
-    time = board_time(group.event, board, now)
+    time = time or board_time(group.event, board, now)
     prompts = prompts_of(group)
     cards = list(db.session.scalars(sa.select(BoardCard).where(BoardCard.group_id == group.id)
                                     .order_by(BoardCard.created_at, BoardCard.id)))

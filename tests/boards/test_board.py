@@ -368,6 +368,70 @@ def test_an_unchanged_poll_costs_the_same_few_statements_however_many_cards(clie
     assert few <= 4
 
 
+def test_a_changed_poll_costs_the_same_statements_however_many_cards(client, db, edition,
+                                                                     group, ada):
+    open_voting(db, group)
+    grace = member(db, edition, group, "Grace Hopper")
+    grace_client = client.application.test_client()
+
+    def statements_of_changed_poll() -> int:
+        add_card(grace_client, grace, "Noch eine")  # a new version: the poll is a changed one
+        with counted_statements(db) as statements:
+            assert client.get(f"{ada.url}/state.json").status_code == 200
+        return len(statements)
+
+    add_card(client, ada, "Eins")
+    press(client, ada, f"/cards/{cards(db, group)[0].id}/vote")
+    few = statements_of_changed_poll()
+    more = [BoardCard(group_id=group.id, col=i % 3, body=f"Karte {i}") for i in range(40)]
+    db.session.add_all(more)
+    db.session.flush()
+    db.session.add_all([BoardVote(card_id=c.id, group_id=group.id) for c in more[:20]])
+    for c in more[20:25]:
+        c.merged_into_id = more[0].id
+    db.session.commit()
+    assert statements_of_changed_poll() == few
+    # The member, the board's version and work phase (the tag), then the board, its
+    # prompts, cards, dots and the member's own dots; SQLite adds its BEGIN.
+    assert few == (9 if db.engine.dialect.name == "sqlite" else 8)
+
+
+def test_every_member_gets_the_same_columns_and_their_own_marks_as_ids(client, db, edition,
+                                                                      group, ada):
+    open_voting(db, group)
+    grace = member(db, edition, group, "Grace Hopper")
+    grace_client = client.application.test_client()
+    add_card(client, ada, "Von Ada")
+    add_card(grace_client, grace, "Von Grace")
+    by_ada, by_grace = cards(db, group)
+    press(client, ada, f"/cards/{by_grace.id}/vote")
+    ada_state = client.get(f"{ada.url}/state.json").get_json()
+    grace_state = grace_client.get(f"{grace.url}/state.json").get_json()
+    # The columns are the group's: rendered once, nothing in them belongs to one member.
+    assert ada_state["html"] == grace_state["html"]
+    assert ada.token not in ada_state["html"] and "csrf_token" not in ada_state["html"]
+    assert "Punkt geben" not in ada_state["html"]
+    assert (ada_state["mine"], ada_state["voted"], ada_state["dots_left"]) == (
+        [by_ada.id], [by_grace.id], 2)
+    assert (grace_state["mine"], grace_state["voted"], grace_state["dots_left"]) == (
+        [by_grace.id], [], 3)
+    assert ada_state["dots_text"] == "Ihre Punkte: noch 2"
+    # The page itself (also without JavaScript) still carries the member's own forms.
+    page = client.get(ada.url).get_data(as_text=True)
+    assert f'{ada.url}/cards/{by_grace.id}/unvote' in page
+    assert f'{ada.url}/cards/{by_ada.id}/vote' in page
+
+
+def test_after_erasure_the_next_poll_shows_the_card_as_anonym(client, db, edition, group, ada):
+    grace = member(db, edition, group, "Grace Hopper")
+    add_card(client, ada, "Bleibt stehen")
+    assert "Ada" in client.get(f"{grace.url}/state.json").get_json()["html"]
+    erase_person(ada.registration.participant)
+    state = client.get(f"{grace.url}/state.json").get_json()
+    assert [c["author"] for c in state["cards"]] == ["anonym"]
+    assert "Ada" not in state["html"]
+
+
 # --- plenary and exports --------------------------------------------------------------------------
 
 def test_the_plenary_shows_each_groups_key_results_and_top_cards_with_chosen_names_only(
