@@ -25,8 +25,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 import sqlalchemy as sa
-from flask_babel import force_locale, gettext
 from babel.numbers import format_decimal, format_percent
+from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -74,7 +74,7 @@ ANSWERS = {1: ("5", "4", "yes", "Open data in plain language"),
            4: ("4", "4", "yes", ""),
            5: ("5", "", "no", ""),
            6: ("4", "4", "yes", "Einfache Sprache in Bescheiden")}
-OVERALL = "4,5"  # (5 + 4 + 5 + 4 + 5 + 4) / 6
+OVERALL = 4.5  # (5 + 4 + 5 + 4 + 5 + 4) / 6
 
 
 @dataclass(frozen=True)
@@ -574,7 +574,8 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     assert staff.locator("#figure-rate").text_content() == format_percent(
         len(ANSWERS) / len(CHECKED_IN), locale="de")
     expect(staff.locator("#mean-0")).to_have_text(
-        f"Durchschnitt: {OVERALL} von 5 ({len(ANSWERS)} Antworten)")
+        f"Durchschnitt: {format_decimal(OVERALL, '#,##0.0', locale='de')} von 5 "
+        f"({len(ANSWERS)} Antworten)")
     assert staff.locator("figure.chart").count() == 3  # the two scales and "again"
     topics = staff.locator("#question-4 .feedback-text").all_inner_texts()
     assert topics == sorted(a[3] for a in ANSWERS.values() if a[3])
@@ -585,7 +586,7 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     headline = {lang: t(app, lang, "%(answered)s von %(invited)s haben geantwortet",
                         answered=len(ANSWERS), invited=len(CHECKED_IN)) + "; " + t(
         app, lang, "Gesamteindruck %(mean)s von 5",
-        mean=format_decimal(4.5, "#,##0.0", locale=lang)) for lang in ("de", "en")}
+        mean=format_decimal(OVERALL, "#,##0.0", locale=lang)) for lang in ("de", "en")}
     staff.goto(f"{live_server}/manage/events/{EIGHTH}/report")
     expect(staff.locator("#feedback-headline")).to_have_text(headline["de"])
     with staff.expect_navigation():
