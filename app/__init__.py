@@ -240,6 +240,9 @@ def register_template_context(app: Flask) -> None:
     def language_context():
         lang = str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])
         other = "en" if lang == "de" else "de"
+        if not has_request_context():  # a mail rendered by the worker: no page to switch
+            return {"lang": lang, "other_lang": other,
+                    "other_lang_name": "English" if other == "en" else "Deutsch"}
         args = dict(request.view_args or {})
         args.update({k: v for k, v in request.args.items() if k != "lang"})
         args["lang"] = other

@@ -153,7 +153,9 @@ def run_cycle(now: datetime, backend: Backend, batch: int = 50) -> BatchResult:
     except Exception:  # noqa: BLE001 - a failing job must not stop the mail
         db.session.rollback()
         current_app.logger.exception("registration jobs failed")
-    return deliver_batch(now, backend, batch)
+    # What the jobs just queued is due at the moment it was queued, a little after `now`:
+    # read the clock again, or `flask worker --once` would leave those mails for its next run.
+    return deliver_batch(max(now, utcnow()), backend, batch)
 
 
 def run_worker(app: Flask, once: bool, interval: float, *,

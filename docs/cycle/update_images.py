@@ -16,14 +16,19 @@ OUT = Path(__file__).resolve().parent
 MAX_WIDTH = 1000
 BUDGET = 1_500_000  # bytes for all pictures together
 
-# picture: (screenshot, height of the screenshot to keep, in its own pixels)
+# picture: (step of the screenshot, height of the screenshot to keep, in its own pixels);
+# the screenshots are numbered "NN-<step>.png", and the numbers move when a step is added.
 PICTURES = {
-    "registration-form.png": ("06-registration-form.png", 1800),
-    "personal-page.png": ("16-personal-page-group.png", 1300),
-    "checkin-phone.png": ("13-checkin-phone.png", 1400),
-    "board.png": ("14-board.png", 2700),
-    "report.png": ("18-report.png", 1500),
+    "registration-form.png": ("registration-form", 1800),
+    "personal-page.png": ("personal-page-group", 1300),
+    "checkin-phone.png": ("checkin-phone", 1400),
+    "board.png": ("board", 2700),
+    "report.png": ("report", 1500),
 }
+
+
+def screenshot(step: str) -> Path | None:
+    return next(iter(sorted(SHOTS.glob(f"[0-9][0-9]-{step}.png"))), None)
 
 
 def make(source: Path, keep_height: int, target: Path) -> int:
@@ -37,13 +42,13 @@ def make(source: Path, keep_height: int, target: Path) -> int:
 
 
 def main() -> int:
-    missing = [name for name, _h in PICTURES.values() if not (SHOTS / name).exists()]
+    missing = [step for step, _h in PICTURES.values() if screenshot(step) is None]
     if missing:
         print(f"run tests/browser/test_quarter.py first; missing: {missing}", file=sys.stderr)
         return 1
     total = 0
-    for picture, (name, height) in PICTURES.items():
-        size = make(SHOTS / name, height, OUT / picture)
+    for picture, (step, height) in PICTURES.items():
+        size = make(screenshot(step), height, OUT / picture)
         total += size
         print(f"{picture}: {size / 1000:.0f} kB")
     print(f"total: {total / 1000:.0f} kB")

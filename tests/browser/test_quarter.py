@@ -5,7 +5,9 @@ Staff duplicate edition #7 as #8, adjust programme and groups, and publish; 35 p
 register (30 seats, so five wait), each confirms with the link from the mail that reached a
 real SMTP server; one cancels and the first waiting is promoted and told; on the evening the
 facilitator checks people in on a phone, allocates the groups, drags, pins, re-runs and
-publishes; afterwards staff publish the report, and a visitor reads it and downloads the PDF.
+publishes; afterwards the worker mails those who came the survey, six of them answer from the
+link in that mail (one on a phone), staff read the results and put the headline figures into
+the report's "at a glance", publish the report, and a visitor reads it and downloads the PDF.
 
 Every step's page passes axe in German and English, no page asks anything of a host other
 than 127.0.0.1, and each step leaves a full-page screenshot in test-artifacts/quarter/.
@@ -23,12 +25,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 import sqlalchemy as sa
+from babel.numbers import format_decimal, format_percent
 from flask_babel import force_locale, gettext
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from app.domain.editions import local_time, shift_local_days
 from app.extensions import db
+from app.feedback.services import STANDARD_QUESTIONS
 from app.mail.worker import run_worker
 from app.models import Event, Place, Registration, RegistrationStatus, utcnow
 from tests.browser.conftest import ARTIFACTS, axe_violations
@@ -62,6 +66,15 @@ LAST = ["Acker", "Bauer", "Cordes", "Dietz", "Eckert", "Franke", "Göbel", "Haas
 IN_THE_BROWSER = (0, 1, 2, CAPACITY)  # register and confirm in Chromium; the others by HTTP
 CANCELS = 2  # a seat holder who cancels; the first waiting (index CAPACITY) moves up
 CHECKED_IN = (0, 1, *range(3, 15), CAPACITY)  # 15 people at the door
+# Who answers the survey (all of them came): overall rating, mix of participants, would come
+# again, topic for next time. The first answers on a phone, the others by HTTP.
+ANSWERS = {1: ("5", "4", "yes", "Open data in plain language"),
+           0: ("4", "5", "yes", ""),
+           3: ("5", "3", "maybe", "Digitale Anträge für Alleinerziehende"),
+           4: ("4", "4", "yes", ""),
+           5: ("5", "", "no", ""),
+           6: ("4", "4", "yes", "Einfache Sprache in Bescheiden")}
+OVERALL = 4.5  # (5 + 4 + 5 + 4 + 5 + 4) / 6
 
 
 @dataclass(frozen=True)
@@ -147,6 +160,12 @@ def personal_link(message) -> str:
     return re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", text_of(message)).group(0)
 
 
+def survey_link(message) -> str:
+    """The survey link of a feedback mail (its token is signed, so it carries dots)."""
+    return re.search(r"https?://\S+/r/[A-Za-z0-9_.-]+/feedback\?lang=(?:de|en)",
+                     text_of(message)).group(0)
+
+
 def attachments(message) -> list[str]:
     return [part.get_filename() for part in message.iter_attachments()]
 
@@ -191,6 +210,21 @@ def confirm_over_http(link: str) -> None:
         done = client.post(f"{link}/confirm", data={"csrf_token": token},
                            allow_redirects=False, timeout=10)
     assert done.status_code == 303 and done.headers["Location"] == urlsplit(link).path
+
+
+def answer_over_http(link: str, answers: tuple[str, ...]) -> None:
+    """The survey as a plain HTTP client answers it: GET for the CSRF token, then POST one
+    value per question (q0 … q4, in the questions' order; empty means skipped)."""
+    overall, mix, again, topic = answers
+    chosen = {name: value for name, value in (("q0", overall), ("q1", mix), ("q2", again))
+              if value}  # as a browser sends it: an unchecked radio group sends nothing
+    with requests.Session() as client:
+        page = client.get(link, timeout=10)
+        assert page.status_code == 200
+        data = hidden_inputs(page.text, "/feedback") | chosen | {"q3": "", "q4": topic}
+        sent = client.post(link.split("?")[0], data=data, allow_redirects=False, timeout=10)
+    assert sent.status_code == 303, (link, sent.status_code, sent.text[:2000])
+    assert sent.headers["Location"] == urlsplit(link).path
 
 
 def register_in_the_browser(page, live_server, person: Person, steps: Steps | None) -> None:
@@ -487,9 +521,78 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     expect(visitor.locator("#group-heading")).to_have_text("Ihre Gruppe")
     steps(visitor, "personal-page-group")
 
-    # 5. After the evening: staff write and publish the report; a visitor reads it.
+    # 5. After the evening: the worker mails those who came the survey; six answer from the
+    # link in that mail, one of them on a phone; staff read the results.
+    app = live_server.app
     the_clock_moves_to(live_server, -2)  # two days after the evening
+    sent_before = len(smtp_server.messages())
+    run_the_mail_worker(live_server)
+    survey_mails = {m["To"]: m for m in smtp_server.messages()[sent_before:]
+                    if m["To"] in by_email and subject(m) == t(
+                        app, by_email[m["To"]].lang, "Wie war es? Ihre Meinung zu „%(title)s“",
+                        title=TITLE)}
+    assert sorted(survey_mails) == sorted(everyone[i].email for i in CHECKED_IN)
+    survey_links = {i: survey_link(survey_mails[everyone[i].email]) for i in ANSWERS}
+    for index, link in survey_links.items():
+        assert link.startswith(f"{live_server}/r/") and link.endswith(f"?lang={everyone[index].lang}")
+
+    on_the_phone, *over_http = ANSWERS
+    person = everyone[on_the_phone]
+    tr = lambda text, **v: t(app, person.lang, text, **v)  # noqa: E731
+    respondent = new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    respondent.goto(survey_links[on_the_phone])
+    assert respondent.get_attribute("html", "lang") == person.lang
+    assert respondent.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    steps(respondent, "survey-phone")
+    overall, mix, again, topic = ANSWERS[on_the_phone]
+
+    def question(n: int) -> re.Pattern:  # its text, then " – optional" if it is optional
+        return re.compile(rf"^{re.escape(STANDARD_QUESTIONS[n][f'text_{person.lang}'])}")
+
+    scale = {"1": tr("1 – gar nicht gut"), "5": tr("5 – sehr gut")}
+    choice = {o["key"]: o[person.lang] for o in STANDARD_QUESTIONS[2]["options"]}
+    respondent.get_by_role("group", name=question(0)).get_by_label(
+        scale.get(overall, overall), exact=True).check()
+    respondent.get_by_role("group", name=question(1)).get_by_label(
+        scale.get(mix, mix), exact=True).check()
+    respondent.get_by_role("group", name=question(2)).get_by_label(
+        choice[again], exact=True).check()
+    respondent.get_by_role("textbox", name=question(4)).fill(topic)
+    respondent.get_by_role("button", name=tr("Antworten absenden")).tap()
+    expect(respondent.locator(".kern-alert--success")).to_contain_text(
+        tr("Vielen Dank für Ihre Antworten!"))
+    expect(respondent.locator("#survey-state")).to_have_text(tr(
+        "Sie haben schon geantwortet. Vielen Dank! Ihre Antworten helfen uns, die nächste "
+        "Werkstatt besser zu machen."))
+    assert respondent.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    for index in over_http:
+        answer_over_http(survey_links[index], ANSWERS[index])
+
+    staff.goto(f"{live_server}/manage/events/{EIGHTH}/feedback")
+    expect(staff.locator("#figure-invited")).to_have_text(str(len(CHECKED_IN)))
+    expect(staff.locator("#figure-responses")).to_have_text(str(len(ANSWERS)))
+    assert staff.locator("#figure-rate").text_content() == format_percent(
+        len(ANSWERS) / len(CHECKED_IN), locale="de")
+    expect(staff.locator("#mean-0")).to_have_text(
+        f"Durchschnitt: {format_decimal(OVERALL, '#,##0.0', locale='de')} von 5 "
+        f"({len(ANSWERS)} Antworten)")
+    assert staff.locator("figure.chart").count() == 3  # the two scales and "again"
+    topics = staff.locator("#question-4 .feedback-text").all_inner_texts()
+    assert topics == sorted(a[3] for a in ANSWERS.values() if a[3])
+    steps(staff, "feedback-results")
+
+    # 6. Staff write the report, with the survey's headline under "at a glance", and publish
+    # it; a visitor reads it.
+    headline = {lang: t(app, lang, "%(answered)s von %(invited)s haben geantwortet",
+                        answered=len(ANSWERS), invited=len(CHECKED_IN)) + "; " + t(
+        app, lang, "Gesamteindruck %(mean)s von 5",
+        mean=format_decimal(OVERALL, "#,##0.0", locale=lang)) for lang in ("de", "en")}
     staff.goto(f"{live_server}/manage/events/{EIGHTH}/report")
+    expect(staff.locator("#feedback-headline")).to_have_text(headline["de"])
+    with staff.expect_navigation():
+        staff.get_by_role("button", name="Unter „Auf einen Blick“ zeigen").click()
+    expect(staff.locator(".kern-alert--success")).to_contain_text(
+        "Die Rückmeldungen stehen jetzt unter „Auf einen Blick“.")
     staff.get_by_role("textbox", name="Einleitung").fill(
         "Am Abend der achten Innovationswerkstatt haben Menschen aus Verwaltung, "
         "Zivilgesellschaft, Wirtschaft und Forschung gefragt, wie Familien Leistungen "
@@ -513,6 +616,10 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     expect(reader.locator("h1")).to_have_text(TITLE)
     text = reader.locator("main").inner_text()
     assert "Daten, die schon da sind, zuerst nutzen" in text
+    expect(reader.locator("#report-feedback dd")).to_have_text(headline["de"])
+    reader.goto(f"{live_server}/events/{EIGHTH}/report?lang=en")
+    expect(reader.locator("#report-feedback dd")).to_have_text(headline["en"])
+    reader.goto(f"{live_server}/events/{EIGHTH}/report?lang=de")
     steps(reader, "report")
     link = reader.get_by_role("link", name="Bericht als PDF herunterladen")
     with reader.expect_download() as download:
@@ -523,3 +630,4 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     pdf_text = " ".join(" ".join(p.extract_text().split()) for p in pages)
     assert TITLE in pdf_text
     assert "Daten, die schon da sind, zuerst nutzen" in pdf_text
+    assert headline["de"] in pdf_text

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.mail.sender import FileBackend, backend_from_config
 from app.mail.worker import backoff, deliver_due
 from app.models import OutboxMessage, OutboxStatus, utcnow
-from tests.factories import make_event
+from tests.factories import make_event, make_registration
 from tests.mail import make_outbox_message
 from tests.smtp import SMTPServer
 
@@ -269,6 +269,31 @@ def test_flask_worker_once_drains_the_outbox(app, db, runner, smtp_server, monke
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
                                 .where(OutboxMessage.status != OutboxStatus.SENT))
     assert pending == 0
+
+
+def test_flask_worker_once_writes_the_reminder_and_the_survey_mail_outside_any_request(
+        app, db, runner, smtp_server, monkeypatch):
+    # The worker renders the mails its jobs queue with no request around it (as `flask worker`
+    # runs); a template context that needs one made every such job fail.
+    tomorrow = make_event(title="Morgen", starts_at=utcnow().replace(microsecond=0)
+                          + timedelta(hours=12))
+    make_registration(tomorrow, email="morgen@example.org")
+    ended = utcnow().replace(microsecond=0) - timedelta(hours=1)
+    yesterday = make_event(title="Vorbei", starts_at=ended - timedelta(minutes=90))
+    make_registration(yesterday, email="vorbei@example.org", checked_in=True)
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
+
+    result = runner.invoke(args=["worker", "--once"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Worker stopped; 2 mail(s) sent.\n"
+    sent = {m["To"]: " ".join(m["Subject"].split()) for m in smtp_server.messages()}
+    assert sent == {"morgen@example.org": "Morgen: Morgen",
+                    "vorbei@example.org": "Wie war es? Ihre Meinung zu „Vorbei“"}
+    survey = next(m for m in smtp_server.messages() if m["To"] == "vorbei@example.org")
+    assert "http://localhost/r/" in survey.get_body(preferencelist=("plain",)).get_content()
 
 
 def test_the_worker_process_sends_and_stops_cleanly_on_sigterm(app, db, tmp_path):
