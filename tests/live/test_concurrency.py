@@ -249,9 +249,9 @@ def test_simultaneous_cancellations_promote_the_first_waiting_people_once_each(
     queue = [r.id for r in registrations if r.place == Place.WAITLIST]  # FIFO order
     assert (len(holders), len(queue)) == (seats, waiting)
 
-    def personal_page(registration_id: int) -> tuple[httpx.Client, str]:
+    def personal_page(registration_id: int, path: str = "") -> tuple[httpx.Client, str]:
         client = server.client()
-        page = client.get(f"/r/{token[registration_id]}")
+        page = client.get(f"/r/{token[registration_id]}{path}")
         assert page.status_code == 200
         return client, CSRF_RE.search(page.text).group(1)
 
@@ -268,7 +268,9 @@ def test_simultaneous_cancellations_promote_the_first_waiting_people_once_each(
     assert statuses == {RegistrationStatus.CONFIRMED}
 
     # Every seat holder cancels at the same moment.
-    pages = [(registration_id, *personal_page(registration_id)) for registration_id in holders]
+    # Cancelling asks first: each opens the question page, then all press "Ja, abmelden".
+    pages = [(registration_id, *personal_page(registration_id, "/cancel"))
+             for registration_id in holders]
     cancel_started = time.perf_counter()
     answers = all_at_once(pages, lambda p: post(p[1], f"/r/{token[p[0]]}/cancel",
                                                  {"csrf_token": p[2]}))

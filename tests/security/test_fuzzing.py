@@ -716,7 +716,7 @@ def test_every_date_field_of_every_staff_form_survives_odd_dates(app, fuzz_world
     # The editions' and the agenda's forms today: new edition, edit, add and edit an item.
     assert {"new", "edit", "items", str(world.values["item_id"])} <= actions, actions
     targets = [(form, name) for form in forms for name in form["dates"]]
-    outcomes: dict[int, int] = {}
+    outcomes: dict[int | str, int] = {}
 
     @settings(max_examples=300, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -736,8 +736,13 @@ def test_every_date_field_of_every_staff_form_survives_odd_dates(app, fuzz_world
         errors = [SERVER_ERRORS.format(r) for r in server_errors]
         server_errors.clear()
         assert response.status_code < 500 and not errors, (form["action"], name, value, errors)
-        outcomes[response.status_code] = outcomes.get(response.status_code, 0) + 1
+        # A valid new time for a published edition with people registered is not saved at
+        # once: the form asks first whether to mail them (issue 12). That is an accepted date.
+        accepted = response.status_code == 303 or 'name="inform"' in response.get_data(
+            as_text=True)
+        outcome = "accepted" if accepted else response.status_code
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
     fuzz()
-    assert outcomes.get(303, 0) >= 5 and sum(v for k, v in outcomes.items() if k != 303) >= 50, \
-        outcomes
+    assert outcomes.get("accepted", 0) >= 5 and \
+        sum(v for k, v in outcomes.items() if k != "accepted") >= 50, outcomes
