@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 
+from app.audit import audit
 from app.domain.agenda import ItemInput, ItemKind, compute_schedule
 from app.domain.boards import (BoardOverride, BoardTime, VoteRefusal,
                                compute_top_cards, compute_work_phase, decide_board_time,
@@ -22,9 +23,8 @@ from app.extensions import db
 from app.models import (AgendaItem, Assignment, Board, BoardCard, BoardPrompt, BoardVote,
                         BreakoutGroup, ConsentPurpose, ConsentRecord, Event, Registration,
                         RegistrationStatus, User, utcnow)
-from app.records.services import audit
 from app.registration.services import hash_token, lock_event
-from app.registration.staff import safe_cell
+from app.spreadsheet import safe_cell
 
 DEFAULT_PROMPTS = ("Hindernisse", "Lösungsansätze", "Offene Fragen")
 TOP_CARDS = 5  # how many top-voted cards the plenary and the harvest show per group

@@ -4,8 +4,6 @@ keep-apart/together pairs, publication, and the group lists.
 Every change to the board locks the edition (as registrations do), so two facilitators
 working at once never interleave a run and a move; each use case commits once.
 """
-import csv
-import io
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.audit import audit
 from app.domain import allocation as alloc
 from app.domain.editions import Phase
 from app.events.services import phase_of
@@ -26,9 +25,8 @@ from app.mail.outbox import queue_mail
 from app.models import (AllocationRun, Assignment, AssignmentSource, BoardPrompt, BreakoutGroup,
                         BreakoutPair, Event, PairKind, Place, Preference, Registration, RegistrationStatus,
                         Sector, User, utcnow)
-from app.records.services import audit
 from app.registration.services import lock_event, personal_url_of
-from app.registration.staff import safe_cell
+from app.spreadsheet import csv_text
 
 # The allocator's sector names (see `flask breakouts solve`) for ours.
 ALLOCATOR_SECTOR = {
@@ -689,17 +687,6 @@ def group_lists(event: Event, user: User, what: str) -> list[GroupList]:
     return [GroupList(g, members.get(g.id, [])) for g in groups_of(event.id)]
 
 
-def _csv(rows: list[list[str]], *, for_excel: bool) -> str:
-    """Formula-safe CSV; for Excel with a byte-order mark and `;`, as the other staff lists."""
-    out = io.StringIO()
-    if for_excel:
-        out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";" if for_excel else ",", lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([safe_cell(c) for c in row])
-    return out.getvalue()
-
-
 def groups_csv(lists: list[GroupList], sector_label) -> str:
     rows = [[str(_l("Gruppe")), str(_l("Thema")), str(_l("Raum")), str(_l("Name")),
              str(_l("Organisation")), str(_l("Bereich"))]]
@@ -707,7 +694,7 @@ def groups_csv(lists: list[GroupList], sector_label) -> str:
         for r in gl.members:
             rows.append([gl.group.title, gl.group.topic, gl.group.room, r.participant.name,
                          r.participant.organisation, sector_label(r.sector)])
-    return _csv(rows, for_excel=True)
+    return csv_text(rows)
 
 
 def video_tool_csv(lists: list[GroupList]) -> str:
@@ -717,4 +704,4 @@ def video_tool_csv(lists: list[GroupList]) -> str:
         room_name = gl.group.topic[:50]
         for r in gl.members:
             rows.append([room_name, r.participant.email])
-    return _csv(rows, for_excel=False)  # Zoom reads plain comma-separated UTF-8
+    return csv_text(rows, for_excel=False)  # Zoom reads plain comma-separated UTF-8

@@ -9,13 +9,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.agenda.services import agenda_has_errors, agenda_view, copy_agenda
+from app.audit import audit
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase,
                                  compute_quarter_shift, compute_slug, seats_left,
                                  shift_local_days, slugify)
 from app.events.calendar import edition_ics
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
-from app.models import (ACTIVE_STATUSES, AuditLog, Event, EventFormat, EventStatus, Place,
+from app.models import (ACTIVE_STATUSES, Event, EventFormat, EventStatus, Place,
                         Registration, RegistrationStatus, Role, Series, Speaker, User, utcnow)
 
 
@@ -366,9 +367,8 @@ def cancel_event(event: Event, note: str = "", user: User | None = None,
                        registration=registration,
                        attachment=Attachment(f"{event.slug}.ics",
                                              "text/calendar; method=PUBLISH", ics))
-    db.session.add(AuditLog(action="event.cancel", user_id=user.id if user else None,
-                            event_id=event.id,
-                            details=f"mails: {len(recipients)}, note: {'yes' if note else 'no'}"))
+    audit("event.cancel", user, event_id=event.id,
+          details=f"mails: {len(recipients)}, note: {'yes' if note else 'no'}")
     db.session.commit()
     return len(recipients)
 

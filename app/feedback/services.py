@@ -5,8 +5,6 @@ edition, day) with its values; the registration only gets `feedback_answered = T
 the audit log gets "someone answered" for the edition, dated to the day, without a user or
 a registration. No mail is queued when someone answers.
 """
-import csv
-import io
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -17,13 +15,14 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.domain import feedback as rules
+from app.audit import audit
 from app.extensions import db
 from app.mail.outbox import queue_mail
-from app.models import (AuditLog, Event, EventStatus, FeedbackAnswer, FeedbackQuestion,
+from app.models import (Event, EventStatus, FeedbackAnswer, FeedbackQuestion,
                         FeedbackResponse, Participant, Place, QuestionKind, QuestionPurpose,
                         Registration, RegistrationStatus, Series, utcnow)
 from app.registration.services import hash_token
-from app.registration.staff import safe_cell
+from app.spreadsheet import csv_text
 
 FEEDBACK_LINK_SALT = "feedback-link"
 
@@ -323,9 +322,8 @@ def submit_answers(registration_id: int, raw: dict[int, list[str]],
             FeedbackAnswer(question_id=question_ids[i], value=value)
             for i, value in values.items()]))
         # Only that someone answered: no user, no registration, the day and not the time.
-        db.session.add(AuditLog(action="feedback.answered", user_id=None, event_id=event.id,
-                                registration_id=None, details="",
-                                at=datetime.combine(now.date(), time(), tzinfo=UTC)))
+        audit("feedback.answered", None, event_id=event.id,
+              at=datetime.combine(now.date(), time(), tzinfo=UTC))
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -457,19 +455,16 @@ def edition_results(event: Event, now: datetime | None = None) -> EditionResults
 def results_csv(results: EditionResults, language: str) -> str:
     """The results as CSV for Excel (BOM, `;`, formula-safe): one row per value and count,
     and each free text as written. Nothing below the threshold."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     with force_locale(language):
-        writer.writerow([str(_l("Frage")), str(_l("Antwort")), str(_l("Anzahl"))])
+        rows = [[str(_l("Frage")), str(_l("Antwort")), str(_l("Anzahl"))]]
         if results.results.shown:
             for q, r in zip(results.questions, results.results.questions, strict=True):
                 for key, count in r.counts:
                     label = key if q.kind == QuestionKind.SCALE else q.option_label(key, language)
-                    writer.writerow([safe_cell(c) for c in (q.text(language), label, count)])
+                    rows.append([q.text(language), label, count])
                 for text in r.texts:
-                    writer.writerow([safe_cell(c) for c in (q.text(language), text, 1)])
-    return out.getvalue()
+                    rows.append([q.text(language), text, 1])
+    return csv_text(rows)
 
 
 def overall_question(questions: list[FeedbackQuestion]) -> FeedbackQuestion | None:

@@ -4,8 +4,6 @@ figures that follow (who came, who did not).
 Every change locks the edition (registration.services.lock_event), writes, and commits
 once. Reading the list needs one query however many people registered.
 """
-import csv
-import io
 import secrets
 import unicodedata
 from dataclasses import dataclass
@@ -17,6 +15,7 @@ from flask_babel import format_date, format_time
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
+from app.audit import audit, audit_access
 from app.auth.services import normalise_email
 from app.domain.addresses import has_real_address, placeholder_address
 from app.domain.capacity import compute_seat_count
@@ -27,7 +26,8 @@ from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
 from app.registration.services import (RegistrationError, _holders, _participant_for,
                                        lock_event, new_token)
 from app.registration.forms import place_label, sector_label, status_label
-from app.registration.staff import _audit, _audit_access, _effective_status, safe_cell
+from app.registration.staff import _effective_status
+from app.spreadsheet import csv_text
 
 
 def checkin_window(event: Event, now: datetime | None = None) -> CheckinWindow:
@@ -178,9 +178,10 @@ def _seat_from_waitlist(registration: Registration, event: Event, user: User | N
     this is an override and is recorded as one."""
     count = compute_seat_count(event.capacity, _holders(event.id), now)
     if count.taken >= count.capacity:
-        _audit("registration.override_capacity", user, event, registration,
-               f"{why}; seats taken before: {count.taken}, capacity: {count.capacity}, "
-               f"taken after: {count.taken + 1}")
+        audit("registration.override_capacity", user, event_id=event.id,
+              registration_id=registration.id,
+              details=f"{why}; seats taken before: {count.taken}, capacity: {count.capacity}, "
+                      f"taken after: {count.taken + 1}")
     registration.place = Place.SEAT
     registration.promoted_at = now
 
@@ -199,7 +200,8 @@ def set_attendance(registration: Registration, attended: bool, user: User | None
     if attended and registration.checked_in_at is None:
         if registration.place == Place.WAITLIST:
             _seat_from_waitlist(registration, event, user, now, "check-in from the waiting list")
-            _audit("attendance.seat_from_waitlist", user, event, registration)
+            audit("attendance.seat_from_waitlist", user, event_id=event.id,
+                  registration_id=registration.id)
         registration.checked_in_at = now
     elif not attended and registration.checked_in_at is not None:
         if registration.waitlisted_at is not None and registration.promoted_at is not None \
@@ -207,7 +209,8 @@ def set_attendance(registration: Registration, attended: bool, user: User | None
             # The seat came with this check-in: undoing the tap undoes the seat as well.
             registration.place = Place.WAITLIST
             registration.promoted_at = None
-            _audit("attendance.back_to_waitlist", user, event, registration)
+            audit("attendance.back_to_waitlist", user, event_id=event.id,
+                  registration_id=registration.id)
         registration.checked_in_at = None
     db.session.commit()
     return registration
@@ -251,7 +254,8 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
             _seat_from_waitlist(existing, event, user, now, "walk-in already registered")
         if existing.checked_in_at is None:
             existing.checked_in_at = now
-        _audit("attendance.walk_in_registered", user, event, existing)
+        audit("attendance.walk_in_registered", user, event_id=event.id,
+              registration_id=existing.id)
         db.session.commit()
         return existing
 
@@ -266,8 +270,8 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
     db.session.add(registration)
     db.session.flush()
     # No personal data in the audit row, only what the capacity looked like.
-    _audit("attendance.walk_in", user, event, registration,
-           f"seats taken before: {count.taken}, capacity: {count.capacity}")
+    audit("attendance.walk_in", user, event_id=event.id, registration_id=registration.id,
+          details=f"seats taken before: {count.taken}, capacity: {count.capacity}")
     db.session.commit()
     return registration
 
@@ -284,27 +288,24 @@ def export_participants_csv(event: Event, user: User, now: datetime | None = Non
     """Every registration of the edition, by name, with its status and whether the person
     came, as CSV for Excel (BOM, `;`), safe against spreadsheet formulas; audited."""
     now = now or utcnow()
-    _audit_access("participants.export", user, event)
+    audit_access("participants.export", user, event)
     registrations = db.session.scalars(
         sa.select(Registration).where(Registration.event_id == event.id)
         .options(joinedload(Registration.participant))).all()
     registrations.sort(key=lambda r: (sort_key(r.participant.name), r.id))
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
-    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([str(column) for column in PARTICIPANT_CSV_COLUMNS])
+    lines = [[str(column) for column in PARTICIPANT_CSV_COLUMNS]]
     yes, no = str(_l("ja")), str(_l("nein"))
     for r in registrations:
         person = r.participant
         email = person.email if has_real_address(person.email) else ""
-        writer.writerow([safe_cell(value) for value in (
+        lines.append([
             person.name, email, person.organisation, sector_label(r.sector),
             status_label(_effective_status(r, now)), place_label(r.place),
-            yes if r.walk_in else no, yes if r.checked_in_at is not None else no)])
-    return out.getvalue()
+            yes if r.walk_in else no, yes if r.checked_in_at is not None else no])
+    return csv_text(lines)
 
 
 def signin_sheet(event: Event, user: User) -> list[CheckinRow]:
     """The people with a seat, by name, for the printed sign-in sheet; audited as an export."""
-    _audit_access("signin_sheet.export", user, event)
+    audit_access("signin_sheet.export", user, event)
     return checkin_list(event).rows

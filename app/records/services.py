@@ -10,6 +10,7 @@ from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.audit import audit
 from app.extensions import db
 from app.mail.sender import forget_written_mails
 from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BoardCard, BoardVote,
@@ -25,14 +26,6 @@ class RecordsError(Exception):
     def __init__(self, message):
         super().__init__(str(message))
         self.message = message
-
-
-def audit(action: str, user: User | None, *, event_id: int | None = None,
-          registration_id: int | None = None, details: str = "") -> None:
-    """Record staff access or an override; never put personal data into `details`."""
-    db.session.add(AuditLog(action=action, user_id=user.id if user else None,
-                            event_id=event_id, registration_id=registration_id,
-                            details=details))
 
 
 # --- the directory ---------------------------------------------------------------------

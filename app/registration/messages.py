@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.audit import audit
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import Event, Place, Registration, RegistrationStatus, User, utcnow
 from app.registration.services import RegistrationError, lock_event, personal_url_of
-from app.registration.staff import _audit
 
 # Who a message can go to. Unconfirmed holds are left out: their address is not confirmed.
 RECIPIENT_GROUPS = ("confirmed", "waitlist", "attended")
@@ -94,7 +94,7 @@ def send_message(event: Event, user: User, group: str, text: MessageText,
                    {"event": event, "person": registration.participant, "body": body.strip(),
                     "link": personal_url_of(registration)}, registration=registration)
     # Who wrote to which group and how many got it; the texts themselves are in the outbox.
-    _audit("registration.staff_message", user, event, details=(
+    audit("registration.staff_message", user, event_id=event.id, details=(
         f"group: {group}, mails: {len(recipients)}, "
         f"languages: {'de+en' if text.bilingual else 'de'}, sent at: {now.isoformat()}"))
     db.session.commit()

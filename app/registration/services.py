@@ -17,6 +17,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
+from app.audit import audit
 from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
@@ -24,7 +25,7 @@ from app.events.calendar import RoomLink, edition_ics
 from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
-from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
+from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, EventStatus, OutboxMessage, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 
@@ -285,8 +286,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
     for registration in recipients:
         _mail("event_changed", registration, change=change)
     if recipients:
-        db.session.add(AuditLog(action="event.change_mailed", user_id=user.id if user else None,
-                                event_id=event.id, details=f"mails: {len(recipients)}"))
+        audit("event.change_mailed", user, event_id=event.id, details=f"mails: {len(recipients)}")
     db.session.commit()
     return len(recipients)
 

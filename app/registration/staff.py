@@ -4,8 +4,6 @@ Every change locks the edition (services.lock_event), decides with
 app.domain.capacity, writes its audit row and mails, and commits once. Reading
 the list or exporting it is access to personal data and is audited too.
 """
-import csv
-import io
 import secrets
 from dataclasses import dataclass
 import math
@@ -22,13 +20,15 @@ from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_coun
                                  decide_placement, decide_promotions, decide_staff_move,
                                  is_expired, waitlist_order)
 from app.domain.editions import local_time
+from app.audit import audit, audit_access
 from app.extensions import db
-from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Event, Participant, Place,
+from app.models import (ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.forms import place_label, sector_label, status_label
 from app.registration.services import (RegistrationError, _holders, _mail,
                                        cancel_registration, issue_link, lock_event, new_token,
                                        waitlist_position)
+from app.spreadsheet import csv_text
 
 # Filters of the list: the (effective) statuses, plus the two places of active registrations.
 STATUS_FILTERS = ("pending", "confirmed", "seat", "waitlist", "cancelled", "expired")
@@ -143,24 +143,6 @@ def list_registrations(event: Event, status: str | None = None, query: str | Non
     return [row for row in _all_rows(event, now) if _matches(row, status, query)]
 
 
-def _audit(action: str, user: User | None, event: Event,
-           registration: Registration | None = None, details: str = "") -> None:
-    db.session.add(AuditLog(action=action, user_id=user.id if user else None, event_id=event.id,
-                            registration_id=registration.id if registration else None,
-                            details=details))
-
-
-def _audit_access(action: str, user: User, event: Event) -> None:
-    """Record that staff read personal data, before reading it (no personal data in the row)."""
-    user_id, event_id = user.id, event.id
-    # End the request's read first, so that on SQLite the transaction begins with this
-    # write and waits for the write lock instead of failing to upgrade a stale read; the
-    # row is committed before any personal data is read.
-    db.session.commit()
-    db.session.add(AuditLog(action=action, user_id=user_id, event_id=event_id))
-    db.session.commit()
-
-
 def _needs_consented():
     """The registration's person gave (and did not withdraw) the explicit consent for their
     accessibility data with this registration (Art. 9 GDPR)."""
@@ -185,12 +167,12 @@ def view_registrations(event: Event, user: User, status: str | None = None,
     now = now or utcnow()
     status = status if status in STATUS_FILTERS else None
     query = (query or "").strip()[:200]
-    _audit_access("registrations.view", user, event)
+    audit_access("registrations.view", user, event)
     has_needs = db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
         Registration.event_id == event.id, Registration.accessibility_needs != "",
         Registration.anonymised_at.is_(None), _needs_consented()))
     if has_needs:
-        _audit_access("accessibility_needs.view", user, event)
+        audit_access("accessibility_needs.view", user, event)
     needs = _consented_needs(event) if has_needs else {}
     rows = _all_rows(event, now)
     holders = [_holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
@@ -211,16 +193,6 @@ def view_registrations(event: Event, user: User, status: str | None = None,
 CSV_COLUMNS = (_l("Name"), _l("E-Mail-Adresse"), _l("Organisation"), _l("Bereich"), _l("Status"),
                _l("Platz"), _l("Position auf der Warteliste"), _l("Angemeldet am"),
                _l("Bestätigt am"), _l("Angaben zur Barrierefreiheit"))
-# A cell starting with one of these is a formula (or becomes one) in spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value) -> str:
-    """A CSV cell that a spreadsheet shows as text, never evaluates (OWASP CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _local(moment: datetime | None) -> str:
     return local_time(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -228,21 +200,18 @@ def _local(moment: datetime | None) -> str:
 def export_registrations_csv(event: Event, user: User, now: datetime | None = None) -> str:
     """All registrations of the edition as CSV for Excel (BOM, `;`); audited as an export."""
     now = now or utcnow()
-    _audit_access("registrations.export", user, event)
+    audit_access("registrations.export", user, event)
     rows = _all_rows(event, now)
     needs = _consented_needs(event)
-    out = io.StringIO()
-    out.write("\ufeff")  # Excel reads UTF-8 only with a byte-order mark
-    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([str(column) for column in CSV_COLUMNS])
+    lines = [[str(column) for column in CSV_COLUMNS]]
     for row in rows:
         person = row.person
-        writer.writerow([safe_cell(value) for value in (
+        lines.append([
             person.name, person.email if person.has_real_address else "", person.organisation,
             sector_label(person.sector), status_label(row.status), place_label(row.place),
             row.waitlist_position or "", _local(row.registration.created_at),
-            _local(row.registration.confirmed_at), needs.get(row.registration.id, ""))])
-    return out.getvalue()
+            _local(row.registration.confirmed_at), needs.get(row.registration.id, "")])
+    return csv_text(lines)
 
 
 # --- changes ---------------------------------------------------------------------------------
@@ -308,10 +277,11 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
     db.session.add(registration)
     db.session.flush()
     if override_action:
-        _audit(override_action, user, event, registration,
-               f"add_by_hand; seats taken before: {count.taken}, capacity: {count.capacity}, "
-               f"waiting: {count.waiting}")
-    _audit("registration.add_by_hand", user, event, registration, f"place: {placement.value}")
+        audit(override_action, user, event_id=event.id, registration_id=registration.id,
+              details=f"add_by_hand; seats taken before: {count.taken}, "
+                      f"capacity: {count.capacity}, waiting: {count.waiting}")
+    audit("registration.add_by_hand", user, event_id=event.id, registration_id=registration.id,
+          details=f"place: {placement.value}")
     if placement == Placement.SEAT:
         _mail("confirmed", registration, token)
     else:
@@ -361,9 +331,9 @@ def staff_cancel(registration: Registration, user: User, reason: str = "",
     if not registration.is_active:
         _refuse(_l("Diese Anmeldung ist bereits abgesagt oder verfallen."))
     # The reason is the person's data (it is in their mail), so it stays out of the log.
-    _audit("registration.staff_cancel", user, event, registration,
-           f"place: {registration.place.value}, status: {registration.status.value}, "
-           f"mail: {'yes' if notify else 'no'}, reason given: {'yes' if reason else 'no'}")
+    audit("registration.staff_cancel", user, event_id=event.id, registration_id=registration.id,
+          details=f"place: {registration.place.value}, status: {registration.status.value}, "
+                  f"mail: {'yes' if notify else 'no'}, reason given: {'yes' if reason else 'no'}")
     # The service cancels, mails and promotes under the same lock and commits the audit row with it.
     return cancel_registration(registration.id, now,
                                mail_kind="cancelled_by_staff" if notify else None,
@@ -391,11 +361,12 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
                    "geben, kreuzen Sie „Kapazität überschreiten“ an; das wird protokolliert.",
                    capacity=event.capacity, name=registration.participant.name))
     if decision.needs_override:
-        _audit("registration.override_capacity", user, event, registration,
-               f"move_to_seat; seats taken before: {count.taken}, capacity: {count.capacity}, "
-               f"taken after: {count.taken + 1}")
-    _audit("registration.move_to_seat", user, event, registration,
-           f"waitlist position before: {waitlist_position(registration, now)}")
+        audit("registration.override_capacity", user, event_id=event.id,
+              registration_id=registration.id,
+              details=f"move_to_seat; seats taken before: {count.taken}, "
+                      f"capacity: {count.capacity}, taken after: {count.taken + 1}")
+    audit("registration.move_to_seat", user, event_id=event.id, registration_id=registration.id,
+          details=f"waitlist position before: {waitlist_position(registration, now)}")
     registration.place = Place.SEAT
     registration.promoted_at = now
     _mail("promoted", registration)
@@ -417,7 +388,8 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
                    name=registration.participant.name))
     kind = "opt_in" if status == "pending" else "link_again"
     token = issue_link(registration)  # a new secret: every older link, legacy ones too, ends
-    _audit("registration.resend_mail", user, event, registration, f"kind: {kind}")
+    audit("registration.resend_mail", user, event_id=event.id, registration_id=registration.id,
+          details=f"kind: {kind}")
     extra = {}
     if kind == "opt_in" and registration.hold_expires_at:
         # The hold keeps its expiry; the mail names the hours that are left, not a fresh day.

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from app.audit import audit
 from app.boards import services as boards
 from app.domain.agenda import compute_move, compute_reorder
 from app.domain.reports import ReportFigures, compute_report_figures
@@ -23,7 +24,6 @@ from app.models import (Assignment, BoardCard, BreakoutGroup, ConsentPurpose, Co
                         ReportSection, Speaker, User, utcnow)
 from app.breakouts.services import groups_of
 from app.feedback.services import Headline, headline
-from app.records.services import audit
 from app.records.statistics import edition_facts
 from app.registration.services import personal_url_of
 from app.reports.photos import ProcessedPhoto

@@ -376,14 +376,14 @@ def test_with_the_history_consent_old_editions_stay_with_the_person_until_it_is_
 
 
 def _audit_actions_written_by_the_app() -> set[str]:
-    """Every literal action passed to audit(), _audit() or _audit_access() in app/, or written
-    straight into an AuditLog(action=...)."""
+    """Every literal action passed to audit() or audit_access() (or the old _audit(),
+    _audit_access()) in app/, or written straight into an AuditLog(action=...)."""
     import ast
     actions = set()
     for path in Path("app").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "") in {
-                    "audit", "_audit", "_audit_access"} and node.args:
+                    "audit", "_audit", "_audit_access", "audit_access"} and node.args:
                 first = node.args[0]
                 if isinstance(first, ast.Constant) and isinstance(first.value, str):
                     actions.add(first.value)
