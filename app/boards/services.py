@@ -1,6 +1,6 @@
 """Group boards: who may see which board, what it shows, and every change to it.
 
-Every change locks the edition (registration.services.lock_event, as seats do), so the
+Every change locks the edition (events.locking.lock_event, as seats do), so the
 dot limit holds however many requests arrive at once, and raises the board's `version`,
 which is what a poll compares (ETag): an unchanged poll costs three small statements,
 however many cards there are.
@@ -19,11 +19,12 @@ from app.domain.agenda import ItemInput, ItemKind, compute_schedule
 from app.domain.boards import (BoardOverride, BoardTime, VoteRefusal,
                                compute_top_cards, compute_work_phase, decide_board_time,
                                decide_vote, first_name)
+from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (AgendaItem, Assignment, Board, BoardCard, BoardPrompt, BoardVote,
                         BreakoutGroup, ConsentPurpose, ConsentRecord, Event, Registration,
                         RegistrationStatus, User, utcnow)
-from app.registration.services import hash_token, lock_event
+from app.registration.services import hash_token
 from app.spreadsheet import safe_cell
 
 DEFAULT_PROMPTS = ("Hindernisse", "Lösungsansätze", "Offene Fragen")

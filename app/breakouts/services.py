@@ -20,12 +20,13 @@ from app.audit import audit
 from app.domain import allocation as alloc
 from app.domain.editions import Phase
 from app.events.services import phase_of
+from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import (AllocationRun, Assignment, AssignmentSource, BoardPrompt, BreakoutGroup,
                         BreakoutPair, Event, PairKind, Place, Preference, Registration, RegistrationStatus,
                         Sector, User, utcnow)
-from app.registration.services import lock_event, personal_url_of
+from app.registration.services import personal_url_of
 from app.spreadsheet import csv_text
 
 # The allocator's sector names (see `flask breakouts solve`) for ours.

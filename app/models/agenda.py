@@ -6,8 +6,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.agenda import ItemKind
 from app.extensions import db
-from app.models.base import UTCDateTime
-from app.models.event import Event, Speaker, _enum
+from app.models.base import UTCDateTime, enum_type
+from app.models.event import Event, Speaker
 
 agenda_item_speakers = sa.Table(
     "agenda_item_speakers",
@@ -31,7 +31,7 @@ class AgendaItem(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("events.id", ondelete="CASCADE"),
                                           index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[ItemKind] = mapped_column(_enum(ItemKind, "agenda_item_kind"))
+    kind: Mapped[ItemKind] = mapped_column(enum_type(ItemKind, "agenda_item_kind"))
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")  # Markdown
     duration_minutes: Mapped[int]

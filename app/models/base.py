@@ -1,4 +1,5 @@
 """Column types and defaults shared by all models."""
+import enum
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -40,3 +41,9 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def enum_type(cls: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
+    """A string column with a CHECK constraint: portable, and easy to migrate."""
+    return sa.Enum(cls, name=name, native_enum=False, create_constraint=True,
+                   values_callable=lambda e: [m.value for m in e], length=length)

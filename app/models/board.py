@@ -11,9 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.boards import CARD_MAX_LENGTH, DEFAULT_DOTS, MAX_COLUMNS, BoardOverride
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, enum_type, utcnow
 from app.models.breakout import BreakoutGroup
-from app.models.event import Event, _enum
+from app.models.event import Event
 from app.models.registration import Registration
 
 
@@ -51,7 +51,7 @@ class Board(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("breakout_groups.id", ondelete="CASCADE"), unique=True)
-    override: Mapped[BoardOverride] = mapped_column(_enum(BoardOverride, "board_override"),
+    override: Mapped[BoardOverride] = mapped_column(enum_type(BoardOverride, "board_override"),
                                                     default=BoardOverride.AUTO)
     voting_open: Mapped[bool] = mapped_column(default=False)
     dots_per_member: Mapped[int] = mapped_column(default=DEFAULT_DOTS)

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
-from app.models.event import Event, _enum
+from app.models.base import UTCDateTime, enum_type, utcnow
+from app.models.event import Event
 from app.models.registration import Registration
 from app.models.user import User
 
@@ -105,7 +105,7 @@ class Assignment(db.Model):
     group_id: Mapped[int] = mapped_column(
         sa.ForeignKey("breakout_groups.id", ondelete="CASCADE"), index=True)
     pinned: Mapped[bool] = mapped_column(default=False)
-    source: Mapped[AssignmentSource] = mapped_column(_enum(AssignmentSource, "assignment_source"))
+    source: Mapped[AssignmentSource] = mapped_column(enum_type(AssignmentSource, "assignment_source"))
     run_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("allocation_runs.id", ondelete="SET NULL"))
     reason_de: Mapped[str] = mapped_column(sa.String(300), default="")
@@ -134,7 +134,7 @@ class BreakoutPair(db.Model):
                                           index=True)
     first_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"))
     second_id: Mapped[int] = mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"))
-    kind: Mapped[PairKind] = mapped_column(_enum(PairKind, "breakout_pair_kind"))
+    kind: Mapped[PairKind] = mapped_column(enum_type(PairKind, "breakout_pair_kind"))
 
     first: Mapped[Registration] = relationship(foreign_keys=[first_id])
     second: Mapped[Registration] = relationship(foreign_keys=[second_id])

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
+from app.models.base import UTCDateTime, enum_type, utcnow
 from app.models.user import User
 
 
@@ -22,12 +22,6 @@ class EventFormat(enum.StrEnum):
     ONLINE = "online"
     ONSITE = "onsite"
     HYBRID = "hybrid"
-
-
-def _enum(cls: type[enum.Enum], name: str, length: int = 20) -> sa.Enum:
-    """A string column with a CHECK constraint: portable, and easy to migrate."""
-    return sa.Enum(cls, name=name, native_enum=False, create_constraint=True,
-                   values_callable=lambda e: [m.value for m in e], length=length)
 
 
 event_facilitators = sa.Table(
@@ -75,7 +69,7 @@ class Event(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")  # Markdown, sanitised on output
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    format: Mapped[EventFormat] = mapped_column(_enum(EventFormat, "event_format"))
+    format: Mapped[EventFormat] = mapped_column(enum_type(EventFormat, "event_format"))
     venue: Mapped[str] = mapped_column(sa.Text, default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
     # The video-conference service of online and hybrid editions (named in the privacy notice).
@@ -88,7 +82,7 @@ class Event(db.Model):
                                                   server_default="de")
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    status: Mapped[EventStatus] = mapped_column(_enum(EventStatus, "event_status"),
+    status: Mapped[EventStatus] = mapped_column(enum_type(EventStatus, "event_status"),
                                                 default=EventStatus.DRAFT)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

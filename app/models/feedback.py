@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.event import Event, _enum
+from app.models.base import enum_type
+from app.models.event import Event
 
 
 class QuestionKind(enum.StrEnum):
@@ -47,14 +48,14 @@ class FeedbackQuestion(db.Model):
     event_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(default=0)
-    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, "feedback_question_kind"))
+    kind: Mapped[QuestionKind] = mapped_column(enum_type(QuestionKind, "feedback_question_kind"))
     required: Mapped[bool] = mapped_column(default=False)
     text_de: Mapped[str] = mapped_column(sa.String(300))
     text_en: Mapped[str] = mapped_column(sa.String(300))
     # Choices of single and multiple questions: [{"key": "yes", "de": "Ja", "en": "Yes"}, …]
     options: Mapped[list] = mapped_column(sa.JSON, default=list)
     purpose: Mapped[QuestionPurpose] = mapped_column(
-        _enum(QuestionPurpose, "feedback_question_purpose"), default=QuestionPurpose.NONE)
+        enum_type(QuestionPurpose, "feedback_question_purpose"), default=QuestionPurpose.NONE)
 
     def text(self, language: str) -> str:
         return self.text_en if language == "en" and self.text_en else self.text_de

@@ -7,8 +7,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.addresses import has_real_address
 from app.extensions import db
-from app.models.base import UTCDateTime, utcnow
-from app.models.event import Event, _enum
+from app.models.base import UTCDateTime, enum_type, utcnow
+from app.models.event import Event
 
 
 class Sector(enum.StrEnum):
@@ -54,7 +54,7 @@ class Participant(db.Model):
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     organisation: Mapped[str] = mapped_column(sa.String(200), default="")
-    sector: Mapped[Sector] = mapped_column(_enum(Sector, "participant_sector", length=30))
+    sector: Mapped[Sector] = mapped_column(enum_type(Sector, "participant_sector", length=30))
     language: Mapped[str] = mapped_column(sa.String(5), default="de")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -94,8 +94,8 @@ class Registration(db.Model):
     participant_id: Mapped[int] = mapped_column(
         sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     status: Mapped[RegistrationStatus] = mapped_column(
-        _enum(RegistrationStatus, "registration_status"), default=RegistrationStatus.PENDING)
-    place: Mapped[Place] = mapped_column(_enum(Place, "registration_place"))
+        enum_type(RegistrationStatus, "registration_status"), default=RegistrationStatus.PENDING)
+    place: Mapped[Place] = mapped_column(enum_type(Place, "registration_place"))
     # sha256 of the personal link's token; the token itself is only ever in the mail.
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     # The token is an HMAC (SECRET_KEY) of this random value, so a later mail can carry the
@@ -109,7 +109,7 @@ class Registration(db.Model):
     language: Mapped[str] = mapped_column(sa.String(5), default="de")
     # The sector as given for this edition: statistics stay right when the person changes it
     # later or is anonymised.
-    sector: Mapped[Sector] = mapped_column(_enum(Sector, "registration_sector", length=30),
+    sector: Mapped[Sector] = mapped_column(enum_type(Sector, "registration_sector", length=30),
                                            default=Sector.UNDISCLOSED,
                                            server_default=Sector.UNDISCLOSED.value)
     accessibility_needs: Mapped[str] = mapped_column(sa.Text, default="")
@@ -154,7 +154,7 @@ class ConsentRecord(db.Model):
         sa.ForeignKey("participants.id", ondelete="CASCADE"), index=True)
     registration_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("registrations.id", ondelete="SET NULL"))
-    purpose: Mapped[ConsentPurpose] = mapped_column(_enum(ConsentPurpose, "consent_purpose", length=30))
+    purpose: Mapped[ConsentPurpose] = mapped_column(enum_type(ConsentPurpose, "consent_purpose", length=30))
     text_version: Mapped[str] = mapped_column(sa.String(64))  # sha256 of the text shown
     given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # by the double opt-in

@@ -1,7 +1,7 @@
 """Attendance on the day: the check-in list, marking people present, walk-ins, and the
 figures that follow (who came, who did not).
 
-Every change locks the edition (registration.services.lock_event), writes, and commits
+Every change locks the edition (events.locking.lock_event), writes, and commits
 once. Reading the list needs one query however many people registered.
 """
 import secrets
@@ -20,13 +20,14 @@ from app.auth.services import normalise_email
 from app.domain.addresses import has_real_address, placeholder_address
 from app.domain.capacity import compute_seat_count
 from app.domain.checkin import CheckinState, CheckinWindow, decide_checkin_window
+from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.services import (RegistrationError, _holders, _participant_for,
-                                       lock_event, new_token)
-from app.registration.forms import place_label, sector_label, status_label
-from app.registration.staff import _effective_status
+from app.registration.services import (RegistrationError, holders_of, participant_for,
+                                       new_token)
+from app.registration.staff import effective_status
+from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
 
 
@@ -176,7 +177,7 @@ def _seat_from_waitlist(registration: Registration, event: Event, user: User | N
                         now: datetime, why: str) -> None:
     """Give a confirmed person waiting a seat because they are here; past the capacity
     this is an override and is recorded as one."""
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = compute_seat_count(event.capacity, holders_of(event.id), now)
     if count.taken >= count.capacity:
         audit("registration.override_capacity", user, event_id=event.id,
               registration_id=registration.id,
@@ -239,7 +240,7 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
     else:
         email = placeholder_address(secrets.token_hex(12))
 
-    person = _participant_for(email)
+    person = participant_for(email)
     event = lock_event(event.id)
     _refuse_outside_window(event, now)
     existing = db.session.scalar(sa.select(Registration).where(
@@ -260,7 +261,7 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
         return existing
 
     person.name, person.organisation, person.sector = name, organisation, sector
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = compute_seat_count(event.capacity, holders_of(event.id), now)
     _token, token_hash = new_token()  # no mail, so nobody ever gets the personal link
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.CONFIRMED, place=Place.SEAT,
@@ -300,7 +301,7 @@ def export_participants_csv(event: Event, user: User, now: datetime | None = Non
         email = person.email if has_real_address(person.email) else ""
         lines.append([
             person.name, email, person.organisation, sector_label(r.sector),
-            status_label(_effective_status(r, now)), place_label(r.place),
+            status_label(effective_status(r, now)), place_label(r.place),
             yes if r.walk_in else no, yes if r.checked_in_at is not None else no])
     return csv_text(lines)
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
-from app.registration.forms import place_label, status_label
+from app.registration.words import place_label, status_label
 
 ACTION_LABELS = {
     "accessibility_needs.view": _l("Bedarfe zur Barrierefreiheit angesehen"),

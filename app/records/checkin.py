@@ -14,9 +14,10 @@ from app.auth.decorators import facilitator_of_event, staff_event
 from app.models import EventFormat, Role
 from app.pdf import render_pdf
 from app.records import attendance, bp
-from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, strip_whitespace
+from app.registration.forms import PLAIN_ONE_LINE, strip_whitespace
 from app.registration.services import RegistrationError
 from app.registration.staff import get_registration_or_404
+from app.registration.words import SECTOR_CHOICES
 
 # The forms of these pages live here, as in app/registration/manage.py.
 

@@ -8,7 +8,7 @@ from app.auth.services import normalise_email
 from app.events.forms import ConfirmForm
 from app.records import bp, services
 from app.records.audit_words import action_label, details_text
-from app.registration.forms import SECTOR_CHOICES
+from app.registration.words import SECTOR_CHOICES
 
 
 @bp.route("/participants")

@@ -11,13 +11,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
+from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.sender import forget_written_mails
 from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BoardCard, BoardVote,
                         BreakoutGroup, BreakoutPair, ConsentPurpose, ConsentRecord, Event,
                         OutboxMessage, Participant, Place, Preference, Registration,
                         RegistrationStatus, Sector, User, utcnow)
-from app.registration.services import _apply_promotions, lock_event
+from app.registration.services import apply_promotions
 
 ANONYMOUS_DOMAIN = "anonymised.invalid"
 
@@ -165,7 +166,7 @@ def erase_person(person: Participant, user: User | None = None,
             registration.status = RegistrationStatus.CANCELLED
             registration.cancelled_at = now
             db.session.flush()
-            _apply_promotions(event, now)
+            apply_promotions(event, now)
     _anonymise(person, now, [r for r in person.registrations if r.anonymised_at is None],
                whole_person=True)
     audit("participant.erase", user, details=f"participant {person.id}")

@@ -14,7 +14,7 @@ from app.domain.statistics import (Figure, SectorShare, compute_bar_chart,
 from app.feedback.services import series_trend
 from app.records import bp, statistics
 from app.records.statistics import SeriesRow
-from app.registration.forms import sector_label
+from app.registration.words import sector_label
 
 
 def rate_text(rate: float | None) -> str:

@@ -16,8 +16,9 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 from app.auth.decorators import staff_event
 from app.events.forms import NO_CONTROL_CHARS, ONE_LINE
 from app.registration import bp, messages, staff
-from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, ButtonForm
+from app.registration.forms import PLAIN_ONE_LINE, ButtonForm
 from app.registration.services import RegistrationError
+from app.registration.words import SECTOR_CHOICES
 
 # The forms of these pages live here: the package's forms.py is the public form's.
 

@@ -12,10 +12,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
+from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import Event, Place, Registration, RegistrationStatus, User, utcnow
-from app.registration.services import RegistrationError, lock_event, personal_url_of
+from app.registration.services import RegistrationError, personal_url_of
 
 # Who a message can go to. Unconfirmed holds are left out: their address is not confirmed.
 RECIPIENT_GROUPS = ("confirmed", "waitlist", "attended")

@@ -15,7 +15,8 @@ from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
-from app.registration.forms import ButtonForm, LinkAgainForm, RegistrationForm, sector_label
+from app.registration.forms import ButtonForm, LinkAgainForm, RegistrationForm
+from app.registration.words import sector_label
 
 bp.add_app_template_global(sector_label)
 

@@ -22,12 +22,14 @@ from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
 from app.events.calendar import RoomLink, edition_ics
+from app.events.locking import lock_event
 from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, EventStatus, OutboxMessage, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
+from app.registration.words import CONSENT_TEXTS
 
 
 class RegistrationError(Exception):
@@ -142,31 +144,14 @@ def text_version(purpose: ConsentPurpose) -> str:
     if purpose == ConsentPurpose.PRIVACY_NOTICE:
         text = "".join((_LEGAL / f"privacy_{lang}.html").read_text() for lang in ("de", "en"))
     else:
-        from app.registration.forms import CONSENT_TEXTS
         text = str(CONSENT_TEXTS[purpose])
     return hashlib.sha256(f"{purpose}:{text}".encode()).hexdigest()
 
 
 # --- locking and counting --------------------------------------------------------------------
 
-def lock_event(event_id: int) -> Event:
-    """Load the edition and lock it for the rest of the transaction.
-
-    PostgreSQL: a row lock (SELECT … FOR UPDATE). SQLite: the transaction of a
-    state-changing request already began IMMEDIATE, which holds the database's
-    write lock (see configure_sqlite). REGISTRATION_LOCKING is only ever off in
-    the control test that shows the race.
-    """
-    query = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
-    if current_app.config.get("REGISTRATION_LOCKING", True):
-        query = query.with_for_update()
-    event = db.session.scalar(query)
-    if event is None:
-        abort(404)
-    return event
-
-
-def _holders(event_id: int) -> list[Holder]:
+def holders_of(event_id: int) -> list[Holder]:
+    """The active registrations of an edition as the capacity rules see them."""
     rows = db.session.execute(
         sa.select(Registration.id, Registration.place, Registration.status,
                   Registration.hold_expires_at, Registration.waitlisted_at)
@@ -232,7 +217,9 @@ SUBJECTS = {
 LINKS_SUBJECT = _l("Ihre persönlichen Links zur Innovationswerkstatt")
 
 
-def _mail(kind: str, registration: Registration, token: str | None = None, **extra) -> None:
+def mail_registration(kind: str, registration: Registration, token: str | None = None,
+                      **extra) -> None:
+    """Queue one of the registration mails (SUBJECTS) to the person, with their link."""
     event = registration.event
     person = registration.participant
     if not person.has_real_address:  # a walk-in who gave no address gets no mail
@@ -284,7 +271,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
         db.session.rollback()
         raise ChangeNeedsConfirmation(len(recipients))
     for registration in recipients:
-        _mail("event_changed", registration, change=change)
+        mail_registration("event_changed", registration, change=change)
     if recipients:
         audit("event.change_mailed", user, event_id=event.id, details=f"mails: {len(recipients)}")
     db.session.commit()
@@ -299,7 +286,7 @@ def register_participant(event_id: int, data: RegistrationData,
     if data.accessibility_consent and data.accessibility_needs.strip():
         purposes.add(ConsentPurpose.ACCESSIBILITY_DATA)
     # Everything that needs no lock happens before taking it: the lock is the bottleneck.
-    person = _participant_for(data.email)
+    person = participant_for(data.email)
 
     event = lock_event(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
@@ -315,7 +302,7 @@ def register_participant(event_id: int, data: RegistrationData,
     if active is not None:
         # Same neutral answer as a new registration; the person gets their link again — the
         # same link: whoever typed their address must not be able to take it away.
-        _mail("link_again", active)
+        mail_registration("link_again", active)
         db.session.commit()
         return Outcome("repeat_email", active.id, None)
 
@@ -339,12 +326,12 @@ def register_participant(event_id: int, data: RegistrationData,
         db.session.flush()
         from app.breakouts.services import set_preferences  # breakouts builds on registration
         set_preferences(registration, data.topics, commit=False)
-    _mail("opt_in", registration, token)
+    mail_registration("opt_in", registration, token)
     db.session.commit()
     return Outcome("new", registration.id, token)
 
 
-def _participant_for(email: str) -> Participant:
+def participant_for(email: str) -> Participant:
     """The person with this address, created if new — safely when two requests race.
 
     The same new address may register for two editions at once; the locks are per
@@ -377,11 +364,11 @@ def confirm_registration(registration_id: int, now: datetime | None = None) -> R
         if consent.registration_id == registration.id and consent.confirmed_at is None:
             consent.confirmed_at = now
     db.session.flush()
-    _apply_promotions(registration.event, now)
+    apply_promotions(registration.event, now)
     if registration.place == Place.SEAT and registration.promoted_at != now:
-        _mail("confirmed", registration)
+        mail_registration("confirmed", registration)
     elif registration.place == Place.WAITLIST:
-        _mail("waitlisted", registration, position=waitlist_position(registration, now))
+        mail_registration("waitlisted", registration, position=waitlist_position(registration, now))
     db.session.commit()
     return registration
 
@@ -403,8 +390,8 @@ def cancel_registration(registration_id: int, now: datetime | None = None,
     registration.cancelled_at = now
     db.session.flush()
     if mail_kind is not None:
-        _mail(mail_kind, registration, seat_fate=fate, **mail_extra)
-    _apply_promotions(event, now)
+        mail_registration(mail_kind, registration, seat_fate=fate, **mail_extra)
+    apply_promotions(event, now)
     db.session.commit()
     return registration
 
@@ -418,17 +405,17 @@ def seat_fate(registration: Registration, now: datetime | None = None) -> str:
     now = now or utcnow()
     event = registration.event
     cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
-    holders = _holders(event.id)
+    holders = holders_of(event.id)
     others = [h for h in holders if h.id != registration.id]
     before = decide_promotions(event.capacity, holders, now, event.starts_at, cutoff)
     after = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
     return "next_in_line" if len(after.promote) > len(before.promote) else "freed"
 
 
-def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
+def apply_promotions(event: Event, now: datetime) -> list[Registration]:
     """Expire timed-out holds and promote into free seats (caller holds the lock)."""
     cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
-    plan = decide_promotions(event.capacity, _holders(event.id), now, event.starts_at, cutoff)
+    plan = decide_promotions(event.capacity, holders_of(event.id), now, event.starts_at, cutoff)
     for registration_id in plan.expire:
         expired = db.session.get(Registration, registration_id)
         expired.status = RegistrationStatus.EXPIRED
@@ -437,7 +424,7 @@ def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
         registration = db.session.get(Registration, registration_id)
         registration.place = Place.SEAT
         registration.promoted_at = now
-        _mail("promoted", registration)
+        mail_registration("promoted", registration)
         promoted.append(registration)
     db.session.flush()
     return promoted
@@ -499,20 +486,20 @@ def send_personal_links(email: str, now: datetime | None = None) -> int:
 
 def queue_reminder(registration: Registration) -> None:
     """Queue the day-before reminder for one registration (caller commits)."""
-    _mail("reminder", registration)
+    mail_registration("reminder", registration)
 
 
 def promote_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
     """Expire holds and fill free seats of one edition; return who was promoted."""
     now = now or utcnow()
     event = lock_event(event_id)
-    promoted = [r.id for r in _apply_promotions(event, now)]
+    promoted = [r.id for r in apply_promotions(event, now)]
     db.session.commit()
     return promoted
 
 
 def waitlist_position(registration: Registration, now: datetime | None = None) -> int | None:
-    return compute_waitlist_position(_holders(registration.event_id), registration.id,
+    return compute_waitlist_position(holders_of(registration.event_id), registration.id,
                                      now or utcnow())
 
 

@@ -1,6 +1,6 @@
 """Staff use cases on the registrations of one edition: list, add, cancel, move, resend, export.
 
-Every change locks the edition (services.lock_event), decides with
+Every change locks the edition (events.locking.lock_event), decides with
 app.domain.capacity, writes its audit row and mails, and commits once. Reading
 the list or exporting it is access to personal data and is audited too.
 """
@@ -21,13 +21,14 @@ from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_coun
                                  is_expired, waitlist_order)
 from app.domain.editions import local_time
 from app.audit import audit, audit_access
+from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.forms import place_label, sector_label, status_label
-from app.registration.services import (RegistrationError, _holders, _mail,
-                                       cancel_registration, issue_link, lock_event, new_token,
+from app.registration.services import (RegistrationError, holders_of, mail_registration,
+                                       cancel_registration, issue_link, new_token,
                                        waitlist_position)
+from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
 
 # Filters of the list: the (effective) statuses, plus the two places of active registrations.
@@ -85,7 +86,8 @@ def _holder(registration: Registration) -> Holder:
                   waitlisted_at=registration.waitlisted_at)
 
 
-def _effective_status(registration: Registration, now: datetime) -> str:
+def effective_status(registration: Registration, now: datetime) -> str:
+    """The status as people see it: a pending hold past its time is expired."""
     if registration.status == RegistrationStatus.PENDING and is_expired(_holder(registration), now):
         return RegistrationStatus.EXPIRED.value
     return registration.status.value
@@ -113,7 +115,7 @@ def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
         sa.select(Registration).where(Registration.event_id == event.id)
         .options(joinedload(Registration.participant))
         .execution_options(populate_existing=True)).all()
-    live = [r for r in registrations if _effective_status(r, now) in ("pending", "confirmed")]
+    live = [r for r in registrations if effective_status(r, now) in ("pending", "confirmed")]
     queue = waitlist_order([_holder(r) for r in live])
     positions = {holder.id: n for n, holder in enumerate(queue, start=1)}
     seats = sorted((r for r in live if r.place == Place.SEAT), key=lambda r: (r.created_at, r.id))
@@ -123,7 +125,7 @@ def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
                   key=lambda r: (r.created_at, r.id))
     rows = []
     for registration in seats + waiting + gone:
-        status = _effective_status(registration, now)
+        status = effective_status(registration, now)
         active = status in ("pending", "confirmed")
         rows.append(StaffRow(
             registration=registration, person=registration.participant, status=status,
@@ -259,7 +261,7 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
         _refuse(_l("%(email)s ist für diese Ausgabe bereits angemeldet.", email=email))
     person.name, person.organisation, person.sector = name, organisation, Sector(sector)
 
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = compute_seat_count(event.capacity, holders_of(event.id), now)
     placement = decide_placement(count)
     override_action = None
     if placement == Placement.WAITLIST and override:
@@ -283,9 +285,10 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
     audit("registration.add_by_hand", user, event_id=event.id, registration_id=registration.id,
           details=f"place: {placement.value}")
     if placement == Placement.SEAT:
-        _mail("confirmed", registration, token)
+        mail_registration("confirmed", registration, token)
     else:
-        _mail("waitlisted", registration, token, position=waitlist_position(registration, now))
+        mail_registration("waitlisted", registration, token,
+                          position=waitlist_position(registration, now))
     db.session.commit()
     return registration
 
@@ -306,11 +309,11 @@ def cancel_preview(registration: Registration, now: datetime | None = None) -> C
     """Say what happens to the seat and whether the person can be told by mail."""
     now = now or utcnow()
     event = registration.event
-    active = _effective_status(registration, now) in ("pending", "confirmed")
+    active = effective_status(registration, now) in ("pending", "confirmed")
     on_seat = active and registration.place == Place.SEAT
     moves_up = None
     if on_seat:  # the same decision the cancellation will take, without this registration
-        others = [h for h in _holders(event.id) if h.id != registration.id]
+        others = [h for h in holders_of(event.id) if h.id != registration.id]
         cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
         plan = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
         if plan.promote:
@@ -354,7 +357,7 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
                        "die Person einen Platz bekommen.", name=registration.participant.name))
         _refuse(_l("Nur bestätigte Personen auf der Warteliste können auf einen Platz "
                    "gesetzt werden."))
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = compute_seat_count(event.capacity, holders_of(event.id), now)
     decision = decide_staff_move(count, override)
     if not decision.allowed:
         _refuse(_l("Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
@@ -369,7 +372,7 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
           details=f"waitlist position before: {waitlist_position(registration, now)}")
     registration.place = Place.SEAT
     registration.promoted_at = now
-    _mail("promoted", registration)
+    mail_registration("promoted", registration)
     db.session.commit()
     return registration
 
@@ -380,7 +383,7 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
     Returns the mail's kind."""
     now = now or utcnow()
     event = _lock(registration)
-    status = _effective_status(registration, now)
+    status = effective_status(registration, now)
     if status not in ("pending", "confirmed"):
         _refuse(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird keine E-Mail versandt."))
     if not registration.participant.has_real_address:
@@ -395,6 +398,6 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
         # The hold keeps its expiry; the mail names the hours that are left, not a fresh day.
         left = (registration.hold_expires_at - now) / timedelta(hours=1)
         extra["hours"] = max(1, math.ceil(left))
-    _mail(kind, registration, token, **extra)
+    mail_registration(kind, registration, token, **extra)
     db.session.commit()
     return kind
