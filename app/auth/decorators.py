@@ -4,6 +4,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
+from app.events.services import get_event_or_404, may_facilitate
 from app.models import Role
 
 
@@ -37,8 +38,6 @@ def facilitator_of_event(view):
     @wraps(view)
     @login_required
     def wrapped(*args, slug: str, **kwargs):
-        from app.events.services import get_event_or_404, may_facilitate  # events imports auth
-
         event = get_event_or_404(slug)
         if not may_facilitate(current_user, event):
             abort(403)
@@ -53,8 +52,6 @@ def staff_event(view):
     @wraps(view)
     @staff_required
     def wrapped(*args, slug: str, **kwargs):
-        from app.events.services import get_event_or_404  # events imports auth
-
         return view(*args, event=get_event_or_404(slug), **kwargs)
 
     return wrapped

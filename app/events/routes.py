@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.auth.decorators import facilitator_required, staff_event, staff_required
 from app.domain.editions import local_time, to_utc
-from app.events import bp, services
+from app.events import bp, duplicate, services
 from app.events.forms import MAX_SPEAKERS, CancelEventForm, ConfirmForm, EventForm, SeriesForm
 from app.feedback import services as feedback
 from app.models import EventFormat
@@ -178,7 +178,7 @@ def cancel_event(event):
 @bp.route("/events/<slug>/duplicate", methods=["POST"])
 @staff_event
 def duplicate_event(event):
-    return _state_change(event, services.duplicate_as_next,
+    return _state_change(event, duplicate.duplicate_as_next,
                          _("Die nächste Ausgabe wurde als Entwurf angelegt. Bitte prüfen Sie Titel und Termine."))
 
 

@@ -8,11 +8,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from app.agenda.services import agenda_has_errors, agenda_view, copy_agenda
+from app.agenda.services import agenda_has_errors, agenda_view
 from app.audit import audit
-from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase,
-                                 compute_quarter_shift, compute_slug, seats_left,
-                                 shift_local_days, slugify)
+from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase, compute_slug,
+                                 seats_left, slugify)
 from app.events.calendar import edition_ics
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
@@ -169,7 +168,7 @@ def create_event(data: EventData) -> Event:
     if series is None:
         raise EventError("series_id", _l("Diese Reihe gibt es nicht."))
     _check_number_free(series.id, data.number, None)
-    event = Event(series=series, number=data.number, slug=_free_slug(series, data.number),
+    event = Event(series=series, number=data.number, slug=free_slug(series, data.number),
                   status=EventStatus.DRAFT)
     _apply(event, data)
     db.session.add(event)
@@ -242,7 +241,8 @@ def _check_number_free(series_id: int, number: int, event_id: int | None) -> Non
         raise EventError("number", _l("Diese Nummer hat schon eine andere Ausgabe der Reihe."))
 
 
-def _free_slug(series: Series, number: int) -> str:
+def free_slug(series: Series, number: int) -> str:
+    """The edition's slug, with a number added if another edition has it."""
     base = compute_slug(series.slug, number)
     slug, n = base, 1
     while db.session.scalar(sa.select(Event.id).where(Event.slug == slug)) is not None:
@@ -371,37 +371,3 @@ def cancel_event(event: Event, note: str = "", user: User | None = None,
           details=f"mails: {len(recipients)}, note: {'yes' if note else 'no'}")
     db.session.commit()
     return len(recipients)
-
-
-def duplicate_as_next(event: Event) -> Event:
-    """Copy texts, speakers, agenda and facilitators into a draft of the next edition, a quarter later."""
-    highest = db.session.scalar(
-        sa.select(sa.func.max(Event.number)).where(Event.series_id == event.series_id))
-    number = max(event.number, highest or 0) + 1
-    days = compute_quarter_shift(event.starts_at)
-
-    def shift(moment):
-        return shift_local_days(moment, days)
-
-    copy = Event(
-        series_id=event.series_id, number=number, slug=_free_slug(event.series, number),
-        status=EventStatus.DRAFT, title=event.title, guiding_question=event.guiding_question,
-        teaser=event.teaser, description=event.description,
-        working_language=event.working_language,
-        starts_at=shift(event.starts_at), ends_at=shift(event.ends_at),
-        format=event.format, venue=event.venue, online_url="", capacity=event.capacity,
-        video_service=event.video_service,
-        registration_opens_at=shift(event.registration_opens_at),
-        registration_closes_at=shift(event.registration_closes_at),
-        speakers=[Speaker(position=s.position, name=s.name, organisation=s.organisation,
-                          role=s.role) for s in event.speakers],
-        facilitators=list(event.facilitators),
-    )
-    copy_agenda(event, copy, days)
-    from app.breakouts.services import copy_groups  # breakouts builds on events
-    copy_groups(event, copy)
-    from app.feedback.services import copy_questions  # feedback builds on events
-    copy_questions(event, copy)
-    db.session.add(copy)
-    db.session.commit()
-    return copy

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
 from app.audit import audit
+from app.breakouts.topics import set_preferences
 from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
@@ -324,7 +325,6 @@ def register_participant(event_id: int, data: RegistrationData,
                                      given_at=now))
     if data.topics:
         db.session.flush()
-        from app.breakouts.services import set_preferences  # breakouts builds on registration
         set_preferences(registration, data.topics, commit=False)
     mail_registration("opt_in", registration, token)
     db.session.commit()

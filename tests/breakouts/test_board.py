@@ -552,7 +552,7 @@ def test_erasing_a_person_removes_their_ranking_group_and_pairs(client, db, edit
 
 def test_duplicating_an_edition_copies_its_groups_but_not_its_people(client, db, edition,
                                                                       login_as):
-    from app.events.services import duplicate_as_next
+    from app.events.duplicate import duplicate_as_next
     add_groups(db, edition, ("A", 2, 5), ("B", 3, 6))
     enrol(db, edition, "Ada Beispiel")
     copy = duplicate_as_next(edition)
