@@ -6,7 +6,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.auth.services import AccountError
+from app.auth.services import create_user as create
+from app.demo import load_demo
+from app.domain.allocation import (ProblemError, allocation_to_dict, compute_allocation,
+                                   problem_from_dict)
+from app.jobs import run_worker
 from app.models import Role
+from app.records.services import run_retention
 
 
 def register(app: Flask) -> None:
@@ -23,8 +30,6 @@ def demo():
     """Load the demo series, editions and accounts (idempotent; development only)."""
     if not current_app.config.get("DEMO_ENABLED"):
         raise click.ClickException("demo data is for development only (DEMO_ENABLED is off)")
-    from app.demo import load_demo
-
     accounts = load_demo()
     click.echo("Demo data loaded. Sign in at http://127.0.0.1:5000/manage/login with:")
     for email, role, password in accounts:
@@ -41,8 +46,6 @@ users = AppGroup("users", help="Manage staff accounts.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_user(email: str, role: str, name: str | None, password_stdin: bool):
     """Create an account; asks for the password unless --password-stdin is given."""
-    from app.auth.services import AccountError, create_user as create
-
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
@@ -61,9 +64,7 @@ def create_user(email: str, role: str, name: str | None, password_stdin: bool):
 @click.option("--interval", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds to wait between cycles when nothing is due.")
 def worker(once: bool, interval: float):
-    """Send the outbox and run the due registration jobs, until SIGTERM/SIGINT."""
-    from app.mail.worker import run_worker
-
+    """Send the outbox and run the due jobs (app/jobs.py), until SIGTERM/SIGINT."""
     app = current_app._get_current_object()
     if not once:
         click.echo(f"Worker running (every {interval:g} s); stop with Ctrl+C or SIGTERM.")
@@ -87,9 +88,6 @@ def solve_breakouts(problem_file, gap: float | None, time_limit: float):
     Exits with status 1 (still printing a JSON result with an "error") if the problem
     is malformed or its rules cannot all be kept.
     """
-    from app.domain.allocation import (ProblemError, allocation_to_dict, compute_allocation,
-                                       problem_from_dict)
-
     try:
         problem = problem_from_dict(json.load(problem_file))
     except (ValueError, ProblemError) as exc:  # JSONDecodeError is a ValueError
@@ -109,8 +107,6 @@ retention = AppGroup("retention", help="Personal data retention (RETENTION_DAYS)
 @retention.command("run")
 def run_retention_command():
     """Anonymise the personal data of editions that ended RETENTION_DAYS ago."""
-    from app.records.services import run_retention
-
     result = run_retention()
     click.echo(f"Anonymised the data of {result['registrations']} registrations; "
                f"{result['people']} people are now fully anonymised.")

@@ -12,7 +12,7 @@ from app.boards.forms import (CardForm, DotsForm, EditCardForm, FacilitatorCardF
                               PromptsForm)
 from app.domain.boards import BoardOverride
 from app.registration.forms import ButtonForm
-from app.registration.routes import private_page
+from app.registration.pages import private_page
 
 # --- shared -----------------------------------------------------------------------------------
 

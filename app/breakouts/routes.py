@@ -13,7 +13,7 @@ from app.breakouts.forms import (MIX_STEPS, AllocateForm, GroupForm, MoveForm, P
 from app.events.forms import ConfirmForm
 from app.models import PairKind, Role
 from app.pdf import render_pdf
-from app.registration.routes import private_page, render_personal_page
+from app.registration.pages import private_page, render_personal_page
 from app.registration.services import get_registration_by_token
 from app.registration.words import sector_label
 

@@ -6,19 +6,16 @@ claim's `BEGIN IMMEDIATE` serialises the workers instead.
 """
 from __future__ import annotations
 
-import signal
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import Flask, current_app, has_request_context
+from flask import current_app, has_request_context
 
 from app.extensions import db
-from app.mail.sender import Backend, DeliveryError, backend_from_config, build_message
-from app.models import OutboxMessage, OutboxStatus, utcnow
-from app.registration.jobs import run_due_jobs
+from app.mail.sender import Backend, DeliveryError, build_message
+from app.models import OutboxMessage, OutboxStatus
 
 # A worker that died mid-send leaves rows in `sending`; after this long another takes them.
 # Far longer than the SMTP timeout, so a slow but living worker is never overtaken.
@@ -142,76 +139,3 @@ def _describe(exc: Exception) -> str:
     # A DeliveryError's text is already prepared by the backend (credentials removed).
     text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
     return text[:MAX_ERROR_LENGTH]
-
-
-# --- the loop ------------------------------------------------------------------------------
-
-def run_cycle(now: datetime, backend: Backend, batch: int = 50) -> BatchResult:
-    """Run the due registration jobs, then send one batch of due mail."""
-    try:
-        run_due_jobs(now)
-    except Exception:  # noqa: BLE001 - a failing job must not stop the mail
-        db.session.rollback()
-        current_app.logger.exception("registration jobs failed")
-    # What the jobs just queued is due at the moment it was queued, a little after `now`:
-    # read the clock again, or `flask worker --once` would leave those mails for its next run.
-    return deliver_batch(max(now, utcnow()), backend, batch)
-
-
-def run_worker(app: Flask, once: bool, interval: float, *,
-               stop: threading.Event | None = None, batch: int = 50) -> int:
-    """Run cycles until stopped (SIGTERM/SIGINT or `stop`), or until nothing is due if `once`.
-
-    Return how many mails were sent.
-    """
-    stop = stop or threading.Event()
-    backend = backend_from_config(app.config)
-    sent = 0
-    with app.app_context(), _stop_on_signals(stop):
-        while not stop.is_set():
-            result = _guarded_cycle(app, backend, batch, raise_errors=once)
-            sent += result.sent
-            if result.claimed == batch:
-                continue  # more is due: no pause while a backlog drains
-            if once:
-                break
-            stop.wait(interval)
-    return sent
-
-
-def _guarded_cycle(app: Flask, backend: Backend, batch: int, raise_errors: bool) -> BatchResult:
-    try:
-        return run_cycle(utcnow(), backend, batch)
-    except Exception:
-        db.session.rollback()
-        if raise_errors:
-            raise
-        # The database may be restarting: keep the service alive and try again next cycle.
-        app.logger.exception("worker cycle failed")
-        return BatchResult(claimed=0, sent=0)
-
-
-class _stop_on_signals:
-    """Set `stop` on SIGTERM/SIGINT while inside; restore the previous handlers after."""
-
-    SIGNALS = (signal.SIGTERM, signal.SIGINT)
-
-    def __init__(self, stop: threading.Event):
-        self.stop = stop
-        self.previous: dict = {}
-
-    def __enter__(self):
-        # Python allows signal handlers only in the main thread (tests run workers in others).
-        if threading.current_thread() is threading.main_thread():
-            for sig in self.SIGNALS:
-                self.previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc_info):
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-    def _handle(self, signum, _frame):
-        # The handler interrupts the main thread, which may be holding the event's lock
-        # inside stop.wait(); setting it from another thread cannot deadlock on that lock.
-        threading.Thread(target=self.stop.set, daemon=True).start()

@@ -1,7 +1,7 @@
 """Public registration: the form, the neutral answer, and the personal page /r/<token>."""
 import secrets
 
-from flask import (abort, current_app, flash, jsonify, make_response, redirect, render_template,
+from flask import (abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -9,24 +9,17 @@ from flask_login import current_user
 
 from app.auth.services import normalise_email
 from app.breakouts import services as breakouts
-from app.breakouts.forms import ranking_fields, ranking_form
+from app.breakouts.forms import ranking_fields
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
 from app.registration.forms import ButtonForm, LinkAgainForm, RegistrationForm
+from app.registration.pages import private_page, render_personal_page
 from app.registration.words import sector_label
 
 bp.add_app_template_global(sector_label)
-
-
-def private_page(response):
-    """Personal pages are never cached or shared."""
-    response = make_response(response)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
@@ -103,15 +96,6 @@ def link_again():
     status = 422 if form.errors else 200
     return private_page(render_template("registration/link_again.html", invalid=False,
                                         form=form)), status
-
-
-def render_personal_page(registration, token: str, ranking=None, status: int = 200):
-    """The personal page; `ranking` is a topic form that came back with errors."""
-    choice = breakouts.topic_choice(registration)
-    return private_page(render_template(
-        "registration/personal.html", token=token, view=services.personal_page(registration),
-        consents=services.active_consents(registration), topics=choice,
-        ranking=ranking or ranking_form(choice.topics, choice.ranked))), status
 
 
 def _button_or_expired(token: str):

@@ -33,7 +33,7 @@ from pypdf import PdfReader
 from app.domain.editions import local_time, shift_local_days
 from app.extensions import db
 from app.feedback.services import STANDARD_QUESTIONS
-from app.mail.worker import run_worker
+from app.jobs import run_worker
 from app.models import Event, Place, Registration, RegistrationStatus, utcnow
 from tests.browser.conftest import ARTIFACTS, axe_violations
 from tests.browser.test_breakout_board import allocate, cards_in, columns, group_of, is_pinned

@@ -165,7 +165,7 @@ def test_retention_keeps_a_person_who_still_has_a_recent_edition(app, db):
 
 
 def test_the_worker_runs_retention(app, db):
-    from app.registration.jobs import run_due_jobs
+    from app.jobs import run_due_jobs
     past = make_event(starts_at=utcnow() - timedelta(days=400))
     registration = registered(app, make_event())
     registration.event_id = past.id

@@ -13,7 +13,7 @@ from app.models import (Assignment, AssignmentSource, BreakoutGroup, ConsentPurp
                         ConsentRecord, EventFormat, OutboxMessage, Participant, Place,
                         Registration, RegistrationStatus, utcnow)
 from app.registration import services
-from app.registration.jobs import send_reminders
+from app.jobs import send_reminders
 from app.reports.services import notify_participants
 from tests.conftest import csrf_from
 from tests.factories import make_event, make_user

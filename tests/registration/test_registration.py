@@ -156,7 +156,7 @@ def test_cancelling_promotes_the_first_confirmed_person_waiting(client, db, edit
 
 
 def test_an_expired_hold_frees_its_seat_for_the_next_confirmed_person(client, db, edition, app):
-    from app.registration.jobs import expire_and_promote
+    from app.jobs import expire_and_promote
     register(client, edition.slug, email="slow@example.org")
     for n in range(2):
         confirmed_person(client, db, edition.slug, f"p{n}@example.org")
