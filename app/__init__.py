@@ -130,8 +130,9 @@ def configure_sqlite(engine: sa.Engine) -> None:
 VIEW_MODULES = (
     "agenda.routes", "api.routes", "auth.routes", "boards.routes", "breakouts.routes",
     "events.routes", "feedback.routes",
-    "mail.routes", "public.routes", "records.routes", "records.checkin", "records.stats",
-    "registration.routes", "registration.manage", "reports.routes",
+    "mail.routes", "public.routes", "records.routes", "records.routes_checkin",
+    "records.routes_stats",
+    "registration.routes", "registration.routes_manage", "reports.routes",
 )
 
 

@@ -11,7 +11,7 @@ from app.domain.statistics import SECTOR_ORDER, compute_bar_chart, compute_line_
 from app.models import (EventStatus, Participant, Place, Registration, RegistrationStatus, Sector,
                         utcnow)
 from app.records import statistics
-from app.records.stats import Figure
+from app.records.routes_stats import Figure
 from app.registration.services import new_token
 from tests.conftest import counted_statements
 from tests.factories import berlin, make_event, make_series

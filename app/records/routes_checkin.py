@@ -19,7 +19,7 @@ from app.registration.services import RegistrationError
 from app.registration.staff import get_registration_or_404
 from app.registration.words import SECTOR_CHOICES
 
-# The forms of these pages live here, as in app/registration/manage.py.
+# The forms of these pages live here, as in app/registration/routes_manage.py.
 
 
 class AttendanceForm(FlaskForm):
