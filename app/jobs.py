@@ -19,7 +19,7 @@ from app.mail.sender import Backend, backend_from_config
 from app.mail.worker import BatchResult, deliver_batch
 from app.models import Event, EventStatus, Place, Registration, RegistrationStatus, utcnow
 from app.records.services import run_retention
-from app.registration import services as registration
+from app.registration.services import promote_waitlist, queue_reminder
 
 
 def run_due_jobs(now: datetime) -> dict:
@@ -39,7 +39,7 @@ def expire_and_promote(now: datetime) -> int:
     db.session.commit()  # end the read; each edition gets its own locked transaction
     promoted = 0
     for event_id in event_ids:
-        promoted += len(registration.promote_waitlist(event_id, now))
+        promoted += len(promote_waitlist(event_id, now))
     return promoted
 
 
@@ -54,7 +54,7 @@ def send_reminders(now: datetime) -> int:
                Registration.place == Place.SEAT, Registration.reminder_sent_at.is_(None))
         .with_for_update(skip_locked=True)).all()
     for registration in registrations:
-        registration.queue_reminder(registration)
+        queue_reminder(registration)
         registration.reminder_sent_at = now
     db.session.commit()
     return len(registrations)
