@@ -21,7 +21,7 @@ from app.mail.outbox import queue_mail
 from app.models import (Event, EventStatus, FeedbackAnswer, FeedbackQuestion,
                         FeedbackResponse, Participant, Place, QuestionKind, QuestionPurpose,
                         Registration, RegistrationStatus, Series, utcnow)
-from app.registration.services import hash_token
+from app.registration.links import hash_token
 from app.spreadsheet import csv_text
 
 FEEDBACK_LINK_SALT = "feedback-link"
