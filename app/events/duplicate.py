@@ -7,7 +7,7 @@ from app.breakouts.topics import copy_groups
 from app.domain.editions import compute_quarter_shift, shift_local_days
 from app.events.services import free_slug
 from app.extensions import db
-from app.feedback.services import copy_questions
+from app.feedback.questions import copy_questions
 from app.models import Event, EventStatus, Speaker
 
 
