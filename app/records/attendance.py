@@ -24,8 +24,8 @@ from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.services import (RegistrationError, holders_of, participant_for,
-                                       new_token)
+from app.registration.links import new_token
+from app.registration.services import RegistrationError, holders_of, participant_for
 from app.registration.staff import effective_status
 from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text

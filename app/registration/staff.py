@@ -25,9 +25,9 @@ from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.services import (RegistrationError, holders_of, mail_registration,
-                                       cancel_registration, issue_link, new_token,
-                                       waitlist_position)
+from app.registration.links import issue_link, new_token
+from app.registration.services import (RegistrationError, cancel_registration, holders_of,
+                                       mail_registration, waitlist_position)
 from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
 
