@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.decorators import admin_required
 from app.auth.forms import EditUserForm, LoginForm, PasswordForm, UserForm
+from app.errors import show_refusal
 from app.extensions import db, limiter, login_manager
 from app.models import Role, User
 
@@ -95,7 +96,7 @@ def change_password():
             services.change_own_password(current_user, form.current_password.data,
                                          form.new_password.data)
         except services.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_refusal(exc, form)
         else:
             login_user(current_user._get_current_object())  # keep this session, the others ended
             flash(_("Ihr Passwort wurde geändert."), "success")
@@ -118,7 +119,7 @@ def create_user():
             user = services.create_user(form.email.data, form.name.data,
                                         Role(form.role.data), form.password.data or "")
         except services.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
+            show_refusal(exc, form)
         else:
             flash(_("Das Konto für %(name)s wurde angelegt.", name=user.name), "success")
             return redirect(url_for("auth.list_users"), 303)
@@ -138,8 +139,7 @@ def edit_user(user_id: int):
                                  role=Role(form.role.data), active=form.active.data,
                                  password=form.password.data or None)
         except services.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
+            show_refusal(exc, form)
         else:
             flash(_("Das Konto von %(name)s wurde gespeichert.", name=user.name), "success")
             return redirect(url_for("auth.list_users"), 303)

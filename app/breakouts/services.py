@@ -20,6 +20,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain import allocation as alloc
 from app.domain.editions import Phase
+from app.errors import Refusal
 from app.events.services import phase_of
 from app.extensions import db
 from app.mail.outbox import queue_mail
@@ -47,12 +48,8 @@ TOPIC_LINK_SALT = "breakout-topics"
 TOPIC_LINK_MAX_AGE = 60 * 24 * 3600  # seconds
 
 
-class BreakoutError(Exception):
+class BreakoutError(Refusal):
     """A use case refused; the message is for the facilitator or the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 # --- groups ----------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
+from app.errors import Refusal
 from app.extensions import db
 from app.mail.sender import forget_written_mails
 from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BoardCard, BoardVote,
@@ -21,10 +22,8 @@ from app.registration.services import _apply_promotions, lock_event
 ANONYMOUS_DOMAIN = "anonymised.invalid"
 
 
-class RecordsError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class RecordsError(Refusal):
+    """A change to people's records was refused; the message says why."""
 
 
 def audit(action: str, user: User | None, *, event_id: int | None = None,

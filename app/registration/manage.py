@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.auth.decorators import staff_event
+from app.errors import press_button, show_refusal
 from app.events.forms import NO_CONTROL_CHARS, ONE_LINE
 from app.registration import bp, messages, staff
 from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, ButtonForm
@@ -101,8 +102,12 @@ def _filters() -> dict:
     return {key: value for key, value in values.items() if value}
 
 
+def _back_url(event) -> str:
+    return url_for("registration.manage_list", slug=event.slug, **_filters())
+
+
 def _back(event):
-    return redirect(url_for("registration.manage_list", slug=event.slug, **_filters()), 303)
+    return redirect(_back_url(event), 303)
 
 
 def _page(event, add_form: AddByHandForm, status: int = 200):
@@ -130,7 +135,7 @@ def manage_add(event):
                 form.sector.data, current_user, override=form.override.data,
                 language=form.language.data)
         except RegistrationError as exc:
-            form.email.errors.append(exc.message)
+            show_refusal(exc, form, "email")
         else:
             if registration.place.value == "seat":
                 flash(_("%(name)s hat einen Platz und bekommt eine E-Mail.",
@@ -147,16 +152,8 @@ def _change(event, registration_id: int, form: FlaskForm, change, message):
     """Run one change posted from a row's button; the registration must be of this edition."""
     registration = staff.get_registration_or_404(event, registration_id)
     name = registration.participant.name
-    if not form.validate_on_submit():
-        flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
-        return _back(event)
-    try:
-        change(registration)
-    except RegistrationError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(message(name), "success")
-    return _back(event)
+    return press_button(lambda: change(registration), lambda _result: message(name),
+                        _back_url(event), form=form)
 
 
 def _cancel_page(event, registration, form: CancelByStaffForm, status: int = 200):
@@ -179,7 +176,7 @@ def manage_cancel(event, registration_id: int):
         staff.staff_cancel(registration, current_user, reason=form.reason.data or "",
                            notify=notify)
     except RegistrationError as exc:
-        flash(exc.message, "danger")
+        show_refusal(exc)
     else:
         flash(_("Die Anmeldung von %(name)s ist abgesagt; die Person bekommt eine E-Mail.",
                 name=name) if notify else
@@ -237,7 +234,7 @@ def manage_message(event):
     try:
         sent = messages.send_message(event, current_user, form.recipients.data, form.text())
     except RegistrationError as exc:
-        flash(exc.message, "danger")
+        show_refusal(exc)
         return render_template("registration/manage_message.html", event=event, form=form,
                                preview=messages.preview_message(event, form.recipients.data,
                                                                 form.text())), 409

@@ -20,6 +20,7 @@ from app.agenda.services import agenda_view
 from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
+from app.errors import Refusal
 from app.events.calendar import RoomLink, edition_ics
 from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
 from app.extensions import db
@@ -29,12 +30,8 @@ from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord
                         Registration, RegistrationStatus, Sector, User, utcnow)
 
 
-class RegistrationError(Exception):
+class RegistrationError(Refusal):
     """A use case refused; the message is for the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass
