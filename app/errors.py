@@ -4,9 +4,9 @@ A service that will not do what it was asked rolls its transaction back and rais
 `Refusal` (or its area's subclass): a message for the person, written with lazy_gettext so
 that it speaks the language of the page that shows it, and the form field it belongs to if
 it belongs to one. Routes show it in one of two ways, both defined here: `press_button` for a
-button's POST (a flash and a redirect, or JSON for a page's script) and `show_refusal` for a
-form (the message under its field, else a flash). A refusal that no route shows becomes a
-409 page (app.register_error_handlers), never a 500.
+button's POST (a flash and a redirect, or JSON for a page's script), and `submit_form` (with
+`show_refusal`) for a form (the message under its field, else a flash). A refusal that no
+route shows becomes a 409 page (app.register_error_handlers), never a 500.
 """
 from collections.abc import Callable
 from typing import Any
@@ -47,12 +47,35 @@ def show_refusal(refusal: Refusal, form: Form | None = None, field: str | None =
         flash(str(refusal), "danger")
 
 
+def _say(done, result) -> None:
+    """Flash `done`: a message or (message, category), or a function of the result giving one."""
+    said = done(result) if callable(done) else done
+    message, category = said if isinstance(said, tuple) else (said, "success")
+    flash(str(message), category)
+
+
+def submit_form(form: FlaskForm, change: Callable[[], Any], done, then, *,
+                field: str | None = None):
+    """A form's POST: when `form` validates, run `change()`, say `done` and redirect (303) to
+    `then` (a URL, or a function of the result giving one). Returns None when the form is to
+    be shown again: not sent, not valid, or refused (the message under its field, or `field`).
+    """
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = change()
+    except Refusal as refusal:
+        show_refusal(refusal, form, field)
+        return None
+    _say(done, result)
+    return redirect(then(result) if callable(then) else then, 303)
+
+
 def press_button(change: Callable[[], Any], done, back: str, *, form: FlaskForm | None = None,
-                 then=None, as_json: Callable[[Any], dict] | None = None,
-                 category: str = "success"):
+                 then=None, as_json: Callable[[Any], dict] | None = None):
     """A button's POST: check its CSRF token, run `change()`, say `done`, redirect (303).
 
-    `done` is the message, or a function of the result that gives it; success goes to `then`
+    `done` is the message (or a function of the result that gives it); success goes to `then`
     (a URL, or a function of the result giving one; default `back`), an expired page or a
     refusal is flashed and goes `back`. With `as_json`, a script that asks for JSON gets
     `as_json(result)`, or {"error": …} with 400 (expired) or 409 (refused) instead.
@@ -72,5 +95,5 @@ def press_button(change: Callable[[], Any], done, back: str, *, form: FlaskForm 
         return redirect(back, 303)
     if answer_json:
         return jsonify(as_json(result))
-    flash(str(done(result) if callable(done) else done), category)
+    _say(done, result)
     return redirect((then(result) if callable(then) else then) or back, 303)

@@ -1,6 +1,6 @@
 """Check-in on the day (facilitators of the edition and staff) and the attendance exports
 (staff): participant list CSV and the printable sign-in sheet."""
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import make_response, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,12 +10,11 @@ from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
 
 from app.auth.decorators import facilitator_of_event, staff_event
-from app.errors import press_button, show_refusal
+from app.errors import press_button, submit_form
 from app.models import EventFormat, Role
 from app.pdf import render_pdf
 from app.records import attendance, bp
 from app.registration.forms import PLAIN_ONE_LINE, SECTOR_CHOICES, strip_whitespace
-from app.registration.services import RegistrationError
 from app.registration.staff import get_registration_or_404
 
 # The forms of these pages live here, as in app/registration/manage.py.
@@ -65,10 +64,6 @@ def _back_url(event, registration_id: int | None = None) -> str:
     return url_for("records.checkin", slug=event.slug, **_query()) + anchor
 
 
-def _back(event, registration_id: int | None = None):
-    return redirect(_back_url(event, registration_id), 303)
-
-
 def _page(event, walk_in_form: WalkInForm, status: int = 200):
     view = attendance.checkin_list(event, request.args.get("q"))
     window = attendance.checkin_window(event)
@@ -96,9 +91,9 @@ def set_attendance(event, registration_id: int):
     name = registration.participant.name
     return press_button(
         lambda: attendance.set_attendance(registration, present, current_user),
-        _("%(name)s ist da.", name=name) if present
-        else _("%(name)s ist nicht mehr als da markiert.", name=name),
-        _back_url(event, registration_id), form=form, category="success" if present else "info",
+        (_("%(name)s ist da.", name=name), "success") if present
+        else (_("%(name)s ist nicht mehr als da markiert.", name=name), "info"),
+        _back_url(event, registration_id), form=form,
         as_json=lambda _result: _row_answer(event, registration_id))
 
 
@@ -116,22 +111,18 @@ def _row_answer(event, registration_id: int) -> dict:
 @facilitator_of_event
 def add_walk_in(event):
     form = WalkInForm()
-    if form.validate_on_submit():
-        try:
-            registration = attendance.add_walk_in(
-                event, form.name.data, form.organisation.data or "", form.sector.data,
-                form.email.data or None, current_user)
-        except RegistrationError as exc:
-            show_refusal(exc, form, "email" if form.email.data else "name")
-        else:
-            if registration.walk_in:
-                flash(_("%(name)s ist hinzugefügt und als da markiert.",
-                        name=registration.participant.name), "success")
-            else:
-                flash(_("%(name)s war schon angemeldet und ist jetzt als da markiert.",
-                        name=registration.participant.name), "info")
-            return _back(event, registration.id)
-    return _page(event, form, 422)
+    return submit_form(form, lambda: attendance.add_walk_in(
+        event, form.name.data, form.organisation.data or "", form.sector.data,
+        form.email.data or None, current_user), _walked_in,
+        lambda registration: _back_url(event, registration.id),
+        field="email" if form.email.data else "name") or _page(event, form, 422)
+
+
+def _walked_in(registration) -> tuple[str, str]:
+    name = registration.participant.name
+    if registration.walk_in:
+        return _("%(name)s ist hinzugefügt und als da markiert.", name=name), "success"
+    return _("%(name)s war schon angemeldet und ist jetzt als da markiert.", name=name), "info"
 
 
 @bp.route("/events/<slug>/signin-sheet.pdf")
