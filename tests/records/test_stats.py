@@ -122,12 +122,17 @@ def test_anonymised_people_still_count(seeded, db):
 
 # --- pages ---------------------------------------------------------------------------------------
 
+def page(client, url: str) -> str:
+    """The HTML of a page that must be there (200)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def test_the_edition_page_shows_the_figures_charts_and_tables(client, login_as, seeded):
     _series, _first, second = seeded
     login_as("staff")
-    response = client.get(f"/manage/events/{second.slug}/statistics?lang=de")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page(client, f"/manage/events/{second.slug}/statistics?lang=de")
     assert [figure_value(html, n) for n in ("registered", "confirmed", "rate", "returning")] == [
         "6", "4", "75\xa0%", "2"]
     assert figure_value(html, "attended").startswith("3")
@@ -147,9 +152,7 @@ def test_the_edition_page_shows_the_figures_charts_and_tables(client, login_as, 
 def test_the_series_page_lists_every_edition(client, login_as, seeded):
     series, first, second = seeded
     login_as("staff")
-    response = client.get(f"/manage/series/{series.slug}/statistics?lang=de")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page(client, f"/manage/series/{series.slug}/statistics?lang=de")
     rows = re.findall(r'<tr class="kern-table__row" id="edition-(\d+)">(.*?)</tr>', html, re.S)
     cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
              for _n, r in rows]
