@@ -2,7 +2,8 @@
 import importlib
 
 import sqlalchemy as sa
-from flask import Flask, Response, has_request_context, render_template, request, session, url_for
+from flask import (Flask, Response, has_request_context, jsonify, render_template, request,
+                   session, url_for)
 from flask_babel import get_locale
 from werkzeug.exceptions import Conflict, HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
@@ -199,9 +200,11 @@ def register_error_handlers(app: Flask) -> None:
     def refused(refusal: Refusal):
         # Routes show refusals where they happen (app.errors); one that no route expected is
         # still an answer for the person, not a 500. Services roll back before refusing.
-        if request.path.startswith("/api/") or wants_json():
+        if request.path.startswith("/api/"):
             from app.api.routes import json_error
             return json_error(Conflict(str(refusal)), 409)
+        if wants_json():  # a page's script, answered as press_button answers it
+            return jsonify(error=str(refusal)), 409
         return render_template("errors/error.html", code=409, message=str(refusal)), 409
 
     @app.errorhandler(Exception)

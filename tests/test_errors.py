@@ -31,6 +31,7 @@ def web():
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI="sqlite://", WTF_CSRF_ENABLED=False)
 
     @app.route("/_refuse", methods=["GET", "POST"])
+    @app.route("/api/_refuse", methods=["GET", "POST"])
     def _refuse():
         raise RecordsError(NO)
 
@@ -90,10 +91,13 @@ def test_a_refusal_no_route_expected_is_a_409_page_with_its_message_not_a_500(we
     assert server_errors == []
 
 
-def test_a_refusal_no_route_expected_answers_a_script_in_json(web):
-    response = web.test_client().post("/_refuse", headers={"Accept": "application/json"})
-    assert response.status_code == 409
-    assert response.get_json() == {"error": {"status": 409, "message": "Das geht so nicht."}}
+def test_a_refusal_no_route_expected_answers_a_script_and_the_api_in_json(web):
+    client = web.test_client()
+    response = client.post("/_refuse", headers={"Accept": "application/json"})
+    assert (response.status_code, response.get_json()) == (409, {"error": "Das geht so nicht."})
+    response = client.get("/api/_refuse")
+    assert (response.status_code, response.get_json()) == (
+        409, {"error": {"status": 409, "message": "Das geht so nicht."}})
 
 
 @pytest.mark.parametrize(("outcome", "location", "flashed"), [
