@@ -2,11 +2,13 @@
 import importlib
 
 import sqlalchemy as sa
-from flask import Flask, Response, has_request_context, render_template, request, session, url_for
+from flask import (Flask, Response, has_request_context, jsonify, render_template, request,
+                   session, url_for)
 from flask_babel import get_locale
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import Conflict, HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
 
+from app.errors import PAGE_EXPIRED, Refusal, wants_json
 from app.models.base import MAX_ID
 from app.reports.photos import MAX_UPLOAD_BYTES
 from config import BASE_DIR, INSTANCE_DIR, Config, ProductionConfig, config_from_env
@@ -195,6 +197,17 @@ def register_error_handlers(app: Flask) -> None:
     def http_error(error):
         return render_error(error)
 
+    @app.errorhandler(Refusal)
+    def refused(refusal: Refusal):
+        # Routes show refusals where they happen (app.errors); one that no route expected is
+        # still an answer for the person, not a 500. Services roll back before refusing.
+        if request.path.startswith("/api/"):
+            from app.api.routes import json_error
+            return json_error(Conflict(str(refusal)), 409)
+        if wants_json():  # a page's script, answered as press_button answers it
+            return jsonify(error=str(refusal)), 409
+        return render_template("errors/error.html", code=409, message=str(refusal)), 409
+
     @app.errorhandler(Exception)
     def unexpected_error(error):
         from app.extensions import db
@@ -236,6 +249,7 @@ def register_template_context(app: Flask) -> None:
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["long_datetime"] = long_datetime
     app.jinja_env.filters["html_datetime"] = html_datetime
+    app.jinja_env.globals["PAGE_EXPIRED"] = PAGE_EXPIRED
 
     @app.context_processor
     def language_context():

@@ -7,6 +7,8 @@ under CI=true it fails instead.
 """
 import contextlib
 import contextvars
+import csv
+import io
 import logging
 import os
 import re
@@ -193,6 +195,18 @@ def csrf_from(client, url: str) -> str:
     match = CSRF_RE.search(html)
     assert match, f"no CSRF token on {url}"
     return match.group(1)
+
+
+def read_csv(response, filename: str | None = None) -> list[dict]:
+    """The rows of one of our spreadsheet downloads (UTF-8 with a byte-order mark, `;`);
+    with `filename`, also that it is one: 200, CSV, an attachment of that name."""
+    if filename is not None:
+        assert response.status_code == 200
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+        assert response.headers["Content-Disposition"] == f'attachment; filename="{filename}"'
+    body = response.get_data().decode("utf-8")
+    assert body.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(body[1:]), delimiter=";"))
 
 
 def login(client, email: str, password: str):

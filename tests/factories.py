@@ -1,11 +1,14 @@
 """Builders for test data: make_x(**overrides) with sensible defaults."""
 import itertools
+import re
 from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
 
 from app.auth.services import hash_password
 from app.extensions import db
 from app.domain.agenda import ItemKind
-from app.models import (AgendaItem, Event, EventFormat, EventStatus, Participant, Place,
+from app.models import (AgendaItem, AuditLog, Event, EventFormat, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Role, Sector, Series, Speaker, User,
                         utcnow)
 
@@ -81,21 +84,52 @@ def berlin(year, month, day, hour=0, minute=0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=BERLIN).astimezone(UTC)
 
 
-def make_registration(event: Event, *, email: str | None = None, checked_in: bool = False,
+HOLD = timedelta(hours=24)  # how long an unconfirmed registration holds its place
+
+
+def make_registration(event: Event, name: str | None = None, *, email: str | None = None,
+                      person: Participant | None = None, status: str = "confirmed",
+                      place: str = "seat", at: datetime | None = None,
+                      organisation: str = "Beispiel e. V.", sector: Sector = Sector.CIVIL_SOCIETY,
+                      checked_in: bool = False, commit: bool = True,
                       **overrides) -> tuple[Registration, str]:
-    """A confirmed seat of a new person; returns the registration and its personal-link token."""
+    """A registration as the public flow leaves it in `status` and `place` (its times at `at`,
+    default now), of `person`, else of the person with this address, else of a new person
+    named `name`. Returns the registration and its personal-link token."""
     from app.registration.services import new_token
     n = next(_counter)
+    status, place, at = RegistrationStatus(status), Place(place), at or utcnow()
+    if email is None:
+        email = (re.sub(r"\W+", ".", name.lower()).strip(".") if name else f"person{n}") \
+            + "@example.org"
+    person = person or db.session.scalar(sa.select(Participant).where(
+        Participant.email == email)) or Participant(
+        email=email, name=name or f"Person {n}", organisation=organisation, sector=sector,
+        language=overrides.get("language", "de"))
     token, token_hash = new_token()
-    person = Participant(email=email or f"person{n}@example.org", name=f"Person {n}",
-                         organisation="Beispiel e. V.", sector=Sector.CIVIL_SOCIETY,
-                         language=overrides.get("language", "de"))
-    values = {"event": event, "participant": person, "place": Place.SEAT,
-              "status": RegistrationStatus.CONFIRMED, "token_hash": token_hash,
-              "nonce": f"nonce-{n}", "sector": Sector.CIVIL_SOCIETY, "confirmed_at": utcnow(),
+    values = {"event": event, "participant": person, "status": status, "place": place,
+              "token_hash": token_hash, "nonce": f"nonce-{n}", "sector": sector,
+              "created_at": at,
+              "confirmed_at": at if status == RegistrationStatus.CONFIRMED else None,
+              "waitlisted_at": at if place == Place.WAITLIST else None,
+              "hold_expires_at": at + HOLD if status == RegistrationStatus.PENDING else None,
+              "cancelled_at": at if status == RegistrationStatus.CANCELLED else None,
               "checked_in_at": event.starts_at if checked_in else None}
     values.update(overrides)
     registration = Registration(**values)
     db.session.add(registration)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return registration, token
+
+
+def fresh(registration: Registration) -> Registration:
+    """The registration as the database has it now (after a request changed it)."""
+    db.session.expire_all()
+    return db.session.get(Registration, registration.id)
+
+
+def audit_entries(action: str) -> list[AuditLog]:
+    """The audit log's entries of one action, oldest first."""
+    return list(db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))

@@ -7,7 +7,7 @@ from app.agenda.forms import AgendaItemForm
 from app.auth.decorators import staff_event
 from app.domain.agenda import ItemKind, ProblemCode
 from app.domain.editions import local_time, to_utc
-from app.events.forms import ConfirmForm
+from app.errors import press_button, show_refusal
 from app.events import services as event_services
 
 bp.add_app_template_filter(services.describe, "agenda_problem")
@@ -37,6 +37,9 @@ def _item_data(form: AgendaItemForm) -> services.ItemData:
 
 
 def _attach(form: AgendaItemForm, error: services.AgendaError) -> None:
+    """Each problem under the field it is about; a refusal without problems as a message."""
+    if not error.problems:
+        show_refusal(error, form)
     for problem in error.problems:
         field = _FIELD_OF.get(problem.code, "duration_minutes")
         if field == "pinned_start" and not form.pinned_start.data:
@@ -95,18 +98,8 @@ def edit_item(event, item_id: int):
 
 
 def _change(event, change, message: str, anchor: str = "agenda"):
-    """Run a change posted from a button; refusals become a message, never a 500."""
-    if not ConfirmForm().validate_on_submit():
-        flash(_("Die Sitzung ist abgelaufen. Bitte versuchen Sie es noch einmal."), "danger")
-    else:
-        try:
-            change()
-        except services.AgendaError as exc:
-            flash(str(exc.message or " ".join(services.describe(p) for p in exc.problems)
-                      or _("Das ist hier nicht möglich.")), "danger")
-        else:
-            flash(message, "success")
-    return redirect(url_for("agenda.editor", slug=event.slug) + f"#{anchor}", 303)
+    """Run a change posted from a button; every answer goes back to the editor at `anchor`."""
+    return press_button(change, message, url_for("agenda.editor", slug=event.slug) + f"#{anchor}")
 
 
 def _invalid():

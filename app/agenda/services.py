@@ -3,13 +3,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import abort
-from flask_babel import format_time, gettext
+from flask_babel import LazyString, format_time, gettext
 from flask_babel import lazy_gettext as _l
 
 from app.domain.agenda import (AgendaCheck, ItemInput, ItemKind, Problem, ProblemCode,
                                compute_move, compute_reorder, compute_schedule, standard_evening,
                                validate_agenda)
 from app.domain.editions import shift_local_days
+from app.errors import Refusal
 from app.extensions import db
 from app.models import AgendaItem, Event, Speaker
 from app.models.base import MAX_ID
@@ -17,13 +18,13 @@ from app.models.base import MAX_ID
 NEW = "new"  # the key of an item that is not saved yet
 
 
-class AgendaError(Exception):
+class AgendaError(Refusal):
     """A change was refused: `problems` are the new errors it would cause, or a `message`."""
 
     def __init__(self, problems: tuple[Problem, ...] = (), message=None):
-        super().__init__(str(message) if message else ", ".join(p.code for p in problems))
+        super().__init__(message or (LazyString(lambda: " ".join(describe(p) for p in problems))
+                                     if problems else None))
         self.problems = problems
-        self.message = message
 
 
 @dataclass

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from app.auth import bp, services
 from app.auth.decorators import admin_required
 from app.auth.forms import EditUserForm, LoginForm, PasswordForm, UserForm
+from app.errors import submit_form
 from app.extensions import db, limiter, login_manager
 from app.models import Role, User
 
@@ -90,17 +91,15 @@ def logout():
 @login_required
 def change_password():
     form = PasswordForm()
-    if form.validate_on_submit():
-        try:
-            services.change_own_password(current_user, form.current_password.data,
-                                         form.new_password.data)
-        except services.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
-            login_user(current_user._get_current_object())  # keep this session, the others ended
-            flash(_("Ihr Passwort wurde geändert."), "success")
-            return redirect(url_for("events.dashboard"), 303)
-    return render_template("auth/password.html", form=form)
+
+    def change():
+        services.change_own_password(current_user, form.current_password.data,
+                                     form.new_password.data)
+        login_user(current_user._get_current_object())  # keep this session, the others ended
+
+    return submit_form(form, change, _("Ihr Passwort wurde geändert."),
+                       url_for("events.dashboard")) \
+        or render_template("auth/password.html", form=form)
 
 
 @bp.route("/users")
@@ -113,16 +112,11 @@ def list_users():
 @admin_required
 def create_user():
     form = UserForm()
-    if form.validate_on_submit():
-        try:
-            user = services.create_user(form.email.data, form.name.data,
-                                        Role(form.role.data), form.password.data or "")
-        except services.AccountError as exc:
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
-            flash(_("Das Konto für %(name)s wurde angelegt.", name=user.name), "success")
-            return redirect(url_for("auth.list_users"), 303)
-    return render_template("auth/user_form.html", form=form, user=None)
+    return submit_form(form, lambda: services.create_user(
+        form.email.data, form.name.data, Role(form.role.data), form.password.data or ""),
+        lambda user: _("Das Konto für %(name)s wurde angelegt.", name=user.name),
+        url_for("auth.list_users")) \
+        or render_template("auth/user_form.html", form=form, user=None)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -132,15 +126,9 @@ def edit_user(user_id: int):
     form = EditUserForm(obj=user if request.method == "GET" else None)
     if request.method == "GET":
         form.role.data = user.role.value
-    if form.validate_on_submit():
-        try:
-            services.update_user(user, acting=current_user, name=form.name.data,
-                                 role=Role(form.role.data), active=form.active.data,
-                                 password=form.password.data or None)
-        except services.AccountError as exc:
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(exc.message)
-        else:
-            flash(_("Das Konto von %(name)s wurde gespeichert.", name=user.name), "success")
-            return redirect(url_for("auth.list_users"), 303)
-    return render_template("auth/user_form.html", form=form, user=user)
+    return submit_form(form, lambda: services.update_user(
+        user, acting=current_user, name=form.name.data, role=Role(form.role.data),
+        active=form.active.data, password=form.password.data or None),
+        lambda _result: _("Das Konto von %(name)s wurde gespeichert.", name=user.name),
+        url_for("auth.list_users")) \
+        or render_template("auth/user_form.html", form=form, user=user)

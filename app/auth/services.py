@@ -5,6 +5,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from app.errors import Refusal
 from app.extensions import db
 from app.models import Role, User, utcnow
 from app.models.user import new_session_token
@@ -16,13 +17,11 @@ _DUMMY_HASH = _hasher.hash("no such account")
 MIN_PASSWORD_LENGTH = 12
 
 
-class AccountError(Exception):
+class AccountError(Refusal):
     """A use case refused; `field` names the form field the message belongs to."""
 
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
-        self.field = field
-        self.message = message
+    def __init__(self, field: str, message):
+        super().__init__(message, field)
 
 
 def normalise_email(address: str) -> str:

@@ -1,6 +1,5 @@
 """The facilitator board and its exports, and people's topic ranking."""
-from flask import (flash, jsonify, make_response, redirect, render_template, request,
-                   url_for)
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
@@ -10,7 +9,7 @@ from app.auth.decorators import facilitator_of_event, staff_event
 from app.breakouts import bp, services
 from app.breakouts.forms import (MIX_STEPS, AllocateForm, GroupForm, MoveForm, PairForm,
                                  PinForm, ranking_form)
-from app.events.forms import ConfirmForm
+from app.errors import press_button, show_refusal
 from app.models import PairKind, Role
 from app.pdf import render_pdf
 from app.registration.pages import private_page, render_personal_page
@@ -18,31 +17,17 @@ from app.registration.services import get_registration_by_token
 from app.registration.words import sector_label
 
 
+def _board_url(event, anchor: str = "") -> str:
+    return url_for("breakouts.board", slug=event.slug) + anchor
+
+
 def _board(event, anchor: str = ""):
-    return redirect(url_for("breakouts.board", slug=event.slug) + anchor, 303)
+    return redirect(_board_url(event, anchor), 303)
 
 
-def _wants_json() -> bool:
-    """The board's script asks for JSON; a plain form post gets the redirect."""
-    return request.accept_mimetypes.best == "application/json"
-
-
-def _expired():
-    flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
-
-
-def _button(event, action, done, anchor: str = ""):
+def _button(event, action, done, anchor: str = "", **options):
     """A button of the board: check its CSRF token, run `action`, say what `done(result)` is."""
-    if not ConfirmForm().validate_on_submit():
-        _expired()
-        return _board(event)
-    try:
-        result = action()
-    except services.BreakoutError as exc:
-        flash(str(exc.message), "danger")
-        return _board(event)
-    flash(done(result), "success")
-    return _board(event, anchor)
+    return press_button(action, done, _board_url(event), then=_board_url(event, anchor), **options)
 
 
 def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
@@ -134,7 +119,7 @@ def allocate(event):
     try:
         run, warnings = services.allocate(event, form.mix_weight, current_user)
     except services.BreakoutError as exc:
-        flash(str(exc.message), "danger")
+        show_refusal(exc)
         return _board(event)
     flash(_("%(count)d Personen sind eingeteilt.", count=run.people), "success")
     for warning in warnings:
@@ -149,40 +134,21 @@ def move(event, registration_id: int):
     form = MoveForm()
     form.group_id.choices = [SelectChoice("", "")] + \
         [SelectChoice(g.id, g.title) for g in services.groups_of(event.id)]
-    if not form.validate_on_submit():
-        if _wants_json():
-            return jsonify(error="invalid"), 400
-        _expired()
-        return _board(event)
-    try:
-        services.move(event, registration_id, form.group_id.data, current_user)
-    except services.BreakoutError as exc:
-        if _wants_json():
-            return jsonify(error=str(exc.message)), 409
-        flash(str(exc.message), "danger")
-        return _board(event)
-    if _wants_json():
-        return jsonify(moved=True)
-    flash(_("Verschoben und angeheftet."), "success")
-    return _board(event, f"#card-{registration_id}")
+    return _button(event, lambda: services.move(event, registration_id, form.group_id.data,
+                                                current_user),
+                   _("Verschoben und angeheftet."), f"#card-{registration_id}", form=form,
+                   as_json=lambda _result: {"moved": True})
 
 
 @bp.route("/manage/events/<slug>/breakouts/people/<int:registration_id>/pin", methods=["POST"])
 @facilitator_of_event
 def pin(event, registration_id: int):
     form = PinForm()
-    if not form.validate_on_submit():
-        _expired()
-        return _board(event)
-    try:
-        services.set_pinned(event, registration_id, form.pinned.data == "1")
-    except services.BreakoutError as exc:
-        flash(str(exc.message), "danger")
-        return _board(event)
-    flash(_("Angeheftet: bleibt bei jeder neuen Berechnung in dieser Gruppe.")
-          if form.pinned.data == "1" else _("Gelöst: darf bei der nächsten Berechnung wechseln."),
-          "success")
-    return _board(event, f"#card-{registration_id}")
+    pinned = form.pinned.data == "1"
+    return _button(event, lambda: services.set_pinned(event, registration_id, pinned),
+                   _("Angeheftet: bleibt bei jeder neuen Berechnung in dieser Gruppe.") if pinned
+                   else _("Gelöst: darf bei der nächsten Berechnung wechseln."),
+                   f"#card-{registration_id}", form=form)
 
 
 @bp.route("/manage/events/<slug>/breakouts/pairs", methods=["POST"])
@@ -195,7 +161,7 @@ def add_pair(event):
             services.add_pair(event, form.first_id.data, form.second_id.data,
                               PairKind(form.kind.data))
         except services.BreakoutError as exc:
-            flash(str(exc.message), "danger")
+            show_refusal(exc)
         else:
             flash(_("Gilt ab der nächsten Berechnung."), "success")
         return _board(event, "#pairs-heading")

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import abort
 
 from app.domain.editions import Phase
+from app.errors import Refusal
 from app.events.locking import lock_event
 from app.events.services import phase_of
 from app.extensions import db
@@ -18,12 +19,8 @@ from app.models import (Assignment, BoardPrompt, BreakoutGroup, Event, Preferenc
                         RegistrationStatus, User, utcnow)
 
 
-class BreakoutError(Exception):
+class BreakoutError(Refusal):
     """A use case refused; the message is for the facilitator or the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 # --- groups ----------------------------------------------------------------------------------

@@ -7,8 +7,9 @@ from flask_login import current_user
 
 from app.auth.decorators import facilitator_required, staff_event, staff_required
 from app.domain.editions import local_time, to_utc
+from app.errors import press_button, show_refusal, submit_form
 from app.events import bp, duplicate, services
-from app.events.forms import MAX_SPEAKERS, CancelEventForm, ConfirmForm, EventForm, SeriesForm
+from app.events.forms import MAX_SPEAKERS, CancelEventForm, EventForm, SeriesForm
 from app.feedback import services as feedback
 from app.models import EventFormat
 from app.registration import services as registration
@@ -47,13 +48,6 @@ def _event_data(form: EventForm) -> services.EventData:
     )
 
 
-def _attach_error(form, exc: services.EventError) -> None:
-    if exc.field and hasattr(form, exc.field):
-        getattr(form, exc.field).errors.append(exc.message)
-    else:
-        flash(str(exc.message), "danger")
-
-
 @bp.route("/events/new", methods=["GET", "POST"])
 @staff_required
 def create_event():
@@ -61,15 +55,10 @@ def create_event():
     if not form.series_id.choices:
         flash(_("Legen Sie zuerst eine Reihe an."), "info")
         return redirect(url_for("events.create_series"), 303)
-    if form.validate_on_submit():
-        try:
-            event = services.create_event(_event_data(form))
-        except services.EventError as exc:
-            _attach_error(form, exc)
-        else:
-            flash(_("Der Entwurf „%(title)s“ wurde angelegt.", title=event.title), "success")
-            return redirect(url_for("events.edit_event", slug=event.slug), 303)
-    return render_template("events/form.html", form=form, event=None)
+    return submit_form(form, lambda: services.create_event(_event_data(form)),
+                       lambda new: _("Der Entwurf „%(title)s“ wurde angelegt.", title=new.title),
+                       lambda new: url_for("events.edit_event", slug=new.slug)) \
+        or render_template("events/form.html", form=form, event=None)
 
 
 @bp.route("/events/<slug>/edit", methods=["GET", "POST"])
@@ -87,7 +76,7 @@ def edit_event(event):
                                                 request.form.get("inform", type=int),
                                                 current_user)
         except services.EventError as exc:
-            _attach_error(form, exc)
+            show_refusal(exc, form)
         except registration.ChangeNeedsConfirmation as question:
             inform = question.mails
         else:
@@ -126,20 +115,10 @@ def _form_data(event) -> dict:
 
 
 def _state_change(event, change, message: str):
-    """Run one state change posted from a button; CSRF is checked by the form."""
-    form = ConfirmForm()
-    if not form.validate_on_submit():
-        flash(_("Die Sitzung ist abgelaufen. Bitte versuchen Sie es noch einmal."), "danger")
-    else:
-        try:
-            result = change(event)
-        except services.EventError as exc:
-            flash(str(exc.message), "danger")
-        else:
-            flash(message, "success")
-            if result is not None:
-                return redirect(url_for("events.edit_event", slug=result.slug), 303)
-    return redirect(url_for("events.edit_event", slug=event.slug), 303)
+    """Run one state change posted from a button; a new edition (duplicate) is shown next."""
+    back = url_for("events.edit_event", slug=event.slug)
+    return press_button(lambda: change(event), message, back,
+                        then=lambda new: new and url_for("events.edit_event", slug=new.slug))
 
 
 @bp.route("/events/<slug>/publish", methods=["POST"])
@@ -161,15 +140,12 @@ def cancel_event(event):
     """GET asks first: how many people are registered and get the mail, and a note for it."""
     form = CancelEventForm()
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            mails = services.cancel_event(event, form.note.data or "", current_user)
-        except services.EventError as exc:
-            flash(str(exc.message), "danger")
-        else:
-            flash(ngettext("Die Ausgabe ist abgesagt. %(num)d Person bekommt eine E-Mail.",
-                           "Die Ausgabe ist abgesagt. %(num)d Personen bekommen eine E-Mail.",
-                           mails), "success")
-        return redirect(url_for("events.edit_event", slug=event.slug), 303)
+        return press_button(lambda: services.cancel_event(event, form.note.data or "",
+                                                          current_user),
+                            lambda mails: ngettext(
+                                "Die Ausgabe ist abgesagt. %(num)d Person bekommt eine E-Mail.",
+                                "Die Ausgabe ist abgesagt. %(num)d Personen bekommen eine E-Mail.",
+                                mails), url_for("events.edit_event", slug=event.slug), form=form)
     return render_template("events/cancel.html", event=event, form=form,
                            preview=services.cancel_event_preview(event)), \
         200 if request.method == "GET" else 422
@@ -186,12 +162,8 @@ def duplicate_event(event):
 @staff_required
 def create_series():
     form = SeriesForm()
-    if form.validate_on_submit():
-        try:
-            series = services.create_series(form.name.data, form.description.data or "")
-        except services.EventError as exc:
-            _attach_error(form, exc)
-        else:
-            flash(_("Die Reihe „%(name)s“ wurde angelegt.", name=series.name), "success")
-            return redirect(url_for("events.create_event"), 303)
-    return render_template("events/series_form.html", form=form)
+    return submit_form(form, lambda: services.create_series(form.name.data,
+                                                            form.description.data or ""),
+                       lambda series: _("Die Reihe „%(name)s“ wurde angelegt.", name=series.name),
+                       url_for("events.create_event")) \
+        or render_template("events/series_form.html", form=form)

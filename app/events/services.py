@@ -12,6 +12,7 @@ from app.agenda.services import agenda_has_errors, agenda_view
 from app.audit import audit
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase, compute_slug,
                                  seats_left, slugify)
+from app.errors import Refusal
 from app.events.calendar import edition_ics
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
@@ -19,13 +20,11 @@ from app.models import (ACTIVE_STATUSES, Event, EventFormat, EventStatus, Place,
                         Registration, RegistrationStatus, Role, Series, Speaker, User, utcnow)
 
 
-class EventError(Exception):
+class EventError(Refusal):
     """A use case refused; `field` names the form field the message belongs to (or None)."""
 
     def __init__(self, field: str | None, message):
-        super().__init__(str(message))
-        self.field = field
-        self.message = message
+        super().__init__(message, field)
 
 
 @dataclass

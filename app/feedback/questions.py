@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.domain import feedback as rules
+from app.errors import Refusal
 from app.extensions import db
 from app.models import (Event, FeedbackQuestion, FeedbackResponse, QuestionKind, QuestionPurpose,
                         Series)
@@ -31,12 +32,11 @@ STANDARD_QUESTIONS = (
 )
 
 
-class FeedbackError(Exception):
+class FeedbackError(Refusal):
     """The survey refused; `problems` name the questions (by index) that need a change."""
 
     def __init__(self, message, problems: dict[int, rules.AnswerProblem] | None = None):
-        super().__init__(str(message))
-        self.message = message
+        super().__init__(message)
         self.problems = problems or {}
 
 

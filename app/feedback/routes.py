@@ -5,6 +5,7 @@ from flask_babel import gettext as _
 
 from app.auth.decorators import staff_event
 from app.domain.statistics import Figure, compute_bar_chart
+from app.errors import PAGE_EXPIRED, press_button, show_refusal
 from app.extensions import db
 from app.feedback import bp, services
 from app.feedback.forms import (PROBLEM_MESSAGES, ButtonForm, QuestionForm, field_name,
@@ -30,8 +31,7 @@ def survey(token: str):
     status = 200
     if form.is_submitted():
         if not form.validate():
-            flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."),
-                  "danger")
+            flash(str(PAGE_EXPIRED), "danger")
             return redirect(url_for("feedback.survey", token=token), 303)
         try:
             services.submit_answers(registration.id, raw_answers(form, len(page.questions)))
@@ -125,11 +125,17 @@ def questions(event):
         try:
             services.add_question(event, _question_data(form))
         except services.FeedbackError as exc:
-            flash(str(exc.message), "danger")
+            show_refusal(exc)
             return redirect(url_for("feedback.questions", slug=event.slug), 303)
         flash(_("Die Frage wurde hinzugefügt."), "success")
         return redirect(url_for("feedback.questions", slug=event.slug), 303)
     return _editor(event, form, 422 if form.errors else 200)
+
+
+def _button(event, change, done):
+    """A button of the question editor; every answer goes back to it."""
+    return press_button(change, done, url_for("feedback.questions", slug=event.slug),
+                        form=ButtonForm())
 
 
 def _question_data(form: QuestionForm) -> services.QuestionData:
@@ -162,7 +168,7 @@ def edit_question(event, question_id: int):
         try:
             services.change_question(event, question, _question_data(form))
         except services.FeedbackError as exc:
-            flash(str(exc.message), "danger")
+            show_refusal(exc)
         else:
             flash(_("Die Frage wurde gespeichert."), "success")
         return redirect(url_for("feedback.questions", slug=event.slug), 303)
@@ -175,33 +181,20 @@ def edit_question(event, question_id: int):
 @staff_event
 def delete_question(event, question_id: int):
     question = _own_question_or_404(event, question_id)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        services.delete_question(event, question)
-    except services.FeedbackError as exc:
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("Die Frage wurde entfernt."), "success")
-    return redirect(url_for("feedback.questions", slug=event.slug), 303)
+    return _button(event, lambda: services.delete_question(event, question),
+                   _("Die Frage wurde entfernt."))
 
 
 @bp.route("/manage/events/<slug>/feedback/questions/customise", methods=["POST"])
 @staff_event
 def customise_questions(event):
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    services.customise_questions(event)
-    flash(_("Diese Ausgabe hat jetzt eigene Fragen, die Sie ändern können."), "success")
-    return redirect(url_for("feedback.questions", slug=event.slug), 303)
+    return _button(event, lambda: services.customise_questions(event),
+                   _("Diese Ausgabe hat jetzt eigene Fragen, die Sie ändern können."))
 
 
 @bp.route("/manage/events/<slug>/feedback/questions/standard", methods=["POST"])
 @staff_event
 def make_standard(event):
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    count = services.make_series_standard(event)
-    flash(_("Diese %(count)s Fragen sind jetzt die Standardfragen der Reihe „%(name)s“.",
-            count=count, name=event.series.name), "success")
-    return redirect(url_for("feedback.questions", slug=event.slug), 303)
+    return _button(event, lambda: services.make_series_standard(event), lambda count: _(
+        "Diese %(count)s Fragen sind jetzt die Standardfragen der Reihe „%(name)s“.",
+        count=count, name=event.series.name))

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.auth.decorators import admin_required, staff_required
 from app.auth.services import normalise_email
+from app.errors import press_button
 from app.events.forms import ConfirmForm
 from app.records import bp, services
 from app.records.audit_words import action_label, details_text
@@ -56,23 +57,18 @@ def erase_person(person_id: int):
 @staff_required
 def merge_person(person_id: int):
     keep = services.get_person_or_404(person_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("Die Sitzung ist abgelaufen. Bitte versuchen Sie es noch einmal."), "danger")
-        return redirect(url_for("records.person", person_id=person_id), 303)
-    try:
-        duplicate = services.find_person_by_email(normalise_email(request.form.get("email", "")))
-    except ValueError:
-        duplicate = None
-    if duplicate is None:
-        flash(_("Zu dieser E-Mail-Adresse gibt es keine andere Person."), "danger")
-        return redirect(url_for("records.person", person_id=person_id), 303)
-    try:
+
+    def merge():
+        try:
+            duplicate = services.find_person_by_email(normalise_email(request.form.get("email", "")))
+        except ValueError:
+            duplicate = None
+        if duplicate is None:
+            raise services.RecordsError(_("Zu dieser E-Mail-Adresse gibt es keine andere Person."))
         services.merge_people(keep, duplicate, current_user)
-    except services.RecordsError as exc:
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("Die beiden Einträge wurden zusammengeführt."), "success")
-    return redirect(url_for("records.person", person_id=person_id), 303)
+
+    return press_button(merge, _("Die beiden Einträge wurden zusammengeführt."),
+                        url_for("records.person", person_id=person_id))
 
 
 @bp.route("/audit")

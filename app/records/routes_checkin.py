@@ -1,7 +1,6 @@
 """Check-in on the day (facilitators of the edition and staff) and the attendance exports
 (staff): participant list CSV and the printable sign-in sheet."""
-from flask import (flash, jsonify, make_response, redirect, render_template, request,
-                   url_for)
+from flask import make_response, render_template, request, url_for
 from flask_babel import format_time
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -11,11 +10,11 @@ from wtforms import EmailField, HiddenField, SelectField, StringField
 from wtforms.validators import AnyOf, DataRequired, Email, InputRequired, Length, Optional
 
 from app.auth.decorators import facilitator_of_event, staff_event
+from app.errors import press_button, submit_form
 from app.models import EventFormat, Role
 from app.pdf import render_pdf
 from app.records import attendance, bp
 from app.registration.forms import PLAIN_ONE_LINE, strip_whitespace
-from app.registration.services import RegistrationError
 from app.registration.staff import get_registration_or_404
 from app.registration.words import SECTOR_CHOICES
 
@@ -61,14 +60,9 @@ def _query() -> dict:
     return {"q": q} if q else {}
 
 
-def _back(event, registration_id: int | None = None):
+def _back_url(event, registration_id: int | None = None) -> str:
     anchor = f"#person-{registration_id}" if registration_id else ""
-    return redirect(url_for("records.checkin", slug=event.slug, **_query()) + anchor, 303)
-
-
-def _wants_json() -> bool:
-    """The page's script asks for JSON; a plain form post gets the redirect."""
-    return request.accept_mimetypes.best == "application/json"
+    return url_for("records.checkin", slug=event.slug, **_query()) + anchor
 
 
 def _page(event, walk_in_form: WalkInForm, status: int = 200):
@@ -94,53 +88,42 @@ def checkin(event):
 def set_attendance(event, registration_id: int):
     registration = get_registration_or_404(event, registration_id)
     form = AttendanceForm()
-    if not form.validate_on_submit():
-        if _wants_json():
-            return jsonify(error="invalid"), 400
-        flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
-        return _back(event, registration_id)
+    present = form.attended.data == "1"
     name = registration.participant.name
-    try:
-        attendance.set_attendance(registration, form.attended.data == "1", current_user)
-    except RegistrationError as exc:
-        if _wants_json():
-            return jsonify(error=str(exc.message)), 409
-        flash(exc.message, "danger")
-        return _back(event, registration_id)
-    if _wants_json():
-        view = attendance.checkin_list(event)
-        seated = [r for r in view.rows if r.registration_id == registration_id]
-        if not seated:  # back on the waiting list: the page's lists change, so it reloads
-            return jsonify(moved=True, count=_count_text(view))
-        return jsonify(moved=False, attended=seated[0].checked_in, count=_count_text(view),
-                       **_texts(seated[0]))
-    if form.attended.data == "1":
-        flash(_("%(name)s ist da.", name=name), "success")
-    else:
-        flash(_("%(name)s ist nicht mehr als da markiert.", name=name), "info")
-    return _back(event, registration_id)
+    return press_button(
+        lambda: attendance.set_attendance(registration, present, current_user),
+        (_("%(name)s ist da.", name=name), "success") if present
+        else (_("%(name)s ist nicht mehr als da markiert.", name=name), "info"),
+        _back_url(event, registration_id), form=form,
+        as_json=lambda _result: _row_answer(event, registration_id))
+
+
+def _row_answer(event, registration_id: int) -> dict:
+    """What the page's script needs after a tap: the row's new words and the count."""
+    view = attendance.checkin_list(event)
+    seated = [r for r in view.rows if r.registration_id == registration_id]
+    if not seated:  # back on the waiting list: the page's lists change, so it reloads
+        return {"moved": True, "count": _count_text(view)}
+    return {"moved": False, "attended": seated[0].checked_in, "count": _count_text(view),
+            **_texts(seated[0])}
 
 
 @bp.route("/events/<slug>/checkin/walk-in", methods=["POST"])
 @facilitator_of_event
 def add_walk_in(event):
     form = WalkInForm()
-    if form.validate_on_submit():
-        try:
-            registration = attendance.add_walk_in(
-                event, form.name.data, form.organisation.data or "", form.sector.data,
-                form.email.data or None, current_user)
-        except RegistrationError as exc:
-            (form.email if form.email.data else form.name).errors.append(exc.message)
-        else:
-            if registration.walk_in:
-                flash(_("%(name)s ist hinzugefügt und als da markiert.",
-                        name=registration.participant.name), "success")
-            else:
-                flash(_("%(name)s war schon angemeldet und ist jetzt als da markiert.",
-                        name=registration.participant.name), "info")
-            return _back(event, registration.id)
-    return _page(event, form, 422)
+    return submit_form(form, lambda: attendance.add_walk_in(
+        event, form.name.data, form.organisation.data or "", form.sector.data,
+        form.email.data or None, current_user), _walked_in,
+        lambda registration: _back_url(event, registration.id),
+        field="email" if form.email.data else "name") or _page(event, form, 422)
+
+
+def _walked_in(registration) -> tuple[str, str]:
+    name = registration.participant.name
+    if registration.walk_in:
+        return _("%(name)s ist hinzugefügt und als da markiert.", name=name), "success"
+    return _("%(name)s war schon angemeldet und ist jetzt als da markiert.", name=name), "info"
 
 
 @bp.route("/events/<slug>/signin-sheet.pdf")

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
+from app.errors import Refusal
 from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.sender import forget_written_mails
@@ -23,10 +24,8 @@ from app.registration.services import apply_promotions
 ANONYMOUS_DOMAIN = "anonymised.invalid"
 
 
-class RecordsError(Exception):
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class RecordsError(Refusal):
+    """A change to people's records was refused; the message says why."""
 
 
 # --- the directory ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from flask_login import current_user
 from app.auth.services import normalise_email
 from app.breakouts import services as breakouts
 from app.breakouts.forms import ranking_fields
+from app.errors import press_button, show_refusal
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
 from app.public.services import event_page
@@ -47,7 +48,7 @@ def register(slug: str):
                     accessibility_consent=form.accessibility_consent.data,
                     consents=form.chosen_consents(), topics=form.ranked()))
             except services.RegistrationError as exc:
-                flash(str(exc.message), "danger")
+                show_refusal(exc)
                 return redirect(url_for("public.show_event", slug=slug), 303)
             return redirect(url_for("registration.submitted", slug=slug), 303)
     status = 422 if form.errors else 200
@@ -98,25 +99,17 @@ def link_again():
                                         form=form)), status
 
 
-def _button_or_expired(token: str):
-    if not ButtonForm().validate_on_submit():
-        flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
-        return redirect(url_for("registration.personal_page", token=token), 303)
-    return None
+def _button(token: str, change, message: str, anchor: str = ""):
+    """A button of the personal page; every answer goes back to the page."""
+    back = url_for("registration.personal_page", token=token)
+    return press_button(change, message, back, form=ButtonForm(), then=back + anchor)
 
 
 @bp.route("/r/<token>/confirm", methods=["POST"])
 def confirm(token: str):
     registration = services.get_registration_by_token(token)
-    if (refused := _button_or_expired(token)) is not None:
-        return refused
-    try:
-        services.confirm_registration(registration.id)
-    except services.RegistrationError as exc:
-        flash(str(exc.message), "danger")
-    else:
-        flash(_("Danke! Ihre Anmeldung ist bestätigt."), "success")
-    return redirect(url_for("registration.personal_page", token=token), 303)
+    return _button(token, lambda: services.confirm_registration(registration.id),
+                   _("Danke! Ihre Anmeldung ist bestätigt."))
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
@@ -126,11 +119,8 @@ def cancel(token: str):
     if registration is None:
         return link_not_found()
     if request.method == "POST":
-        if (refused := _button_or_expired(token)) is not None:
-            return refused
-        services.cancel_registration(registration.id)
-        flash(_("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."), "success")
-        return redirect(url_for("registration.personal_page", token=token), 303)
+        return _button(token, lambda: services.cancel_registration(registration.id),
+                       _("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."))
     view = services.personal_page(registration)
     if not view.may_cancel:
         return redirect(url_for("registration.personal_page", token=token), 303)
@@ -154,11 +144,8 @@ def withdraw_consent(token: str, purpose: str):
     registration = services.get_registration_by_token(token)
     if purpose not in {p.value for p in ConsentPurpose} or purpose == ConsentPurpose.PRIVACY_NOTICE:
         abort(404)
-    if (refused := _button_or_expired(token)) is not None:
-        return refused
-    services.withdraw_consent(registration, ConsentPurpose(purpose))
-    flash(_("Ihre Einwilligung ist widerrufen."), "success")
-    return redirect(url_for("registration.personal_page", token=token) + "#consents-heading", 303)
+    return _button(token, lambda: services.withdraw_consent(registration, ConsentPurpose(purpose)),
+                   _("Ihre Einwilligung ist widerrufen."), "#consents-heading")
 
 
 @bp.route("/r/<token>/data.json")

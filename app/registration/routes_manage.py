@@ -14,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from app.auth.decorators import staff_event
+from app.errors import press_button, show_refusal, submit_form
 from app.events.forms import NO_CONTROL_CHARS, ONE_LINE
 from app.registration import bp, messages, staff
 from app.registration.forms import PLAIN_ONE_LINE, ButtonForm
@@ -102,8 +103,8 @@ def _filters() -> dict:
     return {key: value for key, value in values.items() if value}
 
 
-def _back(event):
-    return redirect(url_for("registration.manage_list", slug=event.slug, **_filters()), 303)
+def _back_url(event) -> str:
+    return url_for("registration.manage_list", slug=event.slug, **_filters())
 
 
 def _page(event, add_form: AddByHandForm, status: int = 200):
@@ -124,40 +125,26 @@ def manage_list(event):
 @staff_event
 def manage_add(event):
     form = AddByHandForm()
-    if form.validate_on_submit():
-        try:
-            registration = staff.add_by_hand(
-                event, form.name.data, form.email.data, form.organisation.data or "",
-                form.sector.data, current_user, override=form.override.data,
-                language=form.language.data)
-        except RegistrationError as exc:
-            form.email.errors.append(exc.message)
-        else:
-            if registration.place.value == "seat":
-                flash(_("%(name)s hat einen Platz und bekommt eine E-Mail.",
-                        name=registration.participant.name), "success")
-            else:
-                flash(_("Alle Plätze sind belegt oder Personen warten: %(name)s steht auf der "
-                        "Warteliste und bekommt eine E-Mail.",
-                        name=registration.participant.name), "info")
-            return _back(event)
-    return _page(event, form, 422)
+    return submit_form(form, lambda: staff.add_by_hand(
+        event, form.name.data, form.email.data, form.organisation.data or "", form.sector.data,
+        current_user, override=form.override.data, language=form.language.data),
+        _added, _back_url(event), field="email") or _page(event, form, 422)
+
+
+def _added(registration) -> tuple[str, str]:
+    name = registration.participant.name
+    if registration.place.value == "seat":
+        return _("%(name)s hat einen Platz und bekommt eine E-Mail.", name=name), "success"
+    return _("Alle Plätze sind belegt oder Personen warten: %(name)s steht auf der "
+             "Warteliste und bekommt eine E-Mail.", name=name), "info"
 
 
 def _change(event, registration_id: int, form: FlaskForm, change, message):
     """Run one change posted from a row's button; the registration must be of this edition."""
     registration = staff.get_registration_or_404(event, registration_id)
     name = registration.participant.name
-    if not form.validate_on_submit():
-        flash(_("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal."), "danger")
-        return _back(event)
-    try:
-        change(registration)
-    except RegistrationError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(message(name), "success")
-    return _back(event)
+    return press_button(lambda: change(registration), lambda _result: message(name),
+                        _back_url(event), form=form)
 
 
 def _cancel_page(event, registration, form: CancelByStaffForm, status: int = 200):
@@ -174,19 +161,12 @@ def manage_cancel(event, registration_id: int):
     form = CancelByStaffForm()
     if request.method == "GET" or not form.validate_on_submit():
         return _cancel_page(event, registration, form, 200 if request.method == "GET" else 422)
-    name = registration.participant.name
     notify = not form.no_mail.data and registration.participant.has_real_address
-    try:
-        staff.staff_cancel(registration, current_user, reason=form.reason.data or "",
-                           notify=notify)
-    except RegistrationError as exc:
-        flash(exc.message, "danger")
-    else:
-        flash(_("Die Anmeldung von %(name)s ist abgesagt; die Person bekommt eine E-Mail.",
-                name=name) if notify else
-              _("Die Anmeldung von %(name)s ist abgesagt; es wurde keine E-Mail versandt.",
-                name=name), "success")
-    return _back(event)
+    return _change(event, registration_id, form, lambda r: staff.staff_cancel(
+        r, current_user, reason=form.reason.data or "", notify=notify), lambda name: _(
+        "Die Anmeldung von %(name)s ist abgesagt; die Person bekommt eine E-Mail.", name=name)
+        if notify else
+        _("Die Anmeldung von %(name)s ist abgesagt; es wurde keine E-Mail versandt.", name=name))
 
 
 @bp.route("/manage/events/<slug>/registrations/<int:registration_id>/move", methods=["POST"])
@@ -238,7 +218,7 @@ def manage_message(event):
     try:
         sent = messages.send_message(event, current_user, form.recipients.data, form.text())
     except RegistrationError as exc:
-        flash(exc.message, "danger")
+        show_refusal(exc)
         return render_template("registration/manage_message.html", event=event, form=form,
                                preview=messages.preview_message(event, form.recipients.data,
                                                                 form.text())), 409

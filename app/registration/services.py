@@ -19,6 +19,7 @@ from app.breakouts.topics import set_preferences
 from app.domain.capacity import (Holder, Placement, SeatCount,
                                  compute_waitlist_position, decide_placement, decide_promotions)
 from app.domain.editions import Phase
+from app.errors import Refusal
 from app.events.calendar import RoomLink, edition_ics
 from app.events.locking import lock_event
 from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
@@ -33,12 +34,8 @@ from app.registration.links import (  # noqa: F401  (callers use them as service
 from app.registration.words import CONSENT_TEXTS
 
 
-class RegistrationError(Exception):
+class RegistrationError(Refusal):
     """A use case refused; the message is for the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
 
 
 @dataclass

@@ -6,9 +6,10 @@ from flask_login import current_user
 from app.auth.decorators import staff_event
 from app.boards.services import board_view
 from app.breakouts.services import groups_of
+from app.errors import press_button, show_refusal
 from app.events.forms import ConfirmForm
 from app.events.services import get_event_or_404
-from app.extensions import csrf, db
+from app.extensions import csrf
 from app.feedback.services import headline
 from app.models import Report
 from app.pdf import render_pdf
@@ -137,8 +138,7 @@ def save(event):
     try:
         anchor = _ACTIONS[action](event, ident, form, photo)
     except services.ReportError as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
+        show_refusal(exc)
         return redirect(url_for("reports.editor", slug=event.slug) + "#report-form", 303)
     if action == "preview":
         return redirect(url_for("reports.preview", slug=event.slug), 303)
@@ -213,19 +213,9 @@ def preview_pdf(event):
     return _pdf_response(services.report_page(event, report, is_preview=True))
 
 
-def _change(event, change, message, target="reports.editor"):
-    """Run a change posted from a button; refusals become a message, never a 500."""
-    if not ConfirmForm().validate_on_submit():
-        flash(_("Die Sitzung ist abgelaufen. Bitte versuchen Sie es noch einmal."), "danger")
-    else:
-        try:
-            result = change()
-        except services.ReportError as exc:
-            db.session.rollback()
-            flash(str(exc), "danger")
-        else:
-            flash(message(result) if callable(message) else message, "success")
-    return redirect(url_for(target, slug=event.slug), 303)
+def _change(event, change, message):
+    """Run a change posted from a button; every answer goes back to the editor."""
+    return press_button(change, message, url_for("reports.editor", slug=event.slug))
 
 
 @bp.route("/manage/events/<slug>/report/feedback", methods=["POST"])

@@ -17,6 +17,7 @@ from app.audit import audit
 from app.boards import services as boards
 from app.domain.agenda import compute_move, compute_reorder
 from app.domain.reports import ReportFigures, compute_report_figures
+from app.errors import Refusal
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import (Assignment, BoardCard, BreakoutGroup, ConsentPurpose, ConsentRecord, Event,
@@ -32,7 +33,7 @@ MAX_LEARNINGS = 30
 MAX_PHOTOS = 12
 
 
-class ReportError(Exception):
+class ReportError(Refusal):
     """A change was refused; the message says why in the user's language."""
 
 
@@ -149,6 +150,7 @@ def learning_from_card(event: Event, user: User, card_id: int) -> Learning:
     title, body = boards.card_for_harvest(group, card_id)
     report = _ensure_report(event)
     if len(report.learnings) >= MAX_LEARNINGS:
+        db.session.rollback()
         raise ReportError(_("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS))
     learning = Learning(report=report, position=len(report.learnings), title=title, body=body)
     db.session.add(learning)
@@ -161,6 +163,7 @@ def add_learning(event: Event, user: User) -> Learning:
     """Append an empty learning to fill in."""
     report = _ensure_report(event)
     if len(report.learnings) >= MAX_LEARNINGS:
+        db.session.rollback()
         raise ReportError(_("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS))
     learning = Learning(report=report, position=len(report.learnings), title="", body="")
     db.session.add(learning)
@@ -172,6 +175,7 @@ def add_learning(event: Event, user: User) -> Learning:
 def _learning(report: Report, learning_id: int) -> Learning:
     learning = next((item for item in report.learnings if item.id == learning_id), None)
     if learning is None:
+        db.session.rollback()
         raise ReportError(_("Dieses Learning gibt es nicht (mehr)."))
     return learning
 
@@ -196,6 +200,7 @@ def move_learning(event: Event, learning_id: int, delta: int = 0,
         order = (compute_reorder(ids, learning_id, new_index) if new_index is not None
                  else compute_move(ids, learning_id, delta))
     except (ValueError, KeyError, IndexError) as exc:
+        db.session.rollback()
         raise ReportError(_("Das Learning lässt sich nicht dorthin verschieben.")) from exc
     by_id = {item.id: item for item in report.learnings}
     for position, key in enumerate(order):
@@ -209,6 +214,7 @@ def add_photo(event: Event, user: User, photo: ProcessedPhoto, alt: str, caption
     """Store a re-encoded photo with its alternative text and credit line."""
     report = _ensure_report(event)
     if len(report.photos) >= MAX_PHOTOS:
+        db.session.rollback()
         raise ReportError(_("Ein Bericht hat höchstens %(n)d Fotos.", n=MAX_PHOTOS))
     row = ReportPhoto(report=report, position=len(report.photos), data=photo.data,
                       mime_type=photo.mime_type, width=photo.width, height=photo.height,
@@ -223,6 +229,7 @@ def delete_photo(event: Event, photo_id: int) -> None:
     report = _ensure_report(event)
     photo = next((p for p in report.photos if p.id == photo_id), None)
     if photo is None:
+        db.session.rollback()
         raise ReportError(_("Dieses Foto gibt es nicht (mehr)."))
     report.photos.remove(photo)
     for position, item in enumerate(report.photos):
@@ -244,8 +251,10 @@ def publish_report(event: Event, user: User, now: datetime | None = None) -> Non
         raise ReportError(_("Der Bericht kann erst erscheinen, wenn die Ausgabe begonnen hat."))
     report = _lock_report(event)
     if report is None or not (report.introduction.strip() or report.learnings):
+        db.session.rollback()
         raise ReportError(_("Schreiben Sie zuerst eine Einleitung oder ein Learning."))
     if any(not learning.title.strip() for learning in report.learnings):
+        db.session.rollback()
         raise ReportError(_("Jedes Learning braucht eine Überschrift."))
     if report.published_at is None:
         report.published_at = now

@@ -1,6 +1,5 @@
 """The data set of the API tests: one series with every kind of edition the API must handle."""
 import contextvars
-import hashlib
 import itertools
 from dataclasses import dataclass
 from datetime import timedelta
@@ -9,31 +8,24 @@ import pytest
 
 from app.domain.agenda import ItemKind
 from app.extensions import db as _db
-from app.models import (Event, EventFormat, EventStatus, Learning, Participant, Place,
+from app.models import (Event, EventFormat, EventStatus, Learning, Place,
                         Registration, RegistrationStatus, Report, Sector, utcnow)
-from tests.factories import berlin, make_agenda_item, make_event, make_series
+from tests.factories import berlin, make_agenda_item, make_event, make_registration, make_series
 
 ROOM_LINK = "https://meet.example.org/geheimer-raum-7"
 _numbers = itertools.count(1)
 
 
-def make_registration(event: Event, place: Place, status: RegistrationStatus,
-                      hold_hours: float | None = 24) -> Registration:
-    """A registration as the services leave it (pending ones hold their place for `hold_hours`)."""
-    n = next(_numbers)
-    person = Participant(email=f"person{n}@example.org", name=f"Person {n}",
-                         sector=Sector.RESEARCH)
+def add_registration(event: Event, place: Place, status: RegistrationStatus,
+                     hold_hours: float | None = 24) -> Registration:
+    """A registration as the services leave it (pending ones hold their place for `hold_hours`;
+    the waiting list in the order they are added)."""
     now = utcnow()
-    registration = Registration(
-        event=event, participant=person, status=status, place=place,
-        token_hash=hashlib.sha256(f"token-{n}".encode()).hexdigest(), nonce=f"nonce-{n}",
-        sector=Sector.RESEARCH,
-        hold_expires_at=now + timedelta(hours=hold_hours)
-        if status == RegistrationStatus.PENDING and hold_hours is not None else None,
-        waitlisted_at=now + timedelta(seconds=n) if place == Place.WAITLIST else None,
-        confirmed_at=now if status == RegistrationStatus.CONFIRMED else None)
-    _db.session.add(registration)
-    _db.session.commit()
+    hold = now + timedelta(hours=hold_hours) if hold_hours is not None else None
+    registration, _token = make_registration(
+        event, place=place, status=status, organisation="", sector=Sector.RESEARCH,
+        hold_expires_at=hold if status == RegistrationStatus.PENDING else None,
+        waitlisted_at=now + timedelta(seconds=next(_numbers)) if place == Place.WAITLIST else None)
     return registration
 
 
@@ -105,9 +97,9 @@ def editions(db) -> Editions:
             (Place.SEAT, RegistrationStatus.CANCELLED, None),
             (Place.WAITLIST, RegistrationStatus.CONFIRMED, None),
             (Place.WAITLIST, RegistrationStatus.PENDING, 24)]:
-        make_registration(upcoming, place, status, hours)
-    make_registration(past, Place.SEAT, RegistrationStatus.CONFIRMED)
-    make_registration(draft, Place.SEAT, RegistrationStatus.CONFIRMED)
+        add_registration(upcoming, place, status, hours)
+    add_registration(past, Place.SEAT, RegistrationStatus.CONFIRMED)
+    add_registration(draft, Place.SEAT, RegistrationStatus.CONFIRMED)
     report = make_report(past, [
         (1, "Sprache zählt", "Formulare in *einfacher* Sprache."),
         (0, "Familien fragen", "Wer fragt, **erfährt** mehr."),

@@ -4,7 +4,7 @@ import json
 import pytest
 
 from app.models import EventStatus, Place, RegistrationStatus
-from tests.api.conftest import ROOM_LINK, make_registration, make_report
+from tests.api.conftest import ROOM_LINK, add_registration, make_report
 from tests.conftest import counted_statements
 from tests.factories import berlin, make_agenda_item, make_event, make_series
 
@@ -94,7 +94,7 @@ def test_seats_left_follow_confirmations_holds_and_cancellations(client, db, edi
         return event["seats_left"], event["waitlist_open"]
 
     assert seven() == (1, True)  # 3 seats: confirmed + live hold; expired hold and cancelled free
-    extra = make_registration(editions.upcoming, Place.SEAT, RegistrationStatus.PENDING)
+    extra = add_registration(editions.upcoming, Place.SEAT, RegistrationStatus.PENDING)
     assert seven() == (0, True)
     extra.status = RegistrationStatus.CANCELLED
     db.session.commit()
@@ -106,8 +106,8 @@ def test_without_anyone_waiting_the_waiting_list_is_closed_until_the_seats_are_g
     url = f"/api/v1/events/{event.slug}"
     assert (client.get(url).get_json()["seats_left"], client.get(url).get_json()["waitlist_open"]) \
         == (2, False)
-    make_registration(event, Place.SEAT, RegistrationStatus.CONFIRMED)
-    make_registration(event, Place.SEAT, RegistrationStatus.PENDING)
+    add_registration(event, Place.SEAT, RegistrationStatus.CONFIRMED)
+    add_registration(event, Place.SEAT, RegistrationStatus.PENDING)
     assert (client.get(url).get_json()["seats_left"], client.get(url).get_json()["waitlist_open"]) \
         == (0, True)
 
@@ -154,12 +154,12 @@ def test_the_list_costs_the_same_queries_for_one_edition_or_many(client, db):
         return len(seen)
 
     first = make_event(series, number=1)
-    make_registration(first, Place.SEAT, RegistrationStatus.CONFIRMED)
+    add_registration(first, Place.SEAT, RegistrationStatus.CONFIRMED)
     one = statements()
     for number in range(2, 8):
         event = make_event(series, number=number)
-        make_registration(event, Place.SEAT, RegistrationStatus.CONFIRMED)
-        make_registration(event, Place.WAITLIST, RegistrationStatus.PENDING)
+        add_registration(event, Place.SEAT, RegistrationStatus.CONFIRMED)
+        add_registration(event, Place.WAITLIST, RegistrationStatus.PENDING)
     make_event(series, number=9, status=EventStatus.CANCELLED)
     assert len(client.get("/api/v1/events").get_json()["events"]) == 8
     assert statements() == one
@@ -174,12 +174,12 @@ def test_the_detail_costs_the_same_queries_however_long_the_programme(client, db
         return len(seen)
 
     make_agenda_item(event, duration_minutes=10)
-    make_registration(event, Place.SEAT, RegistrationStatus.CONFIRMED)
+    add_registration(event, Place.SEAT, RegistrationStatus.CONFIRMED)
     one = statements()
     for _ in range(5):
         item = make_agenda_item(event, duration_minutes=5)
         item.speakers = list(event.speakers)
-        make_registration(event, Place.SEAT, RegistrationStatus.PENDING)
+        add_registration(event, Place.SEAT, RegistrationStatus.PENDING)
     db.session.commit()
     assert len(client.get(f"/api/v1/events/{event.slug}").get_json()["agenda"]) == 6
     assert statements() == one

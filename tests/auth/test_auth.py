@@ -6,11 +6,10 @@ import sqlalchemy as sa
 
 from app.extensions import db as _db
 from app.extensions import limiter
-from app.models import (BoardCard, BreakoutGroup, FeedbackQuestion, BreakoutPair, OutboxMessage, OutboxStatus, PairKind,
-                        Participant, Place, Registration, RegistrationStatus, Role, Sector, User,
-                        utcnow)
+from app.models import (BoardCard, BreakoutGroup, BreakoutPair, FeedbackQuestion, OutboxMessage,
+                        OutboxStatus, PairKind, Role, Sector, User)
 from tests.conftest import csrf_from, login
-from tests.factories import PASSWORD, make_agenda_item, make_event, make_user
+from tests.factories import PASSWORD, make_agenda_item, make_event, make_registration, make_user
 
 
 def test_login_with_the_right_password_opens_the_staff_area(client, db):
@@ -213,18 +212,14 @@ def _objects(user_id: int) -> dict[str, str]:
     """One object of each kind the staff routes take, by URL parameter name."""
     event = make_event()
     item = make_agenda_item(event)
-    person = Participant(email="matrix@example.org", name="Matrix", sector=Sector.UNDISCLOSED)
-    registration = Registration(event=event, participant=person, place=Place.WAITLIST,
-                                status=RegistrationStatus.CONFIRMED, token_hash="0" * 64,
-                                nonce="matrix", waitlisted_at=utcnow(), confirmed_at=utcnow())
+    registration, _token = make_registration(event, "Matrix", email="matrix@example.org",
+                                             sector=Sector.UNDISCLOSED, place="waitlist")
     message = OutboxMessage(kind="confirmed", to_address="matrix@example.org", subject="Matrix",
                             body_text="Matrix", status=OutboxStatus.FAILED)
     group = BreakoutGroup(event=event, title="Matrix", topic="Matrix")
-    other = Registration(event=event, participant=Participant(
-        email="matrix2@example.org", name="Matrix 2", sector=Sector.UNDISCLOSED),
-        place=Place.SEAT, status=RegistrationStatus.CONFIRMED, token_hash="1" * 64,
-        nonce="matrix2", confirmed_at=utcnow())
-    _db.session.add_all([registration, message, group, other])
+    other, _token = make_registration(event, "Matrix 2", email="matrix2@example.org",
+                                      sector=Sector.UNDISCLOSED)
+    _db.session.add_all([message, group])
     _db.session.flush()
     pair = BreakoutPair(event_id=event.id, first_id=min(registration.id, other.id),
                         second_id=max(registration.id, other.id), kind=PairKind.APART)

@@ -14,8 +14,8 @@ from app.models import (AllocationRun, Assignment, AssignmentSource, AuditLog, B
                         BreakoutPair, OutboxMessage, PairKind, Preference, Registration,
                         Sector, utcnow)
 from tests.conftest import counted_statements, csrf_from
-from tests.factories import make_event, make_user
-from tests.records.test_checkin import enrol, fresh
+from tests.factories import fresh, make_event, make_user
+from tests.records.test_checkin import enrol
 from tests.registration.conftest import outbox, post_button, register, token_for
 
 SECTORS = [Sector.CIVIL_SOCIETY, Sector.PUBLIC_ADMINISTRATION, Sector.BUSINESS, Sector.RESEARCH]
@@ -48,7 +48,7 @@ def rank(db, registration, *topics):
 
 
 def room(db, event, count: int, *, organisation=""):
-    people = [enrol(db, event, f"Person {i:02d}", sector=SECTORS[i % 4],
+    people = [enrol(event, f"Person {i:02d}", sector=SECTORS[i % 4],
                     organisation=organisation) for i in range(count)]
     return people
 
@@ -83,7 +83,7 @@ def signed_in(client, facilitator):
 def test_the_editions_facilitator_sees_the_board_and_another_facilitator_does_not(
         client, db, edition, login_as):
     add_groups(db, edition, ("Zugang", 2, 5))
-    enrol(db, edition, "Ada Beispiel")
+    enrol(edition, "Ada Beispiel")
     other = make_event(title="Andere Ausgabe")
     user = login_as("facilitator")
     edition.facilitators.append(user)
@@ -120,7 +120,7 @@ def test_a_group_is_created_and_bad_input_is_refused_next_to_the_field(client, d
 
 def test_renaming_a_topic_carries_peoples_rankings_along(client, db, edition, signed_in):
     group, = add_groups(db, edition, ("Alt", 1, 5))
-    person = enrol(db, edition, "Ada Beispiel")
+    person = enrol(edition, "Ada Beispiel")
     rank(db, person, "Alt")
     url = board_url(edition, f"/groups/{group.id}")
     token = csrf_from(client, url)
@@ -137,8 +137,8 @@ def test_allocation_places_every_confirmed_person_once_within_the_sizes(client, 
                                                                          signed_in):
     groups = add_groups(db, edition, ("A", 3, 5), ("B", 3, 5), ("C", 3, 5))
     people = room(db, edition, 12)
-    enrol(db, edition, "Wartende Person", place="waitlist")
-    enrol(db, edition, "Noch unbestätigt", status="pending")
+    enrol(edition, "Wartende Person", place="waitlist")
+    enrol(edition, "Noch unbestätigt", status="pending")
     for i, person in enumerate(people):
         rank(db, person, *["ABC", "BCA", "CAB"][i % 3])
     response = post(client, edition, "/allocate", mix="2")
@@ -164,7 +164,7 @@ def test_the_mix_setting_trades_topics_for_mixing(client, db, edition, signed_in
     # Everyone of one sector wants A first, everyone of the other B first.
     for i in range(16):
         sector = Sector.CIVIL_SOCIETY if i < 8 else Sector.BUSINESS
-        person = enrol(db, edition, f"Person {i}", sector=sector)
+        person = enrol(edition, f"Person {i}", sector=sector)
         rank(db, person, *("AB" if i < 8 else "BA"))
     post(client, edition, "/allocate", mix="0")  # topics only
     first_run = db.session.scalars(sa.select(AllocationRun)).all()[-1]
@@ -205,7 +205,7 @@ def test_a_hand_move_pins_and_a_rerun_keeps_the_pin_and_moves_few_others(client,
 
 def test_unpinning_lets_the_allocator_move_a_person_again(client, db, edition, signed_in):
     groups = add_groups(db, edition, ("A", 1, 4), ("B", 1, 4))
-    ada = enrol(db, edition, "Ada Beispiel")
+    ada = enrol(edition, "Ada Beispiel")
     rank(db, ada, "A")
     post(client, edition, f"/people/{ada.id}/move", group_id=str(groups[1].id))
     post(client, edition, "/allocate", mix="2")
@@ -219,7 +219,7 @@ def test_unpinning_lets_the_allocator_move_a_person_again(client, db, edition, s
 def test_moving_to_no_group_takes_a_person_out_and_json_answers_the_script(client, db, edition,
                                                                            signed_in):
     group, = add_groups(db, edition, ("A", 1, 4))
-    ada = enrol(db, edition, "Ada Beispiel")
+    ada = enrol(edition, "Ada Beispiel")
     token = csrf_from(client, board_url(edition))
     answer = client.post(board_url(edition, f"/people/{ada.id}/move"),
                          data={"csrf_token": token, "group_id": str(group.id)},
@@ -234,9 +234,9 @@ def test_hostile_moves_change_nothing(client, db, edition, signed_in):
     group, = add_groups(db, edition, ("A", 1, 4))
     other_event = make_event(title="Fremd")
     foreign, = add_groups(db, other_event, ("X", 1, 4))
-    ada = enrol(db, edition, "Ada Beispiel")
-    stranger = enrol(db, other_event, "Fremde Person")
-    waiting = enrol(db, edition, "Wartende Person", place="waitlist")
+    ada = enrol(edition, "Ada Beispiel")
+    stranger = enrol(other_event, "Fremde Person")
+    waiting = enrol(edition, "Wartende Person", place="waitlist")
     for registration_id, group_id in ((ada.id, foreign.id), (ada.id, "abc"), (ada.id, "99999"),
                                       (stranger.id, group.id), (waiting.id, group.id)):
         response = post(client, edition, f"/people/{registration_id}/move", group_id=str(group_id))
@@ -249,8 +249,8 @@ def test_hostile_moves_change_nothing(client, db, edition, signed_in):
 
 def test_once_check_in_began_only_the_people_present_are_placed(client, db, edition, signed_in):
     add_groups(db, edition, ("A", 1, 5), ("B", 1, 5))
-    present = [enrol(db, edition, f"Da {i}", checked_in=True) for i in range(4)]
-    absent = [enrol(db, edition, f"Fehlt {i}") for i in range(3)]
+    present = [enrol(edition, f"Da {i}", checked_in=True) for i in range(4)]
+    absent = [enrol(edition, f"Fehlt {i}") for i in range(3)]
     # An earlier run placed someone who then did not come.
     db.session.add(Assignment(registration_id=absent[0].id, group_id=db.session.scalar(
         sa.select(BreakoutGroup.id).limit(1)), source=AssignmentSource.ALLOCATOR))
@@ -280,7 +280,7 @@ def test_keep_apart_and_together_hold_in_the_result(client, db, edition, signed_
 
 def test_reasons_name_a_partner_on_the_board_but_store_no_names(client, db, edition, signed_in):
     add_groups(db, edition, ("A", 1, 4), ("B", 1, 4))
-    ada, bo = enrol(db, edition, "Ada Beispiel"), enrol(db, edition, "Bo Probe")
+    ada, bo = enrol(edition, "Ada Beispiel"), enrol(edition, "Bo Probe")
     rank(db, ada, "A", "B")
     rank(db, bo, "B", "A")
     post(client, edition, "/pairs", first_id=str(ada.id), second_id=str(bo.id), kind="together")
@@ -347,7 +347,7 @@ def test_publishing_mails_everyone_once_and_a_republication_only_the_moved(clien
 
 def walk_in_without_address(db, event, name: str):
     """A walk-in as the check-in page stores one who gave no address (a placeholder)."""
-    registration = enrol(db, event, name, checked_in=True,
+    registration = enrol(event, name, checked_in=True,
                          email=f"{name.lower().replace(' ', '')}0000000000@walk-in.invalid")
     registration.walk_in = True
     db.session.commit()
@@ -357,7 +357,7 @@ def walk_in_without_address(db, event, name: str):
 def test_publishing_asks_first_and_mails_only_people_who_gave_an_address(client, db, edition,
                                                                          signed_in):
     add_groups(db, edition, ("A", 1, 5), ("B", 1, 5))
-    people = [enrol(db, edition, f"Person {i}", checked_in=True) for i in range(3)]
+    people = [enrol(edition, f"Person {i}", checked_in=True) for i in range(3)]
     walk_in_without_address(db, edition, "Wanda Walkin")
     post(client, edition, "/allocate", mix="2")
     board = client.get(board_url(edition)).get_data(as_text=True)
@@ -404,7 +404,7 @@ def test_when_nobody_gets_a_group_mail_the_page_says_why(client, db, edition, si
 
 def test_publishing_before_anyone_is_placed_says_so(client, db, edition, signed_in):
     add_groups(db, edition, ("A", 1, 5))
-    enrol(db, edition, "Person 1")
+    enrol(edition, "Person 1")
     html = client.get(board_url(edition, "/publish")).get_data(as_text=True)
     assert "Es ist noch niemand in einer Gruppe. Teilen Sie die Gruppen zuerst ein." in html
     assert "Ja, jetzt veröffentlichen" not in html
@@ -412,7 +412,7 @@ def test_publishing_before_anyone_is_placed_says_so(client, db, edition, signed_
 
 def test_asking_for_topics_skips_walk_ins_without_an_address(client, db, edition, login_as):
     add_groups(db, edition, ("A", 1, 5))
-    enrol(db, edition, "Person 1")
+    enrol(edition, "Person 1")
     walk_in_without_address(db, edition, "Wanda Walkin")
     login_as("staff")
     post(client, edition, "/request-topics")
@@ -484,8 +484,8 @@ def test_people_change_their_ranking_on_the_personal_page(client, db, edition):
 def test_staff_ask_for_topics_by_mail_and_the_link_ranks_and_nothing_else(client, db, edition,
                                                                           login_as):
     add_groups(db, edition, ("Zugang", 1, 5), ("Vertrauen", 1, 5))
-    ada = enrol(db, edition, "Ada Beispiel")
-    ranked = enrol(db, edition, "Hat gewählt")
+    ada = enrol(edition, "Ada Beispiel")
+    ranked = enrol(edition, "Hat gewählt")
     rank(db, ranked, "Zugang")
     login_as("staff")
     assert post(client, edition, "/request-topics").status_code == 303
@@ -509,7 +509,7 @@ def test_staff_ask_for_topics_by_mail_and_the_link_ranks_and_nothing_else(client
 
 def test_group_lists_as_pdf_csv_and_for_the_video_tool(client, db, edition, login_as):
     groups = add_groups(db, edition, ("Zugang", 1, 5), ("Vertrauen", 1, 5))
-    people = [enrol(db, edition, name, organisation="=1+1 Verein") for name in
+    people = [enrol(edition, name, organisation="=1+1 Verein") for name in
               ("Ada Beispiel", "Bo Probe", "Cem Muster")]
     login_as("staff")
     post(client, edition, "/allocate", mix="2")
@@ -538,12 +538,12 @@ def test_group_lists_as_pdf_csv_and_for_the_video_tool(client, db, edition, logi
 def test_erasing_a_person_removes_their_ranking_group_and_pairs(client, db, edition, signed_in):
     from app.records.services import erase_person
     add_groups(db, edition, ("A", 1, 5), ("B", 1, 5))
-    ada, bo = enrol(db, edition, "Ada Beispiel"), enrol(db, edition, "Bo Probe")
+    ada, bo = enrol(edition, "Ada Beispiel"), enrol(edition, "Bo Probe")
     rank(db, ada, "A")
     post(client, edition, "/pairs", first_id=str(ada.id), second_id=str(bo.id), kind="apart")
     post(client, edition, "/allocate", mix="2")
     assert sorted(placement(db, edition)) == sorted([ada.id, bo.id])
-    erase_person(fresh(db, ada).participant)
+    erase_person(fresh(ada).participant)
     db.session.expire_all()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Preference)) == 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(BreakoutPair)) == 0
@@ -554,7 +554,7 @@ def test_duplicating_an_edition_copies_its_groups_but_not_its_people(client, db,
                                                                       login_as):
     from app.events.duplicate import duplicate_as_next
     add_groups(db, edition, ("A", 2, 5), ("B", 3, 6))
-    enrol(db, edition, "Ada Beispiel")
+    enrol(edition, "Ada Beispiel")
     copy = duplicate_as_next(edition)
     copied = services.groups_of(copy.id)
     assert [(g.topic, g.min_size, g.max_size) for g in copied] == [("A", 2, 5), ("B", 3, 6)]

@@ -40,6 +40,21 @@ def is_pinned(page, card_id: str) -> bool:
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
+def drag_card(page, card_id: str, group_id: str) -> None:
+    """Drag a card with the mouse onto the lower part of a group's first card (both columns
+    start level) and wait for the board to reload."""
+    card = page.locator(f"#card-{card_id} .board-card__name")
+    card.scroll_into_view_if_needed()
+    target = page.locator(f"[data-group-list][data-group-id='{group_id}'] .board-card").first
+    source_box, target_box = card.bounding_box(), target.bounding_box()
+    page.mouse.move(source_box["x"] + 20, source_box["y"] + source_box["height"] / 2)
+    page.mouse.down()
+    with page.expect_navigation():
+        page.mouse.move(target_box["x"] + 40, target_box["y"] + target_box["height"] * 0.75,
+                        steps=25)
+        page.mouse.up()
+
+
 def test_board_and_group_form_pass_axe(live_server, page, lang):
     sign_in(page, live_server, lang, **FACILITATOR)
     page.goto(f"{live_server}{BOARD}")
@@ -62,17 +77,7 @@ def test_drag_keyboard_move_pin_and_rerun(live_server, page):
 
     # Drag the first card of the first group into the second group.
     dragged = cards_in(page, first)[0]
-    card = page.locator(f"#card-{dragged} .board-card__name")
-    card.scroll_into_view_if_needed()
-    # Drop onto the lower part of the target group's first card (both columns start level).
-    target = page.locator(f"[data-group-list][data-group-id='{second}'] .board-card").first
-    source_box, target_box = card.bounding_box(), target.bounding_box()
-    page.mouse.move(source_box["x"] + 20, source_box["y"] + source_box["height"] / 2)
-    page.mouse.down()
-    with page.expect_navigation():
-        page.mouse.move(target_box["x"] + 40, target_box["y"] + target_box["height"] * 0.75,
-                        steps=25)
-        page.mouse.up()
+    drag_card(page, dragged, second)
     assert group_of(page, dragged) == second
     assert is_pinned(page, dragged)  # a hand move holds through re-runs
     assert axe_violations(page) == []

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.extensions import db
-from app.models import Event, Participant, Place, Registration, RegistrationStatus, Sector, utcnow
-from app.registration.services import new_token
+from app.models import Event, Participant, Registration, utcnow
 from tests.browser.conftest import ARTIFACTS, RequestLog, axe_violations
 from tests.browser.test_pages import sign_in
+from tests.factories import make_registration
 
 pytestmark = pytest.mark.browser
 
@@ -25,25 +25,12 @@ def seat_holders(live_server, names: list[str]) -> dict[str, int]:
     with live_server.app.app_context():
         event = db.session.scalar(sa.select(Event).where(Event.slug == SLUG))
         for name in names:
-            email = re.sub(r"\W+", ".", name.lower()).strip(".") + "@example.org"
-            person = db.session.scalar(sa.select(Participant).where(Participant.email == email))
-            if person is None:
-                person = Participant(email=email, name=name, organisation="Familienbüro",
-                                     sector=Sector.CIVIL_SOCIETY)
-                db.session.add(person)
-                db.session.flush()
-            registration = db.session.scalar(sa.select(Registration).where(
-                Registration.event_id == event.id, Registration.participant_id == person.id))
+            registration = db.session.scalar(sa.select(Registration).join(Participant).where(
+                Registration.event_id == event.id, Participant.name == name))
             if registration is None:
-                _token, token_hash = new_token()
-                now = utcnow()
-                registration = Registration(
-                    event=event, participant=person, status=RegistrationStatus.CONFIRMED,
-                    place=Place.SEAT, token_hash=token_hash, nonce=f"browser-{email}",
-                    sector=Sector.CIVIL_SOCIETY, created_at=now, confirmed_at=now,
+                registration, _token = make_registration(
+                    event, name, organisation="Familienbüro",
                     accessibility_needs="Induktionsschleife")
-                db.session.add(registration)
-                db.session.commit()
             ids[name] = registration.id
         db.session.remove()
     return ids

@@ -6,9 +6,10 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.models import Event, Participant, Place, Registration, RegistrationStatus, Sector, utcnow
+from app.models import Event, Sector, utcnow
 from app.registration.services import issue_link
 from tests.browser.conftest import axe_violations, demo_app, serving
+from tests.factories import make_registration
 
 pytestmark = pytest.mark.browser
 
@@ -41,18 +42,12 @@ def phone_server(tmp_path_factory):
         event.online_url = ROOM
         tokens = {}
         for n, (state, (status, place, hold)) in enumerate(STATES.items()):
-            person = Participant(email=f"phone-{state}@example.org",
-                                 name="Maximiliane Mustermann-Schulze",
-                                 organisation="Bundesarbeitsgemeinschaft", sector=Sector.RESEARCH)
-            registration = Registration(
-                event=event, participant=person, status=RegistrationStatus(status),
-                place=Place(place), nonce=f"phone-{n}-{state}", sector=Sector.RESEARCH,
-                waitlisted_at=utcnow() if place == "waitlist" else None,
-                confirmed_at=utcnow() if status == "confirmed" else None,
-                cancelled_at=utcnow() if status == "cancelled" else None,
-                hold_expires_at=utcnow() + hold if hold is not None else None)
+            registration, _token = make_registration(
+                event, "Maximiliane Mustermann-Schulze", email=f"phone-{state}@example.org",
+                organisation="Bundesarbeitsgemeinschaft", sector=Sector.RESEARCH,
+                status=status, place=place, nonce=f"phone-{n}-{state}",
+                hold_expires_at=utcnow() + hold if hold is not None else None, commit=False)
             tokens[state] = issue_link(registration)
-            db.session.add(registration)
         db.session.commit()
         db.session.remove()
     with serving(app) as url:

@@ -36,7 +36,8 @@ from app.feedback.services import STANDARD_QUESTIONS
 from app.jobs import run_worker
 from app.models import Event, Place, Registration, RegistrationStatus, utcnow
 from tests.browser.conftest import ARTIFACTS, axe_violations
-from tests.browser.test_breakout_board import allocate, cards_in, columns, group_of, is_pinned
+from tests.browser.test_breakout_board import (allocate, cards_in, columns, drag_card, group_of,
+                                               is_pinned)
 from tests.browser.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -474,16 +475,7 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
 
     # Drag the first card of the first group onto the second group (as in the board test).
     dragged = cards_in(board, first)[0]
-    card = board.locator(f"#card-{dragged} .board-card__name")
-    card.scroll_into_view_if_needed()
-    target = board.locator(f"[data-group-list][data-group-id='{second}'] .board-card").first
-    source_box, target_box = card.bounding_box(), target.bounding_box()
-    board.mouse.move(source_box["x"] + 20, source_box["y"] + source_box["height"] / 2)
-    board.mouse.down()
-    with board.expect_navigation():
-        board.mouse.move(target_box["x"] + 40, target_box["y"] + target_box["height"] * 0.75,
-                         steps=25)
-        board.mouse.up()
+    drag_card(board, dragged, second)
     assert group_of(board, dragged) == second and is_pinned(board, dragged)
 
     # Pin someone the allocator placed in the third group, then re-run for the others.

@@ -25,8 +25,8 @@ PEOPLE = [  # key, sector, status, place, attended, walk-in
 def edition_with_registrations(live_server):
     """Give the demo's edition #6 a few registrations (the demo has none) unless it has some."""
     from app.extensions import db
-    from app.models import Event, Participant, Place, Registration, RegistrationStatus, Sector
-    from app.registration.services import new_token
+    from app.models import Event, Registration, Sector
+    from tests.factories import make_registration
 
     with live_server.app.app_context():
         event = db.session.scalar(sa.select(Event).where(Event.slug == EDITION))
@@ -35,19 +35,11 @@ def edition_with_registrations(live_server):
         if not has_some:
             for i, (key, sector, status, place, attended, walk_in) in enumerate(PEOPLE):
                 created = event.starts_at - timedelta(days=12 - 2 * i, hours=3)
-                email = f"stats-{key}@example.org"
-                person = db.session.scalar(sa.select(Participant).where(
-                    Participant.email == email)) or Participant(
-                    email=email, name=key.title(), sector=Sector(sector))
-                db.session.add(Registration(
-                    event=event, participant=person, status=RegistrationStatus(status),
-                    place=Place(place), sector=Sector(sector), token_hash=new_token()[1],
-                    nonce=f"stats-{key}", created_at=event.starts_at if walk_in else created,
-                    confirmed_at=created if status == "confirmed" else None,
-                    waitlisted_at=created if place == "waitlist" else None,
-                    cancelled_at=created if status == "cancelled" else None,
-                    checked_in_at=event.starts_at if attended else None, walk_in=walk_in,
-                    added_by_staff=walk_in))
+                make_registration(
+                    event, key.title(), email=f"stats-{key}@example.org", organisation="",
+                    sector=Sector(sector), status=status, place=place, at=created,
+                    created_at=event.starts_at if walk_in else created, hold_expires_at=None,
+                    checked_in=attended, walk_in=walk_in, added_by_staff=walk_in, commit=False)
             db.session.commit()
         db.session.remove()
     return live_server

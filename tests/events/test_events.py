@@ -8,7 +8,7 @@ from app.domain.editions import BERLIN
 from app.models import AuditLog, Event, EventFormat, EventStatus, OutboxMessage, Series, Speaker
 from app.models.base import utcnow
 from tests.conftest import csrf_from
-from tests.factories import berlin, make_event, make_series, make_user
+from tests.factories import berlin, make_event, make_registration, make_series, make_user
 
 
 def event_form(series_id, /, **overrides):
@@ -232,12 +232,12 @@ def registered(db, event):
     """A seat (German), a waiting place (English), an unconfirmed hold, a cancelled one and a
     walk-in without an address."""
     from tests.records.test_checkin import enrol
-    enrol(db, event, "Dora Deutsch")
-    english = enrol(db, event, "Emma English", place="waitlist")
+    enrol(event, "Dora Deutsch")
+    english = enrol(event, "Emma English", place="waitlist")
     english.language = "en"
-    enrol(db, event, "Pia Pending", status="pending")
-    enrol(db, event, "Cleo Cancelled", status="cancelled")
-    enrol(db, event, "Wanda Walkin", email="0123456789abcdef01234567@walk-in.invalid")
+    enrol(event, "Pia Pending", status="pending")
+    enrol(event, "Cleo Cancelled", status="cancelled")
+    enrol(event, "Wanda Walkin", email="0123456789abcdef01234567@walk-in.invalid")
     db.session.commit()
 
 
@@ -350,18 +350,14 @@ def test_an_onsite_edition_needs_no_video_service(client, db, login_as):
 
 def test_the_dashboard_shows_seats_and_waiting_list_per_edition_in_a_constant_number_of_queries(
         client, db, login_as):
-    from app.models import Participant, Place, Registration, RegistrationStatus
     from tests.conftest import counted_statements
     login_as("staff")
 
     def edition_with(seats: int, waiting: int, title: str):
         event = make_event(title=title, capacity=seats + 1)
         for i in range(seats + waiting):
-            person = Participant(email=f"{title}-{i}@example.org", name=f"P{i}", sector="research")
-            db.session.add(Registration(
-                event=event, participant=person, status=RegistrationStatus.CONFIRMED,
-                place=Place.SEAT if i < seats else Place.WAITLIST, token_hash=f"{title}-{i}",
-                nonce=f"{title}-{i}", confirmed_at=utcnow(), waitlisted_at=utcnow()))
+            make_registration(event, f"P{i}", email=f"{title}-{i}@example.org",
+                              place="seat" if i < seats else "waitlist", commit=False)
         db.session.commit()
 
     edition_with(2, 1, "erste")

@@ -253,17 +253,22 @@ def test_two_racing_workers_deliver_each_mail_exactly_once(app, db, smtp_server)
     assert statuses == [OutboxStatus.SENT] * 60
 
 
+def run_worker_once(app, runner, smtp_server, monkeypatch):
+    """`flask worker --once` sending to the test SMTP server; it must exit cleanly."""
+    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
+    result = runner.invoke(args=["worker", "--once"])
+    assert result.exit_code == 0, result.output
+    return result
+
+
 def test_flask_worker_once_drains_the_outbox(app, db, runner, smtp_server, monkeypatch):
     # More than one batch of 50, so draining must go on after the first.
     for n in range(60):
         make_outbox_message(subject=f"Nachricht {n:02d}")
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
+    result = run_worker_once(app, runner, smtp_server, monkeypatch)
 
-    result = runner.invoke(args=["worker", "--once"])
-
-    assert result.exit_code == 0, result.output
     assert result.output == "Worker stopped; 60 mail(s) sent.\n"
     assert len(smtp_server.envelopes) == 60
     pending = db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)
@@ -281,13 +286,8 @@ def test_flask_worker_once_writes_the_reminder_and_the_survey_mail_outside_any_r
     ended = utcnow().replace(microsecond=0) - timedelta(hours=1)
     yesterday = make_event(title="Vorbei", starts_at=ended - timedelta(minutes=90))
     make_registration(yesterday, email="vorbei@example.org", checked_in=True)
-    monkeypatch.setitem(app.config, "MAIL_BACKEND", "smtp")
-    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
-    monkeypatch.setitem(app.config, "SMTP_PORT", smtp_server.port)
+    result = run_worker_once(app, runner, smtp_server, monkeypatch)
 
-    result = runner.invoke(args=["worker", "--once"])
-
-    assert result.exit_code == 0, result.output
     assert result.output == "Worker stopped; 2 mail(s) sent.\n"
     sent = {m["To"]: " ".join(m["Subject"].split()) for m in smtp_server.messages()}
     assert sent == {"morgen@example.org": "Morgen: Morgen",

@@ -1,5 +1,4 @@
 """Check-in on the day, walk-ins, attendance figures, and the attendance exports."""
-import csv
 import io
 import re
 from datetime import timedelta
@@ -12,42 +11,19 @@ from app.models import (AuditLog, EventFormat, OutboxMessage, Participant, Place
                         RegistrationStatus, Sector, utcnow)
 from app.domain.editions import local_time
 from app.records import attendance
-from app.registration.services import new_token
-from tests.conftest import counted_statements, csrf_from
-from tests.factories import make_event
+from tests.conftest import counted_statements, csrf_from, read_csv
+from tests.factories import audit_entries, fresh, make_event, make_registration
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=2)
 
 
-def enrol(db, event, name, *, status="confirmed", place="seat", organisation="",
-          sector=Sector.CIVIL_SOCIETY, email=None, checked_in=False, accessibility_needs=""):
-    """A registration as the public flow leaves it (sector snapshot included)."""
-    email = email or re.sub(r"\W+", ".", name.lower()).strip(".") + "@example.org"
-    person = db.session.scalar(sa.select(Participant).where(Participant.email == email)) \
-        or Participant(email=email, name=name, organisation=organisation, sector=sector)
-    status = RegistrationStatus(status)
-    _token, token_hash = new_token()
-    registration = Registration(
-        event=event, participant=person, status=status, place=Place(place),
-        token_hash=token_hash, nonce=f"n-{email}-{event.id}", created_at=T0, sector=sector,
-        waitlisted_at=T0 if place == "waitlist" else None,
-        confirmed_at=T0 if status == RegistrationStatus.CONFIRMED else None,
-        hold_expires_at=utcnow() + timedelta(hours=20)
-        if status == RegistrationStatus.PENDING else None,
-        checked_in_at=utcnow() if checked_in else None, accessibility_needs=accessibility_needs)
-    db.session.add(registration)
-    db.session.commit()
-    return registration
-
-
-def fresh(db, registration) -> Registration:
-    db.session.expire_all()
-    return db.session.get(Registration, registration.id)
-
-
-def audit(db, action) -> list[AuditLog]:
-    return list(db.session.scalars(
-        sa.select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
+def enrol(event, name, *, status="confirmed", checked_in=False, **fields) -> Registration:
+    """A registration as the public flow leaves it, two days ago (a pending hold still runs)."""
+    fields.setdefault("organisation", "")
+    return make_registration(
+        event, name, status=status, at=T0,
+        hold_expires_at=utcnow() + timedelta(hours=20) if status == "pending" else None,
+        checked_in_at=utcnow() if checked_in else None, **fields)[0]
 
 
 def checkin_url(event, **query) -> str:
@@ -94,15 +70,15 @@ def facilitator(client, db, edition, login_as):
 # --- marking people present ----------------------------------------------------------------------
 
 def test_a_facilitator_marks_a_person_attended_and_undoes_it(client, db, edition, facilitator):
-    anna = enrol(db, edition, "Anna Anwesend")
-    enrol(db, edition, "Bernd Bleibtweg")
+    anna = enrol(edition, "Anna Anwesend")
+    enrol(edition, "Bernd Bleibtweg")
     assert "0 von 2 da" in client.get(checkin_url(edition)).get_data(as_text=True)
 
     response = tap(client, edition, anna, "1")
 
     assert response.status_code == 303
     assert response.headers["Location"] == f"{checkin_url(edition)}#person-{anna.id}"
-    assert fresh(db, anna).checked_in_at is not None
+    assert fresh(anna).checked_in_at is not None
     html = client.get(checkin_url(edition)).get_data(as_text=True)
     assert "1 von 2 da" in html
     assert "Anna Anwesend ist da." in html
@@ -111,20 +87,20 @@ def test_a_facilitator_marks_a_person_attended_and_undoes_it(client, db, edition
     response = tap(client, edition, anna, "0")
 
     assert response.status_code == 303
-    assert fresh(db, anna).checked_in_at is None
+    assert fresh(anna).checked_in_at is None
     assert "0 von 2 da" in client.get(checkin_url(edition)).get_data(as_text=True)
 
 
 def test_a_second_tap_with_the_same_value_changes_nothing(client, db, edition, facilitator):
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     tap(client, edition, anna, "1")
-    first = fresh(db, anna).checked_in_at
+    first = fresh(anna).checked_in_at
     tap(client, edition, anna, "1")
-    assert fresh(db, anna).checked_in_at == first
+    assert fresh(anna).checked_in_at == first
 
 
 def test_the_redirect_keeps_the_search_and_the_row(client, db, edition, facilitator):
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     token = csrf_from(client, checkin_url(edition))
     response = client.post(f"{checkin_url(edition)}/{anna.id}?q=anna",
                            data={"csrf_token": token, "attended": "1"})
@@ -133,8 +109,8 @@ def test_the_redirect_keeps_the_search_and_the_row(client, db, edition, facilita
 
 def test_the_page_script_gets_the_new_row_state_and_count_as_json(client, db, edition,
                                                                   facilitator):
-    anna = enrol(db, edition, "Anna Anwesend")
-    enrol(db, edition, "Bernd Bleibtweg")
+    anna = enrol(edition, "Anna Anwesend")
+    enrol(edition, "Bernd Bleibtweg")
 
     response = tap(client, edition, anna, "1", Accept="application/json")
 
@@ -143,20 +119,20 @@ def test_the_page_script_gets_the_new_row_state_and_count_as_json(client, db, ed
     assert (data["moved"], data["attended"], data["count"], data["button"], data["next_value"]) \
         == (False, True, "1 von 2 da", "Rückgängig", "0")
     assert re.fullmatch(r"Da seit \d\d:\d\d", data["state"])
-    assert fresh(db, anna).checked_in_at is not None
+    assert fresh(anna).checked_in_at is not None
 
 
 def test_a_waiting_list_person_checked_in_gets_a_seat(client, db, edition, facilitator):
     for name in ("Sitz Eins", "Sitz Zwei", "Sitz Drei"):
-        enrol(db, edition, name)
-    waiting = enrol(db, edition, "Wilma Warteliste", place="waitlist")
+        enrol(edition, name)
+    waiting = enrol(edition, "Wilma Warteliste", place="waitlist")
     html = client.get(checkin_url(edition)).get_data(as_text=True)
     assert names_on_page(html, "waiting-heading") == ["Wilma Warteliste"]
     assert "0 von 3 da" in html
 
     assert tap(client, edition, waiting, "1").status_code == 303
 
-    registration = fresh(db, waiting)
+    registration = fresh(waiting)
     assert (registration.place, registration.status) == (Place.SEAT, RegistrationStatus.CONFIRMED)
     assert registration.checked_in_at is not None
     html = client.get(checkin_url(edition)).get_data(as_text=True)
@@ -164,7 +140,7 @@ def test_a_waiting_list_person_checked_in_gets_a_seat(client, db, edition, facil
     assert 'id="waiting-heading"' not in html
     assert "1 von 4 da" in html
     # Past the capacity, so it is recorded as an override (no personal data in the row).
-    [override] = audit(db, "registration.override_capacity")
+    [override] = audit_entries("registration.override_capacity")
     assert (override.user_id, override.registration_id) == (facilitator.id, waiting.id)
     assert "Wilma" not in override.details
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
@@ -172,19 +148,19 @@ def test_a_waiting_list_person_checked_in_gets_a_seat(client, db, edition, facil
 
 def test_undoing_the_check_in_of_a_waiting_list_person_puts_them_back(client, db, edition,
                                                                      facilitator):
-    waiting = enrol(db, edition, "Wilma Warteliste", place="waitlist")
+    waiting = enrol(edition, "Wilma Warteliste", place="waitlist")
     tap(client, edition, waiting, "1")
     tap(client, edition, waiting, "0")
-    registration = fresh(db, waiting)
+    registration = fresh(waiting)
     assert (registration.place, registration.checked_in_at, registration.waitlisted_at) == \
         (Place.WAITLIST, None, T0)
 
 
 def test_only_confirmed_registrations_can_be_checked_in(client, db, edition, facilitator):
-    pending = enrol(db, edition, "Paul Pending", status="pending")
+    pending = enrol(edition, "Paul Pending", status="pending")
     response = tap(client, edition, pending, "1")
     assert response.status_code == 303
-    assert fresh(db, pending).checked_in_at is None
+    assert fresh(pending).checked_in_at is None
     assert "Nur bestätigte Anmeldungen können abgehakt werden." in \
         client.get(checkin_url(edition)).get_data(as_text=True)
 
@@ -195,8 +171,8 @@ def test_check_in_weeks_early_is_refused_and_changes_nothing(client, db, edition
     edition.starts_at = utcnow().replace(microsecond=0) + timedelta(weeks=6)
     edition.ends_at = edition.starts_at + timedelta(minutes=90)
     db.session.commit()
-    anna = enrol(db, edition, "Anna Anwesend")
-    waiting = enrol(db, edition, "Wilma Warteliste", place="waitlist")
+    anna = enrol(edition, "Anna Anwesend")
+    waiting = enrol(edition, "Wilma Warteliste", place="waitlist")
     page = client.get(checkin_url(edition)).get_data(as_text=True)
     opens = attendance.checkin_window(edition).opens_at
     assert "Check-in ist nicht geöffnet" in page
@@ -214,11 +190,11 @@ def test_check_in_weeks_early_is_refused_and_changes_nothing(client, db, edition
     assert as_json.get_json()["error"].startswith("Der Check-in öffnet am ")
     assert walked.status_code == 422
     assert "Der Check-in öffnet am " in walked.get_data(as_text=True)
-    assert (fresh(db, anna).checked_in_at, fresh(db, waiting).checked_in_at) == (None, None)
-    assert fresh(db, waiting).place == Place.WAITLIST
+    assert (fresh(anna).checked_in_at, fresh(waiting).checked_in_at) == (None, None)
+    assert fresh(waiting).place == Place.WAITLIST
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Participant)) == 2
-    assert audit(db, "attendance.seat_from_waitlist") == []
+    assert audit_entries("attendance.seat_from_waitlist") == []
     assert "Der Check-in öffnet am " in client.get(checkin_url(edition)).get_data(as_text=True)
 
 
@@ -226,15 +202,15 @@ def test_check_in_opens_two_hours_before_the_start(client, db, edition, facilita
     edition.starts_at = utcnow().replace(microsecond=0) + timedelta(hours=2, minutes=5)
     edition.ends_at = edition.starts_at + timedelta(minutes=90)
     db.session.commit()
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     assert tap(client, edition, anna, "1").status_code == 303
-    assert fresh(db, anna).checked_in_at is None
+    assert fresh(anna).checked_in_at is None
 
     edition.starts_at -= timedelta(minutes=10)  # now 1 h 55 min before the start
     edition.ends_at -= timedelta(minutes=10)
     db.session.commit()
     assert tap(client, edition, anna, "1").status_code == 303
-    assert fresh(db, anna).checked_in_at is not None
+    assert fresh(anna).checked_in_at is not None
 
 
 def test_the_check_in_window_is_configurable(client, app, db, edition, facilitator,
@@ -242,20 +218,20 @@ def test_the_check_in_window_is_configurable(client, app, db, edition, facilitat
     edition.starts_at = utcnow().replace(microsecond=0) + timedelta(hours=5)
     edition.ends_at = edition.starts_at + timedelta(minutes=90)
     db.session.commit()
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     monkeypatch.setitem(app.config, "CHECKIN_OPENS_HOURS_BEFORE", 6)
     assert tap(client, edition, anna, "1").status_code == 303
-    assert fresh(db, anna).checked_in_at is not None
+    assert fresh(anna).checked_in_at is not None
 
 
 def test_check_in_closes_a_day_after_the_end(client, db, edition, facilitator):
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     edition.starts_at = utcnow().replace(microsecond=0) - timedelta(days=3)
     edition.ends_at = edition.starts_at + timedelta(minutes=90)
     db.session.commit()
     response = tap(client, edition, anna, "1")
     assert response.status_code == 303
-    assert fresh(db, anna).checked_in_at is None
+    assert fresh(anna).checked_in_at is None
     assert "Der Check-in ist seit " in client.get(checkin_url(edition)).get_data(as_text=True)
 
 
@@ -276,7 +252,7 @@ def test_a_walk_in_without_email_gets_a_placeholder_address_a_seat_and_no_mail(
     assert (person.name, person.organisation) == ("Wanda Walk-in", "Nachbarschaftshilfe")
     assert re.fullmatch(r"[0-9a-f]{24}@walk-in\.invalid", person.email)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 0
-    [entry] = audit(db, "attendance.walk_in")
+    [entry] = audit_entries("attendance.walk_in")
     assert (entry.user_id, entry.event_id, entry.registration_id) == \
         (facilitator.id, edition.id, registration.id)
     assert "Wanda" not in entry.details
@@ -303,7 +279,7 @@ def test_a_walk_in_with_email_is_stored_normalised_and_gets_no_mail(client, db, 
 def test_a_walk_in_who_came_to_an_earlier_edition_keeps_their_record(client, db, edition,
                                                                      facilitator):
     earlier = make_event(capacity=5)
-    before = enrol(db, earlier, "Wanda Früher", email="wanda@example.org")
+    before = enrol(earlier, "Wanda Früher", email="wanda@example.org")
     walk_in(client, edition, name="Wanda Walk-in", email="wanda@example.org")
     registrations = db.session.scalars(sa.select(Registration).order_by(Registration.id)).all()
     assert [r.participant_id for r in registrations] == [before.participant_id] * 2
@@ -311,7 +287,7 @@ def test_a_walk_in_who_came_to_an_earlier_edition_keeps_their_record(client, db,
 
 
 def test_a_walk_in_already_registered_is_only_marked_present(client, db, edition, facilitator):
-    waiting = enrol(db, edition, "Wilma Warteliste", place="waitlist", email="wilma@example.org")
+    waiting = enrol(edition, "Wilma Warteliste", place="waitlist", email="wilma@example.org")
     response = walk_in(client, edition, name="Wilma W.", email="wilma@example.org")
     assert response.status_code == 303
     [registration] = db.session.scalars(sa.select(Registration)).all()
@@ -341,12 +317,12 @@ def test_an_invalid_walk_in_form_shows_the_error_and_stores_nothing(client, db, 
 def crowd(db, edition):
     edition.capacity = 10
     db.session.commit()
-    enrol(db, edition, "Jana Müller", organisation="Bezirksamt Mitte", checked_in=True)
-    enrol(db, edition, "Özlem Öztürk", organisation="Verein Straße e. V.")
-    enrol(db, edition, "Ben Becker", organisation="Müllabfuhr GmbH", sector=Sector.BUSINESS)
-    enrol(db, edition, "Ulla Unbestätigt", status="pending")
-    enrol(db, edition, "Carla Cancelled", status="cancelled")
-    enrol(db, edition, "Wim Warteliste", place="waitlist", organisation="Amt für Müll")
+    enrol(edition, "Jana Müller", organisation="Bezirksamt Mitte", checked_in=True)
+    enrol(edition, "Özlem Öztürk", organisation="Verein Straße e. V.")
+    enrol(edition, "Ben Becker", organisation="Müllabfuhr GmbH", sector=Sector.BUSINESS)
+    enrol(edition, "Ulla Unbestätigt", status="pending")
+    enrol(edition, "Carla Cancelled", status="cancelled")
+    enrol(edition, "Wim Warteliste", place="waitlist", organisation="Amt für Müll")
     return edition
 
 
@@ -390,7 +366,7 @@ def test_the_page_counts_who_is_here_of_the_seat_holders_and_walk_ins(client, db
 
 def test_the_page_shows_no_accessibility_needs_and_no_email_addresses(client, db, edition,
                                                                       facilitator):
-    enrol(db, edition, "Anna Anwesend", email="anna.privat@example.org",
+    enrol(edition, "Anna Anwesend", email="anna.privat@example.org",
           accessibility_needs="Gebärdensprachdolmetschung")
     html = client.get(checkin_url(edition)).get_data(as_text=True)
     assert "Anna Anwesend" in html
@@ -404,9 +380,9 @@ def test_the_check_in_page_needs_the_same_number_of_queries_for_3_or_40_people(
     small, large = make_event(capacity=3, facilitators=[user]), \
         make_event(capacity=30, facilitators=[user])
     for n in range(3):
-        enrol(db, small, f"Person {n}", checked_in=n == 0)
+        enrol(small, f"Person {n}", checked_in=n == 0)
     for n in range(40):
-        enrol(db, large, f"Person {n}", place="seat" if n < 30 else "waitlist",
+        enrol(large, f"Person {n}", place="seat" if n < 30 else "waitlist",
               checked_in=n % 2 == 0, organisation=f"Org {n}")
 
     def statements(event) -> int:
@@ -424,11 +400,11 @@ def test_the_check_in_page_needs_the_same_number_of_queries_for_3_or_40_people(
 def test_no_shows_appear_only_after_the_edition_ended(client, db, edition, facilitator):
     edition.capacity = 5
     db.session.commit()
-    came = enrol(db, edition, "Anna Anwesend")
-    enrol(db, edition, "Bernd Bleibtweg")
-    enrol(db, edition, "Clara Kommt", checked_in=True)
-    enrol(db, edition, "Wim Warteliste", place="waitlist")
-    enrol(db, edition, "Paul Pending", status="pending")
+    came = enrol(edition, "Anna Anwesend")
+    enrol(edition, "Bernd Bleibtweg")
+    enrol(edition, "Clara Kommt", checked_in=True)
+    enrol(edition, "Wim Warteliste", place="waitlist")
+    enrol(edition, "Paul Pending", status="pending")
     tap(client, edition, came, "1")
     walk_in(client, edition)
 
@@ -454,7 +430,7 @@ def test_an_edition_nobody_registered_for_has_no_attendance_rate(db, edition):
 def test_a_facilitator_of_another_edition_gets_403(client, db, edition, login_as):
     user = login_as("facilitator")
     make_event(facilitators=[user])
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     token = csrf_from(client, "/manage/")
     assert client.get(checkin_url(edition)).status_code == 403
     assert client.post(f"{checkin_url(edition)}/{anna.id}",
@@ -462,13 +438,13 @@ def test_a_facilitator_of_another_edition_gets_403(client, db, edition, login_as
     assert client.post(f"{checkin_url(edition)}/walk-in",
                        data={"csrf_token": token, "name": "X", "sector": "research"}
                        ).status_code == 403
-    assert fresh(db, anna).checked_in_at is None
+    assert fresh(anna).checked_in_at is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
 
 def test_exports_are_for_staff_only_even_for_the_editions_facilitator(client, db, edition,
                                                                      facilitator):
-    enrol(db, edition, "Anna Anwesend")
+    enrol(edition, "Anna Anwesend")
     html = client.get(checkin_url(edition)).get_data(as_text=True)
     assert "participants.csv" not in html and "signin-sheet.pdf" not in html
     assert client.get(f"/manage/events/{edition.slug}/participants.csv").status_code == 403
@@ -478,64 +454,54 @@ def test_exports_are_for_staff_only_even_for_the_editions_facilitator(client, db
 
 def test_staff_may_use_the_check_in_of_every_edition(client, db, edition, login_as):
     login_as("staff")
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     assert tap(client, edition, anna, "1").status_code == 303
-    assert fresh(db, anna).checked_in_at is not None
+    assert fresh(anna).checked_in_at is not None
 
 
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_anonymous_visitors_are_sent_to_login(client, db, edition, method):
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     url = checkin_url(edition) if method == "GET" else f"{checkin_url(edition)}/{anna.id}"
     response = client.open(url, method=method)
     assert response.status_code in ((302,) if method == "GET" else (302, 400))
     if response.status_code == 302:
         assert response.headers["Location"].startswith("/manage/login")
-    assert fresh(db, anna).checked_in_at is None
+    assert fresh(anna).checked_in_at is None
 
 
 def test_a_registration_of_another_edition_is_not_found(client, db, edition, facilitator):
     other = make_event(capacity=5, facilitators=[facilitator])
-    elsewhere = enrol(db, other, "Else Anderswo")
+    elsewhere = enrol(other, "Else Anderswo")
     response = tap(client, edition, elsewhere, "1")
     assert response.status_code == 404
-    assert fresh(db, elsewhere).checked_in_at is None
+    assert fresh(elsewhere).checked_in_at is None
 
 
 @pytest.mark.parametrize("path", ["{id}", "walk-in"])
 def test_every_check_in_change_needs_the_csrf_token(client, db, edition, facilitator, path):
-    anna = enrol(db, edition, "Anna Anwesend")
+    anna = enrol(edition, "Anna Anwesend")
     response = client.post(f"{checkin_url(edition)}/{path.format(id=anna.id)}",
                            data={"attended": "1", "name": "X", "sector": "research"})
     assert response.status_code == 400
-    assert fresh(db, anna).checked_in_at is None
+    assert fresh(anna).checked_in_at is None
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
 
 
 # --- exports -------------------------------------------------------------------------------------
 
-def read_csv(response) -> list[dict]:
-    body = response.get_data().decode("utf-8")
-    assert body.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(body[1:]), delimiter=";"))
-
-
 def test_the_participant_csv_has_status_and_attendance_by_name(client, db, edition, login_as):
-    enrol(db, edition, "Sam Seat", organisation="Amt", sector=Sector.PUBLIC_ADMINISTRATION,
+    enrol(edition, "Sam Seat", organisation="Amt", sector=Sector.PUBLIC_ADMINISTRATION,
           checked_in=True)
-    enrol(db, edition, "Pia Pending", status="pending")
-    enrol(db, edition, "Wim Wait", place="waitlist")
-    enrol(db, edition, "Cleo Cancelled", status="cancelled")
+    enrol(edition, "Pia Pending", status="pending")
+    enrol(edition, "Wim Wait", place="waitlist")
+    enrol(edition, "Cleo Cancelled", status="cancelled")
     user = login_as("staff")
     walk_in(client, edition, name="Anton Walk-in")
 
     response = client.get(f"/manage/events/{edition.slug}/participants.csv")
 
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="teilnehmende-{edition.slug}.csv"'
-    rows = read_csv(response)
+    rows = read_csv(response, f"teilnehmende-{edition.slug}.csv")
     # The words of the interface, not the database's keys.
     assert list(rows[0]) == ["Name", "E-Mail-Adresse", "Organisation", "Bereich", "Status",
                              "Platz", "Ohne Anmeldung dazugekommen", "Teilgenommen"]
@@ -550,7 +516,7 @@ def test_the_participant_csv_has_status_and_attendance_by_name(client, db, editi
     assert rows[0]["E-Mail-Adresse"] == ""  # the placeholder of a walk-in is not an address
     assert (rows[3]["E-Mail-Adresse"], rows[3]["Organisation"], rows[3]["Bereich"]) == \
         ("sam.seat@example.org", "Amt", "Öffentliche Verwaltung")
-    [entry] = audit(db, "participants.export")
+    [entry] = audit_entries("participants.export")
     assert (entry.user_id, entry.event_id, entry.registration_id, entry.details) == \
         (user.id, edition.id, None, "")
 
@@ -564,7 +530,7 @@ def test_the_participant_csv_has_status_and_attendance_by_name(client, db, editi
 ])
 def test_the_participant_csv_neutralises_spreadsheet_formulas(client, db, edition, login_as,
                                                               name, cell):
-    enrol(db, edition, name, email="formula@example.org", organisation="-1+1")
+    enrol(edition, name, email="formula@example.org", organisation="-1+1")
     login_as("staff")
     [row] = read_csv(client.get(f"/manage/events/{edition.slug}/participants.csv"))
     assert row["Name"] == cell
@@ -577,9 +543,9 @@ def test_the_signin_sheet_is_an_a4_pdf_with_every_confirmed_seat_holder_by_name(
                        title="Familien vor Ort")
     people = [f"Person {chr(ord('A') + n % 26)}{n:02d} Nachname" for n in range(30)]
     for name in reversed(people):
-        enrol(db, event, name, organisation="Organisation " + name.split()[1])
-    enrol(db, event, "Wim Warteliste", place="waitlist")
-    enrol(db, event, "Cleo Cancelled", status="cancelled")
+        enrol(event, name, organisation="Organisation " + name.split()[1])
+    enrol(event, "Wim Warteliste", place="waitlist")
+    enrol(event, "Cleo Cancelled", status="cancelled")
     user = login_as("staff")
     html = client.get(checkin_url(event)).get_data(as_text=True)
     assert f'href="/manage/events/{event.slug}/signin-sheet.pdf"' in html
@@ -602,13 +568,13 @@ def test_the_signin_sheet_is_an_a4_pdf_with_every_confirmed_seat_holder_by_name(
     assert "Wim Warteliste" not in text and "Cleo Cancelled" not in text
     assert "Unterschrift" in text and "Familien vor Ort" in text
     assert f"Seite 1 / {len(reader.pages)}" in text
-    [entry] = audit(db, "signin_sheet.export")
+    [entry] = audit_entries("signin_sheet.export")
     assert (entry.user_id, entry.event_id, entry.details) == (user.id, event.id, "")
 
 
 def test_the_signin_sheet_in_english(client, db, login_as):
     event = make_event(format=EventFormat.ONSITE)
-    enrol(db, event, "Anna Anwesend")
+    enrol(event, "Anna Anwesend")
     login_as("staff")
     text = PdfReader(io.BytesIO(client.get(
         f"/manage/events/{event.slug}/signin-sheet.pdf?lang=en").data)).pages[0].extract_text()
@@ -616,7 +582,7 @@ def test_the_signin_sheet_in_english(client, db, login_as):
 
 
 def test_the_participant_csv_speaks_the_staff_members_language(client, db, edition, login_as):
-    enrol(db, edition, "Sam Seat", organisation="Amt", sector=Sector.PUBLIC_ADMINISTRATION,
+    enrol(edition, "Sam Seat", organisation="Amt", sector=Sector.PUBLIC_ADMINISTRATION,
           checked_in=True)
     login_as("staff")
     client.get("/manage/?lang=en")

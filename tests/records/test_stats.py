@@ -1,5 +1,4 @@
 """Statistics of an edition and of a series: exact figures, accessible charts, few queries."""
-import itertools
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
@@ -8,47 +7,27 @@ import pytest
 import sqlalchemy as sa
 
 from app.domain.statistics import SECTOR_ORDER, compute_bar_chart, compute_line_chart
-from app.models import (EventStatus, Participant, Place, Registration, RegistrationStatus, Sector,
-                        utcnow)
+from app.models import EventStatus, Participant, Registration, Sector, utcnow
 from app.records import statistics
 from app.records.routes_stats import Figure
-from app.registration.services import new_token
 from tests.conftest import counted_statements
-from tests.factories import berlin, make_event, make_series
+from tests.factories import berlin, make_event, make_registration, make_series
 
 SVG = "{http://www.w3.org/2000/svg}"
-_nonce = itertools.count(1)
 
 
 def utc(*args) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-def person(db, key: str, sector: Sector = Sector.UNDISCLOSED) -> Participant:
-    email = f"{key}@example.org"
-    found = db.session.scalar(sa.select(Participant).where(Participant.email == email))
-    if found is None:
-        found = Participant(email=email, name=key.title(), sector=sector)
-        db.session.add(found)
-    return found
-
-
 def add(db, event, key, *, status="confirmed", place="seat", sector="undisclosed",
         created=None, attended=False, walk_in=False) -> Registration:
-    """A registration as the registration and check-in flows leave it."""
-    created = created or event.starts_at.replace(day=1)
-    registration = Registration(
-        event=event, participant=person(db, key, Sector(sector)), status=RegistrationStatus(status),
-        place=Place(place), sector=Sector(sector), token_hash=new_token()[1],
-        nonce=f"n{next(_nonce)}", created_at=created,
-        confirmed_at=created if status == "confirmed" else None,
-        waitlisted_at=created if place == "waitlist" else None,
-        cancelled_at=created if status == "cancelled" else None,
-        checked_in_at=event.starts_at if attended else None, walk_in=walk_in,
-        added_by_staff=walk_in)
-    db.session.add(registration)
-    db.session.commit()
-    return registration
+    """A registration as the registration and check-in flows leave it; `key` names the person
+    (the same key, the same person). A pending one holds no seat (no hold time)."""
+    return make_registration(
+        event, key.title(), email=f"{key}@example.org", organisation="", sector=Sector(sector),
+        status=status, place=place, at=created or event.starts_at.replace(day=1),
+        hold_expires_at=None, checked_in=attended, walk_in=walk_in, added_by_staff=walk_in)[0]
 
 
 @pytest.fixture
@@ -143,12 +122,17 @@ def test_anonymised_people_still_count(seeded, db):
 
 # --- pages ---------------------------------------------------------------------------------------
 
+def page(client, url: str) -> str:
+    """The HTML of a page that must be there (200)."""
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
 def test_the_edition_page_shows_the_figures_charts_and_tables(client, login_as, seeded):
     _series, _first, second = seeded
     login_as("staff")
-    response = client.get(f"/manage/events/{second.slug}/statistics?lang=de")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page(client, f"/manage/events/{second.slug}/statistics?lang=de")
     assert [figure_value(html, n) for n in ("registered", "confirmed", "rate", "returning")] == [
         "6", "4", "75\xa0%", "2"]
     assert figure_value(html, "attended").startswith("3")
@@ -168,9 +152,7 @@ def test_the_edition_page_shows_the_figures_charts_and_tables(client, login_as, 
 def test_the_series_page_lists_every_edition(client, login_as, seeded):
     series, first, second = seeded
     login_as("staff")
-    response = client.get(f"/manage/series/{series.slug}/statistics?lang=de")
-    assert response.status_code == 200
-    html = response.get_data(as_text=True)
+    html = page(client, f"/manage/series/{series.slug}/statistics?lang=de")
     rows = re.findall(r'<tr class="kern-table__row" id="edition-(\d+)">(.*?)</tr>', html, re.S)
     cells = [[re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
              for _n, r in rows]
@@ -203,11 +185,9 @@ def test_both_pages_speak_english(client, login_as, seeded):
 def test_large_numbers_are_grouped_in_the_users_language(client, login_as, db):
     event = make_event(starts_at=berlin(2026, 6, 9, 17), capacity=2000)
     for i in range(1234):
-        db.session.add(Registration(
-            event=event, participant=Participant(email=f"p{i}@example.org", name="P",
-                                                 sector=Sector.BUSINESS),
-            status=RegistrationStatus.CONFIRMED, place=Place.SEAT, sector=Sector.BUSINESS,
-            token_hash=f"{i:064d}", nonce=f"n{i}", created_at=utc(2026, 6, 1, 10)))
+        make_registration(event, person=Participant(email=f"p{i}@example.org", name="P",
+                                                    sector=Sector.BUSINESS),
+                          sector=Sector.BUSINESS, at=utc(2026, 6, 1, 10), commit=False)
     db.session.commit()
     login_as("staff")
     de = client.get(f"/manage/events/{event.slug}/statistics?lang=de").get_data(as_text=True)

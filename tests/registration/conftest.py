@@ -4,7 +4,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.models import ACTIVE_STATUSES, Event, OutboxMessage, Place, Registration, RegistrationStatus
+from app.models import (ACTIVE_STATUSES, Event, OutboxMessage, Participant, Place, Registration,
+                        RegistrationStatus)
 
 
 def register(client, slug: str, **overrides):
@@ -28,6 +29,13 @@ def outbox(db, to: str | None = None, kind: str | None = None) -> list[OutboxMes
     if kind:
         query = query.where(OutboxMessage.kind == kind)
     return list(db.session.scalars(query))
+
+
+def registration_of(db, email: str) -> Registration:
+    """The newest registration of this address, as the database has it now."""
+    db.session.expire_all()
+    return db.session.scalar(sa.select(Registration).join(Participant).where(
+        Participant.email == email).order_by(Registration.id.desc()))
 
 
 def link_token(message: OutboxMessage) -> str:

@@ -10,24 +10,19 @@ import sqlalchemy as sa
 
 from app.breakouts import services as breakouts
 from app.models import (Assignment, AssignmentSource, BreakoutGroup, ConsentPurpose,
-                        ConsentRecord, EventFormat, OutboxMessage, Participant, Place,
-                        Registration, RegistrationStatus, utcnow)
+                        ConsentRecord, EventFormat, OutboxMessage, Place,
+                        Registration, RegistrationStatus, Sector, utcnow)
 from app.registration import services
 from app.jobs import send_reminders
 from app.reports.services import notify_participants
 from tests.conftest import csrf_from
-from tests.factories import make_event, make_user
+from tests.factories import make_event, make_registration, make_user
 from tests.reports.conftest import make_report
-from tests.registration.conftest import link_token, outbox, post_button, register, token_for
+from tests.registration.conftest import (link_token, outbox, post_button, register,
+                                         registration_of, token_for)
 
 ROOM = "https://konferenz.example.org/werkstatt-raum-4711-mit-einem-sehr-langen-namen"
 PERSONAL_URL = re.compile(r"http://localhost/r/([A-Za-z0-9_-]{20,})(?=\s|$)", re.M)
-
-
-def registration_of(db, email: str) -> Registration:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(Registration).join(Participant).where(
-        Participant.email == email).order_by(Registration.id.desc()))
 
 
 def the_mail(db, email: str, kind: str) -> OutboxMessage:
@@ -109,13 +104,9 @@ def test_the_personal_token_is_stored_only_as_its_hash_and_re_created_for_each_m
 
 def test_a_link_mailed_before_links_were_derived_keeps_working_next_to_the_new_one(
         app, client, db, edition):
-    old_token, old_hash = services.new_token()  # as registrations were made before
-    person = Participant(email="alt@example.org", name="Alma Alt", sector="research")
-    registration = Registration(event=edition, participant=person, place=Place.SEAT,
-                                status=RegistrationStatus.CONFIRMED, token_hash=old_hash,
-                                nonce="n-alt", confirmed_at=utcnow())
-    db.session.add(registration)
-    db.session.commit()
+    # A random token (services.new_token), as registrations were made before.
+    registration, old_token = make_registration(edition, "Alma Alt", email="alt@example.org",
+                                                organisation="", sector=Sector.RESEARCH)
     with app.test_request_context():
         services.send_personal_links("alt@example.org")
     new_token = token_for(db, "alt@example.org")
@@ -132,12 +123,8 @@ def test_a_new_link_from_staff_ends_every_older_link_the_legacy_one_too(app, cli
                                                                         edition):
     from app.registration.staff import resend_mail
 
-    old_token, old_hash = services.new_token()
-    person = Participant(email="alt@example.org", name="Alma Alt", sector="research")
-    db.session.add(Registration(event=edition, participant=person, place=Place.SEAT,
-                                status=RegistrationStatus.CONFIRMED, token_hash=old_hash,
-                                nonce="n-alt", confirmed_at=utcnow()))
-    db.session.commit()
+    _registration, old_token = make_registration(edition, "Alma Alt", email="alt@example.org",
+                                                 organisation="", sector=Sector.RESEARCH)
     with app.test_request_context():
         services.send_personal_links("alt@example.org")  # keeps old_token as the legacy link
         derived = token_for(db, "alt@example.org")

@@ -9,13 +9,8 @@ from app.models import (ConsentPurpose, ConsentRecord, EventStatus, OutboxMessag
                         Place, Registration, RegistrationStatus, utcnow)
 from app.registration import services
 from tests.factories import make_event
-from tests.registration.conftest import link_token, outbox, post_button, register, token_for
-
-
-def registration_of(db, email: str) -> Registration:
-    db.session.expire_all()
-    return db.session.scalar(sa.select(Registration).join(Participant).where(
-        Participant.email == email).order_by(Registration.id.desc()))
+from tests.registration.conftest import (link_token, outbox, post_button, register,
+                                         registration_of, token_for)
 
 
 def count(db, model) -> int:

@@ -1,6 +1,4 @@
 """Staff work on the registrations of an edition: list, filter, add, cancel, move, resend, CSV."""
-import csv
-import io
 import re
 from datetime import timedelta
 
@@ -8,12 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
-                        OutboxMessage, Participant, Place, Registration, RegistrationStatus,
+                        OutboxMessage, Place, Registration, RegistrationStatus,
                         Sector, utcnow)
 from app.registration import staff
-from app.registration.services import new_token
-from tests.conftest import counted_statements, csrf_from
-from tests.factories import make_event
+from tests.conftest import counted_statements, csrf_from, read_csv
+from tests.factories import audit_entries, fresh, make_event, make_registration
 
 T0 = utcnow().replace(microsecond=0) - timedelta(hours=2)
 
@@ -36,32 +33,11 @@ def invariants(db):
         assert len(people) == len(set(people))
 
 
-def enrol(db, event, name, *, status="confirmed", place="seat", minute=0, email=None,
-          organisation="", sector=Sector.CIVIL_SOCIETY, hold_expires_at=None):
+def enrol(event, name, *, minute=0, **fields) -> tuple[Registration, str]:
     """A registration as the public flow leaves it; `minute` orders them in time.
     Returns it with its personal-link token."""
-    email = email or re.sub(r"\W+", ".", name.lower()).strip(".") + "@example.org"
-    person = db.session.scalar(sa.select(Participant).where(Participant.email == email)) \
-        or Participant(email=email, name=name, organisation=organisation, sector=sector)
-    at = T0 + timedelta(minutes=minute)
-    status = RegistrationStatus(status)
-    token, token_hash = new_token()
-    registration = Registration(
-        event=event, participant=person, status=status, place=Place(place),
-        token_hash=token_hash, nonce=f"n-{email}-{minute}", created_at=at,
-        waitlisted_at=at if place == "waitlist" else None,
-        confirmed_at=at if status == RegistrationStatus.CONFIRMED else None,
-        hold_expires_at=hold_expires_at or (at + timedelta(hours=24)
-                                            if status == RegistrationStatus.PENDING else None),
-        cancelled_at=at if status == RegistrationStatus.CANCELLED else None)
-    db.session.add(registration)
-    db.session.commit()
-    return registration, token
-
-
-def fresh(db, registration) -> Registration:
-    db.session.expire_all()
-    return db.session.get(Registration, registration.id)
+    fields.setdefault("organisation", "")
+    return make_registration(event, name, at=T0 + timedelta(minutes=minute), **fields)
 
 
 def mails(db, kind=None) -> list[OutboxMessage]:
@@ -69,11 +45,6 @@ def mails(db, kind=None) -> list[OutboxMessage]:
     if kind:
         query = query.where(OutboxMessage.kind == kind)
     return list(db.session.scalars(query))
-
-
-def audit(db, action) -> list[AuditLog]:
-    return list(db.session.scalars(
-        sa.select(AuditLog).where(AuditLog.action == action).order_by(AuditLog.id)))
 
 
 def list_url(event, **query) -> str:
@@ -100,11 +71,11 @@ def edition(db):
 
 def test_the_list_shows_seats_first_then_the_waiting_list_in_fifo_order(client, db, edition,
                                                                           login_as):
-    enrol(db, edition, "Late Waiter", place="waitlist", minute=9)
-    enrol(db, edition, "Second Seat", minute=5)
-    enrol(db, edition, "Gone Person", status="cancelled", minute=1)
-    enrol(db, edition, "First Waiter", place="waitlist", minute=7, status="pending")
-    enrol(db, edition, "First Seat", minute=2)
+    enrol(edition, "Late Waiter", place="waitlist", minute=9)
+    enrol(edition, "Second Seat", minute=5)
+    enrol(edition, "Gone Person", status="cancelled", minute=1)
+    enrol(edition, "First Waiter", place="waitlist", minute=7, status="pending")
+    enrol(edition, "First Seat", minute=2)
     user = login_as("staff")
 
     response = client.get(list_url(edition))
@@ -120,16 +91,16 @@ def test_the_list_shows_seats_first_then_the_waiting_list_in_fifo_order(client, 
     assert "Auf der Warteliste 2" in counts
     assert "Noch unbestätigt 1" in counts
     assert "Abgesagt 1" in counts
-    [entry] = audit(db, "registrations.view")
+    [entry] = audit_entries("registrations.view")
     assert (entry.user_id, entry.event_id, entry.registration_id, entry.details) == \
         (user.id, edition.id, None, "")
     assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_buttons_name_the_person_they_act_on(client, db, edition, login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
-    enrol(db, edition, "Wanda Waiting", place="waitlist", minute=3)
+    enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
+    enrol(edition, "Wanda Waiting", place="waitlist", minute=3)
     login_as("staff")
     html = client.get(list_url(edition)).get_data(as_text=True)
     buttons = re.findall(r"<button[^>]*>(.*?)</button>", html, re.S)
@@ -158,11 +129,11 @@ def test_buttons_name_the_person_they_act_on(client, db, edition, login_as):
 ])
 def test_the_list_filters_by_status_and_place(db, status, expected):
     event = make_event(capacity=5)
-    enrol(db, event, "Sam Seat", minute=1)
-    enrol(db, event, "Pia Pending", status="pending", minute=2)
-    enrol(db, event, "Wim Wait", place="waitlist", minute=3)
-    enrol(db, event, "Cleo Cancelled", status="cancelled", minute=4)
-    enrol(db, event, "Ed Expired", status="pending", minute=5,
+    enrol(event, "Sam Seat", minute=1)
+    enrol(event, "Pia Pending", status="pending", minute=2)
+    enrol(event, "Wim Wait", place="waitlist", minute=3)
+    enrol(event, "Cleo Cancelled", status="cancelled", minute=4)
+    enrol(event, "Ed Expired", status="pending", minute=5,
           hold_expires_at=utcnow() - timedelta(minutes=1))
     rows = staff.list_registrations(event, status=status)
     assert [row.person.name for row in rows] == expected
@@ -179,16 +150,16 @@ def test_the_list_filters_by_status_and_place(db, status, expected):
 ])
 def test_the_search_looks_case_insensitively_in_name_email_and_organisation(db, query, expected):
     event = make_event(capacity=5)
-    enrol(db, event, "Jörg Müller", organisation="Verein A", minute=1)
-    enrol(db, event, "Ada Amt", email="ada@stadt.example", organisation="Stadt", minute=2)
-    enrol(db, event, "Bo Bürger", organisation="Bürgerverein", minute=3)
+    enrol(event, "Jörg Müller", organisation="Verein A", minute=1)
+    enrol(event, "Ada Amt", email="ada@stadt.example", organisation="Stadt", minute=2)
+    enrol(event, "Bo Bürger", organisation="Bürgerverein", minute=3)
     assert [row.person.name for row in staff.list_registrations(event, query=query)] == expected
 
 
 def test_the_list_page_filters_and_searches_from_the_query_string(client, db, edition, login_as):
-    enrol(db, edition, "Sam Seat", minute=1)
-    enrol(db, edition, "Wim Wait", place="waitlist", minute=2)
-    enrol(db, edition, "Wanda Other", place="waitlist", minute=3)
+    enrol(edition, "Sam Seat", minute=1)
+    enrol(edition, "Wim Wait", place="waitlist", minute=2)
+    enrol(edition, "Wanda Other", place="waitlist", minute=3)
     login_as("staff")
     html = client.get(list_url(edition, status="waitlist", q="wanda")).get_data(as_text=True)
     assert names_in_table(html) == ["Wanda Other"]
@@ -201,9 +172,9 @@ def test_the_list_page_needs_the_same_number_of_queries_for_3_or_40_registration
     login_as("staff")
     small, large = make_event(capacity=2), make_event(capacity=20)
     for n in range(3):
-        enrol(db, small, f"Person {n}", minute=n, place="seat" if n < 2 else "waitlist")
+        enrol(small, f"Person {n}", minute=n, place="seat" if n < 2 else "waitlist")
     for n in range(40):
-        enrol(db, large, f"Person {n}", minute=n, place="seat" if n < 20 else "waitlist",
+        enrol(large, f"Person {n}", minute=n, place="seat" if n < 20 else "waitlist",
               status="pending" if n % 3 == 0 else "confirmed")
 
     def statements(event) -> int:
@@ -241,15 +212,15 @@ def test_staff_add_someone_by_hand_onto_a_free_seat(client, db, edition, login_a
     assert (mail.kind, mail.to_address) == ("confirmed", "hanna@example.org")
     token = re.search(r"/r/([A-Za-z0-9_-]{20,})", mail.body_text).group(1)
     assert client.get(f"/r/{token}").status_code == 200
-    [entry] = audit(db, "registration.add_by_hand")
+    [entry] = audit_entries("registration.add_by_hand")
     assert (entry.user_id, entry.registration_id) == (user.id, registration.id)
-    assert audit(db, "registration.override_capacity") == []
+    assert audit_entries("registration.override_capacity") == []
 
 
 def test_adding_by_hand_when_full_puts_the_person_on_the_waiting_list(client, db, edition,
                                                                         login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
+    enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
     login_as("staff")
     assert add(client, edition).status_code == 303
     registration = db.session.scalar(sa.select(Registration).where(Registration.added_by_staff))
@@ -257,12 +228,12 @@ def test_adding_by_hand_when_full_puts_the_person_on_the_waiting_list(client, db
                                                          Place.WAITLIST)
     assert registration.waitlisted_at is not None
     assert [m.kind for m in mails(db)] == ["waitlisted"]
-    assert audit(db, "registration.override_capacity") == []
+    assert audit_entries("registration.override_capacity") == []
 
 
 def test_adding_by_hand_does_not_jump_the_queue_while_people_wait(client, db, edition, login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Pending Waiter", place="waitlist", status="pending", minute=2)
+    enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Pending Waiter", place="waitlist", status="pending", minute=2)
     login_as("staff")
     add(client, edition)
     registration = db.session.scalar(sa.select(Registration).where(Registration.added_by_staff))
@@ -271,13 +242,13 @@ def test_adding_by_hand_does_not_jump_the_queue_while_people_wait(client, db, ed
 
 def test_adding_by_hand_past_capacity_needs_the_override_and_is_audited(client, db, edition,
                                                                           login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
+    enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
     user = login_as("staff")
     assert add(client, edition, override="y").status_code == 303
     registration = db.session.scalar(sa.select(Registration).where(Registration.added_by_staff))
     assert registration.place == Place.SEAT
-    [entry] = audit(db, "registration.override_capacity")
+    [entry] = audit_entries("registration.override_capacity")
     assert (entry.user_id, entry.event_id, entry.registration_id) == \
         (user.id, edition.id, registration.id)
     assert "seats taken before: 2, capacity: 2" in entry.details
@@ -285,14 +256,14 @@ def test_adding_by_hand_past_capacity_needs_the_override_and_is_audited(client, 
 
 
 def test_adding_someone_who_is_already_registered_is_refused(client, db, edition, login_as):
-    enrol(db, edition, "Hanna Hand", email="hanna@example.org", status="pending", minute=1)
+    enrol(edition, "Hanna Hand", email="hanna@example.org", status="pending", minute=1)
     login_as("staff")
     response = add(client, edition)
     assert response.status_code == 422
     assert "hanna@example.org ist für diese Ausgabe bereits angemeldet." in \
         response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
-    assert audit(db, "registration.add_by_hand") == []
+    assert audit_entries("registration.add_by_hand") == []
 
 
 @pytest.mark.parametrize("fields", [
@@ -312,25 +283,25 @@ def test_an_invalid_add_form_shows_errors_and_stores_nothing(client, db, edition
 
 def test_staff_cancelling_promotes_the_first_confirmed_person_waiting(client, db, edition,
                                                                         login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
-    unconfirmed, _ = enrol(db, edition, "Unconfirmed Waiter", place="waitlist",
+    seat, _ = enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
+    unconfirmed, _ = enrol(edition, "Unconfirmed Waiter", place="waitlist",
                            status="pending", minute=3)
-    first, _ = enrol(db, edition, "First Confirmed", place="waitlist", minute=4)
-    second, _ = enrol(db, edition, "Second Confirmed", place="waitlist", minute=5)
+    first, _ = enrol(edition, "First Confirmed", place="waitlist", minute=4)
+    second, _ = enrol(edition, "Second Confirmed", place="waitlist", minute=5)
     user = login_as("staff")
 
     response = post(client, edition, f"{seat.id}/cancel")
 
     assert response.status_code == 303
-    assert fresh(db, seat).status == RegistrationStatus.CANCELLED
-    assert fresh(db, first).place == Place.SEAT
-    assert fresh(db, unconfirmed).place == Place.WAITLIST
-    assert fresh(db, second).place == Place.WAITLIST
+    assert fresh(seat).status == RegistrationStatus.CANCELLED
+    assert fresh(first).place == Place.SEAT
+    assert fresh(unconfirmed).place == Place.WAITLIST
+    assert fresh(second).place == Place.WAITLIST
     assert [(m.kind, m.to_address) for m in mails(db)] == [
         ("cancelled_by_staff", "seat.one@example.org"),
         ("promoted", "first.confirmed@example.org")]
-    [entry] = audit(db, "registration.staff_cancel")
+    [entry] = audit_entries("registration.staff_cancel")
     assert (entry.user_id, entry.registration_id) == (user.id, seat.id)
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Die Anmeldung von Seat One ist abgesagt; die Person bekommt eine E-Mail." in html
@@ -338,9 +309,9 @@ def test_staff_cancelling_promotes_the_first_confirmed_person_waiting(client, db
 
 def test_staff_absagen_asks_first_and_says_what_happens_to_the_seat(client, db, edition,
                                                                     login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
-    enrol(db, edition, "First Confirmed", place="waitlist", minute=4)
+    seat, _ = enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
+    enrol(edition, "First Confirmed", place="waitlist", minute=4)
     login_as("staff")
     link = f"{list_url(edition)}/{seat.id}/cancel"
     assert f'href="{link}"' in client.get(list_url(edition)).get_data(as_text=True)
@@ -353,12 +324,12 @@ def test_staff_absagen_asks_first_and_says_what_happens_to_the_seat(client, db, 
     assert "Der Platz wird frei und geht sofort an die nächste Person auf der Warteliste: " \
            "First Confirmed. Sie bekommt eine E-Mail." in html
     assert 'name="reason"' in html and 'name="no_mail"' in html
-    assert fresh(db, seat).status == RegistrationStatus.CONFIRMED  # asking changes nothing
-    assert mails(db) == [] and audit(db, "registration.staff_cancel") == []
+    assert fresh(seat).status == RegistrationStatus.CONFIRMED  # asking changes nothing
+    assert mails(db) == [] and audit_entries("registration.staff_cancel") == []
 
 
 def test_a_free_seat_with_nobody_waiting_is_said_as_such(client, db, edition, login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    seat, _ = enrol(edition, "Seat One", minute=1)
     login_as("staff")
     html = client.get(f"{list_url(edition)}/{seat.id}/cancel").get_data(as_text=True)
     assert "Der Platz wird frei. Niemand rückt automatisch nach." in html
@@ -366,14 +337,14 @@ def test_a_free_seat_with_nobody_waiting_is_said_as_such(client, db, edition, lo
 
 def test_staff_cancelling_mails_that_the_organisers_cancelled_with_the_reason(
         client, db, edition, login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    seat, _ = enrol(edition, "Seat One", minute=1)
     login_as("staff")
 
     response = post(client, edition, f"{seat.id}/cancel",
                     reason="Die Anmeldung war doppelt (zweite Adresse).")
 
     assert response.status_code == 303
-    assert fresh(db, seat).status == RegistrationStatus.CANCELLED
+    assert fresh(seat).status == RegistrationStatus.CANCELLED
     [mail] = mails(db)
     assert (mail.kind, mail.to_address, mail.subject) == (
         "cancelled_by_staff", "seat.one@example.org",
@@ -383,13 +354,13 @@ def test_staff_cancelling_mails_that_the_organisers_cancelled_with_the_reason(
         in mail.body_text
     assert "Sie haben sich abgemeldet" not in mail.body_text
     assert "Schade" not in mail.body_text
-    [entry] = audit(db, "registration.staff_cancel")
+    [entry] = audit_entries("registration.staff_cancel")
     assert entry.details == "place: seat, status: confirmed, mail: yes, reason given: yes"
 
 
 def test_the_staff_cancellation_mail_is_in_the_registrations_language(client, db, edition,
                                                                       login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    seat, _ = enrol(edition, "Seat One", minute=1)
     seat.language = "en"
     db.session.commit()
     login_as("staff")
@@ -401,13 +372,13 @@ def test_the_staff_cancellation_mail_is_in_the_registrations_language(client, db
 
 
 def test_staff_may_cancel_without_a_mail(client, db, edition, login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    seat, _ = enrol(edition, "Seat One", minute=1)
     login_as("staff")
     response = post(client, edition, f"{seat.id}/cancel", no_mail="y")
     assert response.status_code == 303
-    assert fresh(db, seat).status == RegistrationStatus.CANCELLED
+    assert fresh(seat).status == RegistrationStatus.CANCELLED
     assert mails(db) == []
-    [entry] = audit(db, "registration.staff_cancel")
+    [entry] = audit_entries("registration.staff_cancel")
     assert entry.details == "place: seat, status: confirmed, mail: no, reason given: no"
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Die Anmeldung von Seat One ist abgesagt; es wurde keine E-Mail versandt." in html
@@ -415,59 +386,59 @@ def test_staff_may_cancel_without_a_mail(client, db, edition, login_as):
 
 def test_a_too_long_reason_is_shown_next_to_the_field_and_cancels_nothing(client, db, edition,
                                                                           login_as):
-    seat, _ = enrol(db, edition, "Seat One", minute=1)
+    seat, _ = enrol(edition, "Seat One", minute=1)
     login_as("staff")
     response = post(client, edition, f"{seat.id}/cancel", reason="x" * 501)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Bitte höchstens 500 Zeichen." in html and 'aria-invalid="true"' in html
-    assert fresh(db, seat).status == RegistrationStatus.CONFIRMED
-    assert mails(db) == [] and audit(db, "registration.staff_cancel") == []
+    assert fresh(seat).status == RegistrationStatus.CONFIRMED
+    assert mails(db) == [] and audit_entries("registration.staff_cancel") == []
 
 
 def test_cancelling_a_cancelled_registration_is_refused(client, db, edition, login_as):
-    gone, _ = enrol(db, edition, "Gone Person", status="cancelled", minute=1)
+    gone, _ = enrol(edition, "Gone Person", status="cancelled", minute=1)
     login_as("staff")
     response = post(client, edition, f"{gone.id}/cancel")
     assert response.status_code == 303
     assert "bereits abgesagt oder verfallen" in client.get(list_url(edition)).get_data(as_text=True)
-    assert mails(db) == [] and audit(db, "registration.staff_cancel") == []
+    assert mails(db) == [] and audit_entries("registration.staff_cancel") == []
 
 
 # --- moving onto a seat ------------------------------------------------------------------------
 
 def test_moving_past_the_capacity_without_override_is_refused(client, db, edition, login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
-    waiter, _ = enrol(db, edition, "Wanda Waiting", place="waitlist", minute=3)
+    enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
+    waiter, _ = enrol(edition, "Wanda Waiting", place="waitlist", minute=3)
     login_as("staff")
 
     response = post(client, edition, f"{waiter.id}/move")
 
     assert response.status_code == 303
-    assert fresh(db, waiter).place == Place.WAITLIST
+    assert fresh(waiter).place == Place.WAITLIST
     html = client.get(list_url(edition)).get_data(as_text=True)
     assert ("Alle 2 Plätze sind belegt. Um Wanda Waiting trotzdem einen Platz zu geben, kreuzen "
             "Sie „Kapazität überschreiten“ an; das wird protokolliert.") in html
-    assert audit(db, "registration.override_capacity") == []
-    assert audit(db, "registration.move_to_seat") == []
+    assert audit_entries("registration.override_capacity") == []
+    assert audit_entries("registration.move_to_seat") == []
     assert mails(db) == []
 
 
 def test_moving_past_the_capacity_with_override_is_allowed_and_audited(client, db, edition,
                                                                          login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    enrol(db, edition, "Seat Two", minute=2)
-    waiter, _ = enrol(db, edition, "Wanda Waiting", place="waitlist", minute=3)
+    enrol(edition, "Seat One", minute=1)
+    enrol(edition, "Seat Two", minute=2)
+    waiter, _ = enrol(edition, "Wanda Waiting", place="waitlist", minute=3)
     user = login_as("staff")
 
     response = post(client, edition, f"{waiter.id}/move", override="y")
 
     assert response.status_code == 303
-    moved = fresh(db, waiter)
+    moved = fresh(waiter)
     assert (moved.place, moved.status) == (Place.SEAT, RegistrationStatus.CONFIRMED)
     assert moved.promoted_at is not None
-    [entry] = audit(db, "registration.override_capacity")
+    [entry] = audit_entries("registration.override_capacity")
     assert (entry.user_id, entry.event_id, entry.registration_id) == \
         (user.id, edition.id, waiter.id)
     assert entry.details == ("move_to_seat; seats taken before: 2, capacity: 2, "
@@ -478,16 +449,16 @@ def test_moving_past_the_capacity_with_override_is_allowed_and_audited(client, d
 
 
 def test_moving_into_a_free_seat_needs_no_override(client, db, edition, login_as):
-    enrol(db, edition, "Seat One", minute=1)
-    first, _ = enrol(db, edition, "First Waiter", place="waitlist", minute=2)
-    second, _ = enrol(db, edition, "Second Waiter", place="waitlist", minute=3)
+    enrol(edition, "Seat One", minute=1)
+    first, _ = enrol(edition, "First Waiter", place="waitlist", minute=2)
+    second, _ = enrol(edition, "Second Waiter", place="waitlist", minute=3)
     login_as("staff")
     # Staff decide who gets the free seat, here the second person waiting.
     assert post(client, edition, f"{second.id}/move").status_code == 303
-    assert fresh(db, second).place == Place.SEAT
-    assert fresh(db, first).place == Place.WAITLIST
-    assert audit(db, "registration.override_capacity") == []
-    assert len(audit(db, "registration.move_to_seat")) == 1
+    assert fresh(second).place == Place.SEAT
+    assert fresh(first).place == Place.WAITLIST
+    assert audit_entries("registration.override_capacity") == []
+    assert len(audit_entries("registration.move_to_seat")) == 1
 
 
 @pytest.mark.parametrize(("status", "place", "message"), [
@@ -497,12 +468,12 @@ def test_moving_into_a_free_seat_needs_no_override(client, db, edition, login_as
 ])
 def test_only_confirmed_people_waiting_can_be_moved(client, db, edition, login_as, status,
                                                     place, message):
-    registration, _ = enrol(db, edition, "Otto Other", status=status, place=place, minute=1)
+    registration, _ = enrol(edition, "Otto Other", status=status, place=place, minute=1)
     login_as("staff")
     post(client, edition, f"{registration.id}/move", override="y")
     assert message in client.get(list_url(edition)).get_data(as_text=True)
-    assert fresh(db, registration).place == Place(place)
-    assert audit(db, "registration.override_capacity") == []
+    assert fresh(registration).place == Place(place)
+    assert audit_entries("registration.override_capacity") == []
 
 
 # --- resending the mail ------------------------------------------------------------------------
@@ -511,7 +482,7 @@ def test_only_confirmed_people_waiting_can_be_moved(client, db, edition, login_a
 def test_resending_rotates_the_token_so_the_old_link_stops_working(client, db, edition, login_as,
                                                                    status, kind):
     hold = utcnow() + timedelta(hours=5, minutes=30) if status == "pending" else None
-    registration, old_token = enrol(db, edition, "Rita Resend", status=status, minute=1,
+    registration, old_token = enrol(edition, "Rita Resend", status=status, minute=1,
                                     hold_expires_at=hold)
     user = login_as("staff")
     assert client.get(f"/r/{old_token}").status_code == 200
@@ -527,13 +498,13 @@ def test_resending_rotates_the_token_so_the_old_link_stops_working(client, db, e
     assert new_token != old_token
     assert client.get(f"/r/{old_token}").status_code == 404
     assert client.get(f"/r/{new_token}").status_code == 200
-    [entry] = audit(db, "registration.resend_mail")
+    [entry] = audit_entries("registration.resend_mail")
     assert (entry.user_id, entry.registration_id, entry.details) == \
         (user.id, registration.id, f"kind: {kind}")
 
 
 def test_no_mail_is_resent_for_a_cancelled_registration(client, db, edition, login_as):
-    registration, old_token = enrol(db, edition, "Gone Person", status="cancelled", minute=1)
+    registration, old_token = enrol(edition, "Gone Person", status="cancelled", minute=1)
     login_as("staff")
     post(client, edition, f"{registration.id}/resend")
     assert "es wird keine E-Mail versandt" in client.get(list_url(edition)).get_data(as_text=True)
@@ -546,19 +517,19 @@ def test_no_mail_is_resent_for_a_cancelled_registration(client, db, edition, log
 @pytest.mark.parametrize("action", ["cancel", "move", "resend"])
 def test_a_registration_of_another_edition_is_not_found(client, db, edition, login_as, action):
     other = make_event(capacity=1)
-    registration, _ = enrol(db, other, "Elsewhere Person", place="waitlist", minute=1)
+    registration, _ = enrol(other, "Elsewhere Person", place="waitlist", minute=1)
     login_as("staff")
     response = post(client, edition, f"{registration.id}/{action}", override="y")
     assert response.status_code == 404
-    assert fresh(db, registration).status == RegistrationStatus.CONFIRMED
-    assert fresh(db, registration).place == Place.WAITLIST
+    assert fresh(registration).status == RegistrationStatus.CONFIRMED
+    assert fresh(registration).place == Place.WAITLIST
     assert mails(db) == []
 
 
 def test_facilitators_even_of_the_edition_get_403(client, db, login_as):
     user = login_as("facilitator")
     event = make_event(capacity=2, facilitators=[user])
-    registration, _ = enrol(db, event, "Seat One", minute=1)
+    registration, _ = enrol(event, "Seat One", minute=1)
     token = csrf_from(client, "/manage/")
     assert client.get(list_url(event)).status_code == 403
     assert client.get(f"/manage/events/{event.slug}/registrations.csv").status_code == 403
@@ -568,20 +539,20 @@ def test_facilitators_even_of_the_edition_get_403(client, db, login_as):
                                data={"csrf_token": token, "name": "X", "email": "x@example.org",
                                      "sector": "research", "language": "de"})
         assert response.status_code == 403, path
-    assert fresh(db, registration).status == RegistrationStatus.CONFIRMED
+    assert fresh(registration).status == RegistrationStatus.CONFIRMED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == 0
 
 
 @pytest.mark.parametrize("path", ["add", "{id}/cancel", "{id}/move", "{id}/resend"])
 def test_every_staff_change_needs_the_csrf_token(client, db, edition, login_as, path):
-    registration, token = enrol(db, edition, "Seat One", place="waitlist", minute=1)
+    registration, token = enrol(edition, "Seat One", place="waitlist", minute=1)
     login_as("staff")
     response = client.post(f"{list_url(edition)}/{path.format(id=registration.id)}",
                            data={"name": "X", "email": "x@example.org", "sector": "research",
                                  "language": "de", "override": "y"})
     assert response.status_code == 400
-    assert fresh(db, registration).place == Place.WAITLIST
-    assert fresh(db, registration).status == RegistrationStatus.CONFIRMED
+    assert fresh(registration).place == Place.WAITLIST
+    assert fresh(registration).status == RegistrationStatus.CONFIRMED
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Registration)) == 1
     assert mails(db) == []
     assert client.get(f"/r/{token}").status_code == 200
@@ -595,27 +566,17 @@ def test_the_edition_form_links_to_the_registrations(client, db, edition, login_
 
 # --- CSV export ----------------------------------------------------------------------------------
 
-def read_csv(response) -> list[dict]:
-    body = response.get_data().decode("utf-8")
-    assert body.startswith("\ufeff")
-    return list(csv.DictReader(io.StringIO(body[1:]), delimiter=";"))
-
-
 def test_the_csv_export_lists_every_registration_with_its_status(client, db, edition, login_as):
-    enrol(db, edition, "Sam Seat", minute=1, organisation="Amt",
+    enrol(edition, "Sam Seat", minute=1, organisation="Amt",
           sector=Sector.PUBLIC_ADMINISTRATION)
-    enrol(db, edition, "Pia Pending", status="pending", minute=2)
-    enrol(db, edition, "Wim Wait", place="waitlist", minute=3)
-    enrol(db, edition, "Cleo Cancelled", status="cancelled", place="waitlist", minute=4)
+    enrol(edition, "Pia Pending", status="pending", minute=2)
+    enrol(edition, "Wim Wait", place="waitlist", minute=3)
+    enrol(edition, "Cleo Cancelled", status="cancelled", place="waitlist", minute=4)
     user = login_as("staff")
 
     response = client.get(f"/manage/events/{edition.slug}/registrations.csv")
 
-    assert response.status_code == 200
-    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="anmeldungen-{edition.slug}.csv"'
-    rows = read_csv(response)
+    rows = read_csv(response, f"anmeldungen-{edition.slug}.csv")
     # The words of the registrations page, not the database's keys.
     assert list(rows[0]) == ["Name", "E-Mail-Adresse", "Organisation", "Bereich", "Status",
                              "Platz", "Position auf der Warteliste", "Angemeldet am",
@@ -631,7 +592,7 @@ def test_the_csv_export_lists_every_registration_with_its_status(client, db, edi
         ("sam.seat@example.org", "Amt", "Öffentliche Verwaltung")
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows[0]["Angemeldet am"])
     assert rows[1]["Bestätigt am"] == ""
-    [entry] = audit(db, "registrations.export")
+    [entry] = audit_entries("registrations.export")
     assert (entry.user_id, entry.event_id, entry.details) == (user.id, edition.id, "")
 
 
@@ -647,7 +608,7 @@ def test_the_csv_export_lists_every_registration_with_its_status(client, db, edi
 ])
 def test_the_csv_export_neutralises_spreadsheet_formulas(client, db, edition, login_as, name,
                                                          cell):
-    enrol(db, edition, name, email="formula@example.org", organisation="=1+1", minute=1)
+    enrol(edition, name, email="formula@example.org", organisation="=1+1", minute=1)
     login_as("staff")
     [row] = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
     assert row["Name"] == cell
@@ -668,13 +629,13 @@ def with_needs(db, registration, needs: str, *, withdrawn: bool = False) -> None
 
 def test_staff_see_the_consented_accessibility_needs_of_the_edition(client, db, edition,
                                                                    login_as):
-    hearing, _ = enrol(db, edition, "Hanna Hören", minute=1)
+    hearing, _ = enrol(edition, "Hanna Hören", minute=1)
     with_needs(db, hearing, "Ich höre schlecht und brauche Live-Untertitel")
-    waiting, _ = enrol(db, edition, "Wim Wait", place="waitlist", minute=2)
+    waiting, _ = enrol(edition, "Wim Wait", place="waitlist", minute=2)
     with_needs(db, waiting, "Gebärdensprachdolmetschung")
-    withdrawn, _ = enrol(db, edition, "Willi Widerruf", minute=3)
+    withdrawn, _ = enrol(edition, "Willi Widerruf", minute=3)
     with_needs(db, withdrawn, "Rollstuhlplatz", withdrawn=True)
-    gone, _ = enrol(db, edition, "Cleo Cancelled", status="cancelled", minute=4)
+    gone, _ = enrol(edition, "Cleo Cancelled", status="cancelled", minute=4)
     with_needs(db, gone, "Große Schrift")
     user = login_as("staff")
 
@@ -686,23 +647,23 @@ def test_staff_see_the_consented_accessibility_needs_of_the_edition(client, db, 
     assert "Wim Wait Warteliste Gebärdensprachdolmetschung" in text
     assert "Rollstuhlplatz" not in html  # consent withdrawn
     assert "Große Schrift" not in html  # cancelled: nothing to book
-    [entry] = audit(db, "accessibility_needs.view")
+    [entry] = audit_entries("accessibility_needs.view")
     assert (entry.user_id, entry.event_id, entry.details) == (user.id, edition.id, "")
 
 
 def test_without_consented_needs_there_is_no_needs_list_and_no_needs_audit(client, db, edition,
                                                                           login_as):
-    enrol(db, edition, "Sam Seat", minute=1)
+    enrol(edition, "Sam Seat", minute=1)
     login_as("staff")
     html = client.get(list_url(edition)).get_data(as_text=True)
     assert 'id="accessibility-needs"' not in html
-    assert audit(db, "accessibility_needs.view") == []
+    assert audit_entries("accessibility_needs.view") == []
 
 
 def test_the_csv_export_has_the_consented_accessibility_needs(client, db, edition, login_as):
-    hearing, _ = enrol(db, edition, "Hanna Hören", minute=1)
+    hearing, _ = enrol(edition, "Hanna Hören", minute=1)
     with_needs(db, hearing, "Live-Untertitel")
-    withdrawn, _ = enrol(db, edition, "Willi Widerruf", minute=2)
+    withdrawn, _ = enrol(edition, "Willi Widerruf", minute=2)
     with_needs(db, withdrawn, "Rollstuhlplatz", withdrawn=True)
     login_as("staff")
     rows = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))
@@ -736,16 +697,16 @@ def people(db, edition):
     address who came, one cancelled."""
     edition.capacity = 4
     db.session.commit()
-    de, _ = enrol(db, edition, "Dora Deutsch", minute=1)
-    en, _ = enrol(db, edition, "Emma English", minute=2)
+    de, _ = enrol(edition, "Dora Deutsch", minute=1)
+    en, _ = enrol(edition, "Emma English", minute=2)
     en.language = "en"
-    enrol(db, edition, "Wim Wait", place="waitlist", minute=3)
-    enrol(db, edition, "Pia Pending", minute=4, status="pending")
-    walk_in, _ = enrol(db, edition, "Wanda Walk-in", minute=5,
+    enrol(edition, "Wim Wait", place="waitlist", minute=3)
+    enrol(edition, "Pia Pending", minute=4, status="pending")
+    walk_in, _ = enrol(edition, "Wanda Walk-in", minute=5,
                        email="0123456789abcdef01234567@walk-in.invalid")
     walk_in.walk_in = True
     walk_in.checked_in_at = de.checked_in_at = utcnow()
-    enrol(db, edition, "Cleo Cancelled", status="cancelled", minute=6)
+    enrol(edition, "Cleo Cancelled", status="cancelled", minute=6)
     db.session.commit()
     return edition
 
@@ -764,7 +725,7 @@ def test_the_message_preview_counts_real_addresses_and_sends_nothing(client, db,
     assert "2 Personen bekommen diese Nachricht per E-Mail (alle mit bestätigtem Platz)." in text
     assert "1 Person dieser Gruppe hat keine E-Mail-Adresse angegeben und bekommt nichts." in text
     assert "Jetzt an 2 Personen senden" in html
-    assert mails(db) == [] and audit(db, "registration.staff_message") == []
+    assert mails(db) == [] and audit_entries("registration.staff_message") == []
 
 
 def test_staff_send_a_message_in_each_persons_language(client, db, people, login_as):
@@ -785,7 +746,7 @@ def test_staff_send_a_message_in_each_persons_language(client, db, people, login
     assert german.body_text.startswith("Guten Tag Dora Deutsch,\n\nWir treffen uns in Raum 2.")
     assert english.body_text.startswith("Dear Emma English,\n\nWe meet in room 2.")
     assert all(m.registration_id is not None for m in mails(db))
-    [entry] = audit(db, "registration.staff_message")
+    [entry] = audit_entries("registration.staff_message")
     assert (entry.user_id, entry.event_id) == (user.id, people.id)
     assert entry.details.startswith("group: confirmed, mails: 2, languages: de+en")
     html = client.get(list_url(people)).get_data(as_text=True)
@@ -825,7 +786,7 @@ def test_sending_text_changed_after_the_preview_shows_the_preview_again(client, 
 
 def test_a_group_without_addresses_says_why_nobody_gets_the_message(client, db, edition,
                                                                     login_as):
-    enrol(db, edition, "Wanda Walk-in", minute=1,
+    enrol(edition, "Wanda Walk-in", minute=1,
           email="0123456789abcdef01234567@walk-in.invalid")
     login_as("staff")
     preview = write(client, edition).get_data(as_text=True)
@@ -858,7 +819,7 @@ def test_an_invalid_message_form_shows_the_error_and_sends_nothing(client, db, p
 
 def test_a_walk_in_without_an_address_shows_none_and_gets_no_link_mail(client, db, edition,
                                                                        login_as):
-    walk_in, _ = enrol(db, edition, "Wanda Walk-in", minute=1,
+    walk_in, _ = enrol(edition, "Wanda Walk-in", minute=1,
                        email="0123456789abcdef01234567@walk-in.invalid")
     login_as("staff")
     html = client.get(list_url(edition)).get_data(as_text=True)
@@ -875,8 +836,8 @@ def test_a_walk_in_without_an_address_shows_none_and_gets_no_link_mail(client, d
 
 
 def test_the_csv_export_speaks_the_staff_members_language(client, db, edition, login_as):
-    enrol(db, edition, "Cleo Civil", minute=1, sector=Sector.CIVIL_SOCIETY)
-    enrol(db, edition, "Wim Wait", place="waitlist", minute=2)
+    enrol(edition, "Cleo Civil", minute=1, sector=Sector.CIVIL_SOCIETY)
+    enrol(edition, "Wim Wait", place="waitlist", minute=2)
     login_as("staff")
     client.get("/manage/?lang=en")
     rows = read_csv(client.get(f"/manage/events/{edition.slug}/registrations.csv"))

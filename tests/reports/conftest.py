@@ -7,10 +7,10 @@ import pytest
 from PIL import Image
 
 from app.extensions import db
-from app.models import (BreakoutGroup, ConsentPurpose, ConsentRecord, Learning, Participant, Place,
-                        Registration, RegistrationStatus, Report, Sector, utcnow)
+from app.models import (BreakoutGroup, ConsentPurpose, ConsentRecord, Learning,
+                        Registration, Report, Sector, utcnow)
 from app.registration.services import text_version
-from tests.factories import make_event
+from tests.factories import make_event, make_registration
 
 _n = itertools.count(1)
 
@@ -25,17 +25,13 @@ def make_held_event(**overrides):
 def make_attendee(event, name: str, *, sector=Sector.CIVIL_SOCIETY, consents=(), language="de",
                   attended=True, organisation="Beispiel e. V.") -> Registration:
     """A confirmed registration, checked in unless attended=False, with confirmed consents."""
-    n = next(_n)
-    person = Participant(email=f"person{n}@example.org", name=name, sector=sector,
-                         organisation=organisation, language=language)
-    registration = Registration(
-        event=event, participant=person, status=RegistrationStatus.CONFIRMED, place=Place.SEAT,
-        token_hash=f"{n:064d}", nonce=f"nonce-{n}", language=language, sector=sector,
-        confirmed_at=event.starts_at - timedelta(days=3),
-        checked_in_at=event.starts_at + timedelta(minutes=2) if attended else None)
-    db.session.add(registration)
+    registration, _token = make_registration(
+        event, name, email=f"attendee{next(_n)}@example.org", organisation=organisation,
+        sector=sector, language=language, at=event.starts_at - timedelta(days=3),
+        checked_in_at=event.starts_at + timedelta(minutes=2) if attended else None, commit=False)
     for purpose in consents:
-        db.session.add(ConsentRecord(participant=person, registration=registration,
+        db.session.add(ConsentRecord(participant=registration.participant,
+                                     registration=registration,
                                      purpose=purpose, text_version=text_version(purpose),
                                      given_at=event.starts_at - timedelta(days=4),
                                      confirmed_at=event.starts_at - timedelta(days=3)))

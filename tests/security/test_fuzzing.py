@@ -42,6 +42,15 @@ sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 FUZZ = settings(max_examples=500, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
+
+
+def assert_answered(response, server_errors, *context) -> None:
+    """The app answered below 500 and logged no error; the log is emptied for the next example."""
+    errors = [SERVER_ERRORS.format(r) for r in server_errors]
+    server_errors.clear()
+    assert response.status_code < 500 and not errors, (*context, errors)
+
+
 NONCE_RE = re.compile(r'name="nonce"[^>]*value="([^"]+)"')
 
 # --- hostile values ------------------------------------------------------------------------
@@ -602,8 +611,7 @@ def test_every_url_parameter_of_every_route_survives_odd_values(app, fuzz_world,
     targets = _fuzzable_rules(app)
     seen: set[str] = set()
 
-    @settings(max_examples=600, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(FUZZ, max_examples=600)
     @given(data=st.data())
     def fuzz(data):
         rule, name = data.draw(st.sampled_from(targets), label="route and parameter")
@@ -617,9 +625,7 @@ def test_every_url_parameter_of_every_route_survives_odd_values(app, fuzz_world,
         client, csrf = clients[actor]
         url = _url_with(rule, world, name, value, world.token_a)
         response = _request(client, method, url, csrf, world)
-        errors = [SERVER_ERRORS.format(r) for r in server_errors]
-        server_errors.clear()
-        assert response.status_code < 500 and not errors, (actor, method, url, errors)
+        assert_answered(response, server_errors, actor, method, url)
         seen.add(rule.endpoint)
 
     fuzz()
@@ -718,8 +724,7 @@ def test_every_date_field_of_every_staff_form_survives_odd_dates(app, fuzz_world
     targets = [(form, name) for form in forms for name in form["dates"]]
     outcomes: dict[int | str, int] = {}
 
-    @settings(max_examples=300, deadline=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(FUZZ, max_examples=300)
     @given(data=st.data())
     def fuzz(data):
         form, name = data.draw(st.sampled_from(targets), label="form and field")
@@ -733,9 +738,7 @@ def test_every_date_field_of_every_staff_form_survives_odd_dates(app, fuzz_world
         response = client.post(form["action"], data=urlencode(
             [(k, encoded(v)) for k, v in fields]),
             content_type="application/x-www-form-urlencoded")
-        errors = [SERVER_ERRORS.format(r) for r in server_errors]
-        server_errors.clear()
-        assert response.status_code < 500 and not errors, (form["action"], name, value, errors)
+        assert_answered(response, server_errors, form["action"], name, value)
         # A valid new time for a published edition with people registered is not saved at
         # once: the form asks first whether to mail them (issue 12). That is an accepted date.
         accepted = response.status_code == 303 or 'name="inform"' in response.get_data(

@@ -41,12 +41,11 @@ from app.domain.agenda import ItemKind
 from app.extensions import db as _db
 from app.models import (AgendaItem, Assignment, AssignmentSource, BoardCard, BreakoutGroup,
                         BreakoutPair, ConsentPurpose, ConsentRecord, EventFormat,
-                        FeedbackQuestion, Learning, OutboxMessage, OutboxStatus, PairKind, Participant,
-                        Place, Registration, RegistrationStatus, Report, ReportPhoto, Sector,
-                        utcnow)
-from app.registration.services import new_token, text_version
+                        FeedbackQuestion, Learning, OutboxMessage, OutboxStatus, PairKind,
+                        Place, Registration, Report, ReportPhoto, utcnow)
+from app.registration.services import text_version
 from tests.conftest import csrf_from, login
-from tests.factories import PASSWORD, make_event, make_series, make_user
+from tests.factories import PASSWORD, make_event, make_registration, make_series, make_user
 
 # --- the table ---------------------------------------------------------------------------------
 
@@ -270,15 +269,9 @@ def _png() -> bytes:
 
 
 def _registration(event, name: str, *, place=Place.SEAT) -> tuple[Registration, str]:
-    token, token_hash = new_token()
-    person = Participant(email=f"{secrets.token_hex(6)}@example.org", name=name,
-                         organisation="Beispiel e. V.", sector=Sector.CIVIL_SOCIETY)
-    registration = Registration(
-        event=event, participant=person, place=place, status=RegistrationStatus.CONFIRMED,
-        token_hash=token_hash, nonce=secrets.token_hex(8), sector=Sector.CIVIL_SOCIETY,
-        confirmed_at=utcnow(), waitlisted_at=utcnow() if place == Place.WAITLIST else None)
-    _db.session.add(registration)
-    _db.session.add(ConsentRecord(participant=person, registration=registration,
+    registration, token = make_registration(
+        event, name, email=f"{secrets.token_hex(6)}@example.org", place=place, commit=False)
+    _db.session.add(ConsentRecord(participant=registration.participant, registration=registration,
                                   purpose=ConsentPurpose.PHOTOS,
                                   text_version=text_version(ConsentPurpose.PHOTOS),
                                   given_at=utcnow(), confirmed_at=utcnow()))
