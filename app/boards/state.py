@@ -1,12 +1,12 @@
 """Group boards, the reading side: who sees which board, its time box, what it shows, and
 the poll that members' and facilitators' pages send every few seconds.
 
-A poll first reads one row: the member (by the link's hash) with their group, the edition's
-start and the board's state (version, hand override, voting, dots); with the agenda's
-breakout times that is the ETag. An unchanged board answers 304 from those two statements
-alone, however many cards it has, without loading any ORM object. A changed board adds its
-prompts and its cards (with their dots and the viewer's own dots, as plain rows): four
-statements in all, whatever the number of cards.
+A poll first reads, in one statement, the member (by the link's hash) with their group, the
+edition's start, the board's state (version, hand override, voting, dots) and the agenda's
+items: from these come the time box and the ETag. An unchanged board answers 304 from that
+one statement, however many cards it has, without loading any ORM object. A changed board
+adds its prompts and its cards (with their dots and the viewer's own dots, as plain rows):
+three statements in all, whatever the number of cards.
 """
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -41,7 +41,6 @@ class BoardState:
 
 
 _STATE_COLUMNS = (Board.version, Board.override, Board.voting_open, Board.dots_per_member)
-_STATE_OF_GROUP = sa.select(*_STATE_COLUMNS).where(Board.group_id == sa.bindparam("group_id"))
 
 
 def _state_of(row) -> BoardState:
@@ -50,15 +49,11 @@ def _state_of(row) -> BoardState:
     return BoardState(row.version, row.override, row.voting_open, row.dots_per_member)
 
 
-def board_state(group_id: int) -> BoardState:
-    return _state_of(db.session.execute(_STATE_OF_GROUP, {"group_id": group_id}).first())
-
-
 # --- the time box -------------------------------------------------------------------------
 
-_AGENDA = (sa.select(AgendaItem.id, AgendaItem.kind, AgendaItem.duration_minutes,
-                     AgendaItem.pinned_start)
-           .where(AgendaItem.event_id == sa.bindparam("event_id"))
+_AGENDA_COLUMNS = (AgendaItem.id.label("item_id"), AgendaItem.kind, AgendaItem.duration_minutes,
+                   AgendaItem.pinned_start)
+_AGENDA = (sa.select(*_AGENDA_COLUMNS).where(AgendaItem.event_id == sa.bindparam("event_id"))
            .order_by(AgendaItem.position, AgendaItem.id))
 
 
@@ -66,12 +61,12 @@ def _grace() -> timedelta:
     return timedelta(minutes=int(current_app.config["BOARD_GRACE_MINUTES"]))
 
 
-def work_phase_of(event_id: int, event_start: datetime) -> tuple[datetime, datetime] | None:
-    """The span of the edition's breakout agenda items (one statement)."""
-    items = db.session.execute(_AGENDA, {"event_id": event_id}).all()
-    inputs = [ItemInput(key=i.id, duration_minutes=i.duration_minutes, kind=i.kind,
+def _work_phase(event_start: datetime, items) -> tuple[datetime, datetime] | None:
+    """The span of the breakout items among the agenda's (rows of _AGENDA_COLUMNS)."""
+    items = [i for i in items if i.item_id is not None]
+    inputs = [ItemInput(key=i.item_id, duration_minutes=i.duration_minutes, kind=i.kind,
                         pinned_start=i.pinned_start) for i in items]
-    kinds = {i.id: i.kind for i in items}
+    kinds = {i.item_id: i.kind for i in items}
     slots = [(s.starts_at, s.ends_at) for s in compute_schedule(event_start, inputs)
              if kinds[s.key] == ItemKind.BREAKOUT]
     return compute_work_phase(slots)
@@ -79,7 +74,9 @@ def work_phase_of(event_id: int, event_start: datetime) -> tuple[datetime, datet
 
 def board_time(event_id: int, event_start: datetime, override: BoardOverride,
                now: datetime | None = None) -> BoardTime:
-    return decide_board_time(now or utcnow(), work_phase_of(event_id, event_start), _grace(),
+    """The board's time box from the edition's agenda (one statement)."""
+    items = db.session.execute(_AGENDA, {"event_id": event_id}).all()
+    return decide_board_time(now or utcnow(), _work_phase(event_start, items), _grace(),
                              override)
 
 
@@ -107,12 +104,24 @@ def _by_token(*columns):
                    Event.breakouts_published_at.is_not(None)))
 
 
+def _with_board_and_agenda(statement):
+    """A poll's one statement: the group's board row (if any) and the edition's agenda items
+    (one result row per item, or one with NULLs), added to a statement that has the group
+    and the edition."""
+    return (statement.add_columns(*_STATE_COLUMNS, *_AGENDA_COLUMNS)
+            .outerjoin(Board, Board.group_id == BreakoutGroup.id)
+            .outerjoin(AgendaItem, AgendaItem.event_id == Event.id)
+            .order_by(AgendaItem.position, AgendaItem.id))
+
+
 _MEMBER = _by_token(Registration, BreakoutGroup, Event)
-# The poll's one row: plain columns, the board outer-joined (a group may have no board yet).
-_POLL_OF_MEMBER = _by_token(
+_POLL_OF_MEMBER = _with_board_and_agenda(_by_token(
     Registration.id.label("registration_id"), BreakoutGroup.id.label("group_id"),
-    Event.id.label("event_id"), Event.starts_at, *_STATE_COLUMNS,
-).outerjoin(Board, Board.group_id == BreakoutGroup.id)
+    Event.id.label("event_id"), Event.starts_at))
+_POLL_OF_GROUP = _with_board_and_agenda(
+    sa.select(BreakoutGroup.id.label("group_id"), Event.id.label("event_id"), Event.starts_at)
+    .select_from(BreakoutGroup).join(Event, Event.id == BreakoutGroup.event_id)
+    .where(BreakoutGroup.id == sa.bindparam("group_id")))
 
 
 def _token_hash_or_404(token: str) -> str:
@@ -154,23 +163,27 @@ class Poll:
         return f"b{self.group_id}-v{self.state.version}-{self.time.phase.value}"
 
 
+def _poll_of(rows, now: datetime | None, registration_id: int | None = None) -> Poll:
+    first = rows[0]
+    state = _state_of(first)
+    time = decide_board_time(now or utcnow(), _work_phase(first.starts_at, rows), _grace(),
+                             state.override)
+    return Poll(first.group_id, first.event_id, state, time, registration_id=registration_id)
+
+
 def member_poll(token: str, now: datetime | None = None) -> Poll:
-    """A member's poll: one row for the member, group and board, then the work phase."""
-    row = db.session.execute(_POLL_OF_MEMBER,
-                             {"token_hash": _token_hash_or_404(token)}).first()
-    if row is None:
+    """A member's poll: one statement for the member, group, board and agenda (404 if the
+    link is no member's of a published group)."""
+    rows = db.session.execute(_POLL_OF_MEMBER,
+                              {"token_hash": _token_hash_or_404(token)}).all()
+    if not rows:
         abort(404)
-    state = _state_of(row)
-    return Poll(row.group_id, row.event_id, state,
-                board_time(row.event_id, row.starts_at, state.override, now),
-                registration_id=row.registration_id)
+    return _poll_of(rows, now, rows[0].registration_id)
 
 
 def group_poll(group: BreakoutGroup, now: datetime | None = None) -> Poll:
-    """A facilitator's poll of a group (the group and its edition are loaded already)."""
-    state = board_state(group.id)
-    return Poll(group.id, group.event_id, state,
-                board_time(group.event_id, group.event.starts_at, state.override, now))
+    """A facilitator's poll of a group, or a board page's state (one statement)."""
+    return _poll_of(db.session.execute(_POLL_OF_GROUP, {"group_id": group.id}).all(), now)
 
 
 # --- what a board shows -------------------------------------------------------------------

@@ -365,9 +365,9 @@ def test_an_unchanged_poll_costs_the_same_few_statements_however_many_cards(clie
         db.session.add(BoardCard(group_id=group.id, col=i % 3, body=f"Karte {i}"))
     db.session.commit()
     assert statements_of_unchanged_poll() == few
-    # The member with their group, edition and board row in one, and the work phase: the
-    # 304 is decided from those alone. SQLite adds its BEGIN.
-    assert few == (3 if db.engine.dialect.name == "sqlite" else 2)
+    # One statement: the member with their group, edition, board row and agenda (the work
+    # phase); the 304 is decided from it alone. SQLite adds its BEGIN.
+    assert few == (2 if db.engine.dialect.name == "sqlite" else 1)
 
 
 def test_a_changed_poll_costs_the_same_statements_however_many_cards(client, db, edition,
@@ -393,9 +393,9 @@ def test_a_changed_poll_costs_the_same_statements_however_many_cards(client, db,
         c.merged_into_id = more[0].id
     db.session.commit()
     assert statements_of_changed_poll() == few
-    # The member with the board's row and the work phase (the tag), then the prompts and
-    # the cards with their dots and the member's own dots; SQLite adds its BEGIN.
-    assert few == (5 if db.engine.dialect.name == "sqlite" else 4)
+    # The member with the board's row and agenda (the tag), then the prompts and the cards
+    # with their dots and the member's own dots; SQLite adds its BEGIN.
+    assert few == (4 if db.engine.dialect.name == "sqlite" else 3)
 
 
 def test_every_member_gets_the_same_columns_and_their_own_marks_as_ids(client, db, edition,
