@@ -272,7 +272,7 @@ def staff_key_result(event, group_id: int, card_id: int):
 @facilitator_of_event
 def staff_voting(event, group_id: int):
     value = request.form.get("value") == "1"
-    return _staff_button(event, group_id, lambda g: services.set_voting(g, value),
+    return _staff_button(event, group_id, lambda g: services.set_board(g, voting_open=value),
                          _("Die Abstimmung ist eröffnet.") if value
                          else _("Die Abstimmung ist beendet."), "controls")
 
@@ -289,7 +289,7 @@ def staff_override(event, group_id: int):
         if value not in {o.value for o in BoardOverride}:
             raise services.BoardError(_("Bitte wählen Sie: öffnen, schließen oder dem "
                                         "Ablaufplan folgen."))
-        services.set_override(group, BoardOverride(value))
+        services.set_board(group, override=BoardOverride(value))
     return _staff_button(event, group_id, change,
                          messages.get(value, ""), "controls")
 
@@ -302,7 +302,7 @@ def staff_dots(event, group_id: int):
     if not form.validate_on_submit():
         flash(_first_error(form.dots), "danger")
         return redirect(f"{_staff_url(event, group)}#controls", 303)
-    return _apply(lambda: services.set_dots(group, form.dots.data),
+    return _apply(lambda: services.set_board(group, dots_per_member=form.dots.data),
                    _("Die Zahl der Punkte ist gespeichert."), _staff_url(event, group),
                    "controls")
 

@@ -98,24 +98,25 @@ def add_card(member: Member, body: str, col: int, show_name: bool,
     return card
 
 
-def edit_own_card(member: Member, card_id: int, body: str, now: datetime | None = None) -> None:
+def _own_card(member: Member, card_id: int, now: datetime | None) -> tuple[Board, BoardCard]:
+    """Lock the board and return it with one of the member's own cards, while it is open."""
     board = _locked_board(member.group)
     card = _card_of_group(member.group, card_id)
     if card.author_registration_id != member.registration.id:
         db.session.rollback()
         abort(403)
     _writable_for_member(member.group, board, now)
+    return board, card
+
+
+def edit_own_card(member: Member, card_id: int, body: str, now: datetime | None = None) -> None:
+    board, card = _own_card(member, card_id, now)
     card.body = body
     _changed(board)
 
 
 def delete_own_card(member: Member, card_id: int, now: datetime | None = None) -> None:
-    board = _locked_board(member.group)
-    card = _card_of_group(member.group, card_id)
-    if card.author_registration_id != member.registration.id:
-        db.session.rollback()
-        abort(403)
-    _writable_for_member(member.group, board, now)
+    board, card = _own_card(member, card_id, now)
     _delete(card)
     _changed(board)
 
@@ -230,21 +231,15 @@ def set_key_result(group: BreakoutGroup, card_id: int, value: bool) -> None:
     _changed(board)
 
 
-def set_voting(group: BreakoutGroup, open_: bool) -> None:
+def set_board(group: BreakoutGroup, *, voting_open: bool | None = None,
+              dots_per_member: int | None = None,
+              override: BoardOverride | None = None) -> None:
+    """The facilitator's settings: voting on or off, dots per member, the time box by hand."""
     board = _locked_board(group)
-    board.voting_open = open_
-    _changed(board)
-
-
-def set_dots(group: BreakoutGroup, dots: int) -> None:
-    board = _locked_board(group)
-    board.dots_per_member = dots
-    _changed(board)
-
-
-def set_override(group: BreakoutGroup, override: BoardOverride) -> None:
-    board = _locked_board(group)
-    board.override = override
+    for name, value in (("voting_open", voting_open), ("dots_per_member", dots_per_member),
+                        ("override", override)):
+        if value is not None:
+            setattr(board, name, value)
     _changed(board)
 
 
