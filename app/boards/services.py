@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from app.boards.harvest import card_for_harvest, harvest_text  # noqa: F401 (app.reports)
-from app.boards.state import (DEFAULT_PROMPTS, Member, board_time,  # noqa: F401
-                              board_view, group_of_event_or_404, prompts_of)
+# Also importable from here, as app.reports does: board_view, group_of_event_or_404,
+# harvest_text, card_for_harvest.
+from app.boards.harvest import card_for_harvest, harvest_text  # noqa: F401
+from app.boards.state import (Member, board_time, board_view,  # noqa: F401
+                              group_of_event_or_404, prompts_of)
 from app.domain.boards import (DEFAULT_DOTS, BoardOverride, BoardTime, VoteRefusal,
                                decide_vote, first_name)
 from app.extensions import db

@@ -370,6 +370,23 @@ def test_an_unchanged_poll_costs_the_same_few_statements_however_many_cards(clie
     assert few == (2 if db.engine.dialect.name == "sqlite" else 1)
 
 
+def test_the_facilitators_unchanged_poll_costs_the_same_statements_however_many_cards(
+        client, db, edition, group, ada, signed_in):
+    def statements_of_unchanged_poll() -> int:
+        etag = client.get(staff_url(edition, group, "/state.json")).headers["ETag"]
+        with counted_statements(db) as statements:
+            assert client.get(staff_url(edition, group, "/state.json"),
+                              headers={"If-None-Match": etag}).status_code == 304
+        return len(statements)
+
+    add_card(client.application.test_client(), ada, "Eins")
+    few = statements_of_unchanged_poll()
+    db.session.add_all([BoardCard(group_id=group.id, col=i % 3, body=f"Karte {i}")
+                        for i in range(30)])
+    db.session.commit()
+    assert statements_of_unchanged_poll() == few
+
+
 def test_a_changed_poll_costs_the_same_statements_however_many_cards(client, db, edition,
                                                                      group, ada):
     open_voting(db, group)
