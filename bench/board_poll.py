@@ -6,12 +6,13 @@ Creates a temporary PostgreSQL database (dropped at the end), migrates it, creat
 edition with one group of `--members` people whose board is open with voting on, and
 starts `gunicorn bench.wsgi_bench:app` with 2 sync workers on a free loopback port.
 For `--seconds`, each member polls `/r/<token>/group/state.json` every 2 s with the
-ETag it last got (as static/js/board.js does); `--writers` of them also pin a card
-every ~20 s (--write-every) and give a dot now and then.
+ETag it last got, starting with the one its page was rendered at (as static/js/board.js
+does); `--writers` of them also pin a card every ~20 s (--write-every) and give a dot now
+and then.
 
-Prints the poll latency p50/p95/p99, the share of polls answered 304, how many cards
-and dots were written, errors; then, in this process against the same database,
-the number of SQL statements an unchanged poll (304) and a changed poll (200) cost
+Prints the poll latency p50/p95/p99 (and p50/p99 of the 304s and the 200s apart), the
+share of polls answered 304, how many cards and dots were written, errors; then, in this
+process against the same database, the number of SQL statements an unchanged poll (304) and a changed poll (200) cost
 with the cards the run left, and again after 500 more cards: an unchanged poll must
 cost the same however many cards there are. The last line is one JSON object.
 Loopback only; the load generator shares the machine with the server and database.
@@ -49,6 +50,7 @@ POLL_SECONDS = 2.0
 WRITE_SECONDS = 20.0  # a writer pins a card about three times a minute
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 CARD_ID_RE = re.compile(r'data-card-id="(\d+)"')
+ETAG_RE = re.compile(r'data-etag="&quot;([^"&]+)&quot;"')
 
 
 def prepare(url: str, members: int) -> tuple[list[str], int]:
@@ -97,6 +99,7 @@ class Figures:
     def __init__(self):
         self.lock = threading.Lock()
         self.poll_ms: list[float] = []  # seconds; percentile() reports milliseconds
+        self.poll_ms_by_status: dict[int, list[float]] = {}
         self.statuses: dict[int, int] = {}
         self.cards = 0
         self.votes = 0
@@ -105,6 +108,7 @@ class Figures:
     def poll(self, ms: float, status: int) -> None:
         with self.lock:
             self.poll_ms.append(ms)
+            self.poll_ms_by_status.setdefault(status, []).append(ms)
             self.statuses[status] = self.statuses.get(status, 0) + 1
 
     def error(self, text: str) -> None:
@@ -123,7 +127,9 @@ def member_loop(base_url: str, token: str, writer: bool, until: float, figures: 
             figures.error(f"board page answered {page.status_code}")
             return
         csrf = CSRF_RE.search(page.text).group(1)
-        etag = None
+        # As board.js does: the first poll sends the ETag the page was rendered at.
+        found = ETAG_RE.search(page.text)
+        etag = f'"{found.group(1)}"' if found else None
         next_poll = time.monotonic() + rng.uniform(0, POLL_SECONDS)
         next_write = time.monotonic() + rng.uniform(0, write_every)
         written = 0
@@ -244,6 +250,12 @@ def main() -> int:
               f"p95 {percentile(figures.poll_ms, 95):.1f} ms, "
               f"p99 {percentile(figures.poll_ms, 99):.1f} ms; "
               f"304 {share_304:.1%}; statuses {figures.statuses}")
+        by_status = {status: {"p50_ms": round(percentile(times, 50), 1),
+                              "p99_ms": round(percentile(times, 99), 1)}
+                     for status, times in sorted(figures.poll_ms_by_status.items())}
+        print("  by status: " + "; ".join(
+            f"{status}: p50 {f['p50_ms']} ms, p99 {f['p99_ms']} ms"
+            for status, f in by_status.items()))
         print(f"cards written {figures.cards}, dots given {dots}, errors {len(figures.errors)}")
         for error in figures.errors:
             print(f"  error: {error}")
@@ -261,6 +273,7 @@ def main() -> int:
             "poll_p95_ms": round(percentile(figures.poll_ms, 95), 1),
             "poll_p99_ms": round(percentile(figures.poll_ms, 99), 1),
             "share_304": round(share_304, 3), "statuses": figures.statuses,
+            "by_status": by_status,
             "cards_written": figures.cards, "dots": dots, "errors": len(figures.errors),
             **statements}))
         constant = (statements["unchanged_poll_statements_before"]

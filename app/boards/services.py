@@ -1,35 +1,26 @@
-"""Group boards: who may see which board, what it shows, and every change to it.
+"""Group boards, the writing side: every change to a board.
 
 Every change locks the edition (events.locking.lock_event, as seats do), so the
 dot limit holds however many requests arrive at once, and raises the board's `version`,
-which is what a poll compares (ETag): an unchanged poll costs three small statements,
-however many cards there are.
+which is what a poll compares (ETag; see state.py, the reading side, and harvest.py for the
+plenary, the report and the exports; their names used by other areas are importable here too).
 """
-import csv
-import io
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from app.audit import audit
-from app.domain.agenda import ItemInput, ItemKind, compute_schedule
-from app.domain.boards import (BoardOverride, BoardTime, VoteRefusal,
-                               compute_top_cards, compute_work_phase, decide_board_time,
+# Also importable from here, as app.reports does: board_view, group_of_event_or_404,
+# harvest_text, card_for_harvest.
+from app.boards.harvest import card_for_harvest, harvest_text  # noqa: F401
+from app.boards.state import (Member, board_time, board_view,  # noqa: F401
+                              group_of_event_or_404, prompts_of)
+from app.domain.boards import (DEFAULT_DOTS, BoardOverride, BoardTime, VoteRefusal,
                                decide_vote, first_name)
 from app.events.locking import lock_event
 from app.extensions import db
-from app.models import (AgendaItem, Assignment, Board, BoardCard, BoardPrompt, BoardVote,
-                        BreakoutGroup, ConsentPurpose, ConsentRecord, Event, Registration,
-                        RegistrationStatus, User, utcnow)
-from app.registration.services import hash_token
-from app.spreadsheet import safe_cell
-
-DEFAULT_PROMPTS = ("Hindernisse", "Lösungsansätze", "Offene Fragen")
-TOP_CARDS = 5  # how many top-voted cards the plenary and the harvest show per group
-ANONYMOUS = _l("anonym")
+from app.models import Board, BoardCard, BoardPrompt, BoardVote, BreakoutGroup, Event, utcnow
 
 REFUSALS = {
     VoteRefusal.BOARD_CLOSED: _l("Die Tafel ist geschlossen."),
@@ -47,199 +38,6 @@ class BoardError(Exception):
         self.message = message
 
 
-# --- who sees which board ---------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Member:
-    """A person on their group's board through their personal link."""
-
-    registration: Registration
-    group: BreakoutGroup
-    event: Event
-
-
-def member_of_token(token: str) -> Member:
-    """The member and their published group for a personal link, or 404 for anyone else."""
-    if not (20 <= len(token) <= 100):
-        abort(404)
-    # The edition comes along so the poll needs no further statement to find its start.
-    row = db.session.execute(
-        sa.select(Registration, BreakoutGroup, Event)
-        .join(Event, Event.id == Registration.event_id)
-        .join(Assignment, Assignment.registration_id == Registration.id)
-        .join(BreakoutGroup, BreakoutGroup.id == Assignment.group_id)
-        .where(Registration.token_hash == hash_token(token),
-               Registration.status == RegistrationStatus.CONFIRMED,
-               Registration.anonymised_at.is_(None),
-               Event.breakouts_published_at.is_not(None))).first()
-    if row is None:
-        abort(404)
-    return Member(*row)
-
-
-def group_of_event_or_404(event: Event, group_id: int) -> BreakoutGroup:
-    group = db.session.get(BreakoutGroup, group_id)
-    if group is None or group.event_id != event.id:
-        abort(404)
-    return group
-
-
-# --- the time box -------------------------------------------------------------------------
-
-def _grace() -> timedelta:
-    return timedelta(minutes=int(current_app.config["BOARD_GRACE_MINUTES"]))
-
-
-def work_phase_of(event_id: int, event_start: datetime) -> tuple[datetime, datetime] | None:
-    """The span of the edition's breakout agenda items (one statement)."""
-    items = db.session.execute(
-        sa.select(AgendaItem.id, AgendaItem.kind, AgendaItem.duration_minutes,
-                  AgendaItem.pinned_start)
-        .where(AgendaItem.event_id == event_id)
-        .order_by(AgendaItem.position, AgendaItem.id)).all()
-    inputs = [ItemInput(key=i.id, duration_minutes=i.duration_minutes, kind=i.kind,
-                        pinned_start=i.pinned_start) for i in items]
-    kinds = {i.id: i.kind for i in items}
-    slots = [(s.starts_at, s.ends_at) for s in compute_schedule(event_start, inputs)
-             if kinds[s.key] == ItemKind.BREAKOUT]
-    return compute_work_phase(slots)
-
-
-def board_time(event: Event, board: Board | None, now: datetime | None = None) -> BoardTime:
-    return decide_board_time(now or utcnow(), work_phase_of(event.id, event.starts_at),
-                             _grace(), board.override if board else BoardOverride.AUTO)
-
-
-# --- what a board shows -------------------------------------------------------------------
-
-@dataclass
-class CardView:
-    id: int
-    col: int
-    body: str
-    author: str  # the chosen first name, or "anonym"
-    votes: int
-    key_result: bool
-    mine: bool = False
-    voted: bool = False  # the viewer placed a dot on it
-    merged: list["CardView"] = field(default_factory=list)
-
-
-@dataclass
-class ColumnView:
-    position: int
-    title: str
-    cards: list[CardView]
-
-
-@dataclass
-class BoardView:
-    group: BreakoutGroup
-    board: Board | None
-    time: BoardTime
-    prompts: list[str]
-    columns: list[ColumnView]
-    version: int
-    dots_left: int | None  # for a member; None for facilitators
-    top: list[CardView]
-
-    @property
-    def voting_open(self) -> bool:
-        return bool(self.board and self.board.voting_open)
-
-    @property
-    def dots_per_member(self) -> int:
-        return self.board.dots_per_member if self.board else 3
-
-    @property
-    def cards(self) -> list[CardView]:
-        return [c for col in self.columns for c in col.cards]
-
-    @property
-    def key_results(self) -> list[CardView]:
-        return [c for c in self.cards if c.key_result]
-
-
-def board_of(group_id: int) -> Board | None:
-    return db.session.scalar(sa.select(Board).where(Board.group_id == group_id))
-
-
-def prompts_of(group: BreakoutGroup) -> list[str]:
-    """The group's own prompts, else the edition's defaults, else the built-in ones."""
-    rows = db.session.execute(
-        sa.select(BoardPrompt.group_id, BoardPrompt.title)
-        .where(BoardPrompt.event_id == group.event_id,
-               sa.or_(BoardPrompt.group_id == group.id, BoardPrompt.group_id.is_(None)))
-        .order_by(BoardPrompt.position)).all()
-    own = [title for gid, title in rows if gid == group.id]
-    defaults = [title for gid, title in rows if gid is None]
-    return own or defaults or list(DEFAULT_PROMPTS)
-
-
-def edition_prompts(event: Event) -> list[str]:
-    titles = list(db.session.scalars(
-        sa.select(BoardPrompt.title).where(BoardPrompt.event_id == event.id,
-                                           BoardPrompt.group_id.is_(None))
-        .order_by(BoardPrompt.position)))
-    return titles or list(DEFAULT_PROMPTS)
-
-
-def _author_label(card: BoardCard) -> str:
-    return card.author_name or str(ANONYMOUS)
-
-
-def board_view(group: BreakoutGroup, *, member: Registration | None = None,
-               now: datetime | None = None, time: BoardTime | None = None) -> BoardView:
-    """Everything a board page shows, in a fixed number of statements however many cards.
-
-    `time`: the board's time box if the caller has it already (a poll got it with its tag)."""
-    board = board_of(group.id)
-    time = time or board_time(group.event, board, now)
-    prompts = prompts_of(group)
-    cards = list(db.session.scalars(sa.select(BoardCard).where(BoardCard.group_id == group.id)
-                                    .order_by(BoardCard.created_at, BoardCard.id)))
-    counts = dict(db.session.execute(
-        sa.select(BoardVote.card_id, sa.func.count(BoardVote.id))
-        .where(BoardVote.group_id == group.id).group_by(BoardVote.card_id)).all())
-    mine: set[int] = set()
-    if member is not None:
-        mine = set(db.session.scalars(sa.select(BoardVote.card_id).where(
-            BoardVote.group_id == group.id, BoardVote.registration_id == member.id)))
-    views = {c.id: CardView(
-        id=c.id, col=min(c.col, len(prompts) - 1), body=c.body, author=_author_label(c),
-        votes=counts.get(c.id, 0), key_result=c.key_result,
-        mine=member is not None and c.author_registration_id == member.id,
-        voted=c.id in mine) for c in cards}
-    merged_into = {c.id: c.merged_into_id for c in cards}
-    columns = [ColumnView(i, title, []) for i, title in enumerate(prompts)]
-    shown = []
-    for card in cards:
-        target = merged_into[card.id]
-        if target is not None and target in views:
-            views[target].merged.append(views[card.id])
-        else:
-            columns[views[card.id].col].cards.append(views[card.id])
-            shown.append(card.id)
-    top_ids = compute_top_cards({i: views[i].votes for i in shown}, shown, TOP_CARDS)
-    dots_left = None
-    if member is not None:
-        dots_left = max(0, (board.dots_per_member if board else 3) - len(mine))
-    return BoardView(group=group, board=board, time=time, prompts=prompts, columns=columns,
-                     version=board.version if board else 0, dots_left=dots_left,
-                     top=[views[i] for i in top_ids])
-
-
-def poll_tag(group: BreakoutGroup, event: Event,
-             now: datetime | None = None) -> tuple[str, BoardTime]:
-    """The ETag of a board's current state: its version and whether it is open."""
-    row = db.session.execute(sa.select(Board.version, Board.override)
-                             .where(Board.group_id == group.id)).first()
-    version, override = (row.version, row.override) if row else (0, BoardOverride.AUTO)
-    time = decide_board_time(now or utcnow(), work_phase_of(event.id, event.starts_at),
-                             _grace(), override)
-    return f"b{group.id}-v{version}-{time.phase.value}", time
-
-
 # --- changes ---------------------------------------------------------------------------------
 
 def _locked_board(group: BreakoutGroup) -> Board:
@@ -249,10 +47,14 @@ def _locked_board(group: BreakoutGroup) -> Board:
                               .execution_options(populate_existing=True))
     if board is None:
         board = Board(group_id=group.id, override=BoardOverride.AUTO, voting_open=False,
-                      dots_per_member=3, version=0)
+                      dots_per_member=DEFAULT_DOTS, version=0)
         db.session.add(board)
         db.session.flush()
     return board
+
+
+def _time(group: BreakoutGroup, board: Board, now: datetime | None) -> BoardTime:
+    return board_time(group.event_id, group.event.starts_at, board.override, now)
 
 
 def _changed(board: Board) -> None:
@@ -262,7 +64,7 @@ def _changed(board: Board) -> None:
 
 
 def _writable_for_member(group: BreakoutGroup, board: Board, now: datetime | None) -> BoardTime:
-    time = board_time(group.event, board, now)
+    time = _time(group, board, now)
     if not time.writable:
         db.session.rollback()
         raise BoardError(_l("Die Tafel ist gerade nicht offen; Karten können nicht geändert "
@@ -279,7 +81,7 @@ def _card_of_group(group: BreakoutGroup, card_id: int) -> BoardCard:
 
 
 def _column(group: BreakoutGroup, col: int) -> int:
-    if not 0 <= col < len(prompts_of(group)):
+    if not 0 <= col < len(prompts_of(group.id, group.event_id)):
         raise BoardError(_l("Diese Spalte gibt es nicht."))
     return col
 
@@ -298,24 +100,25 @@ def add_card(member: Member, body: str, col: int, show_name: bool,
     return card
 
 
-def edit_own_card(member: Member, card_id: int, body: str, now: datetime | None = None) -> None:
+def _own_card(member: Member, card_id: int, now: datetime | None) -> tuple[Board, BoardCard]:
+    """Lock the board and return it with one of the member's own cards, while it is open."""
     board = _locked_board(member.group)
     card = _card_of_group(member.group, card_id)
     if card.author_registration_id != member.registration.id:
         db.session.rollback()
         abort(403)
     _writable_for_member(member.group, board, now)
+    return board, card
+
+
+def edit_own_card(member: Member, card_id: int, body: str, now: datetime | None = None) -> None:
+    board, card = _own_card(member, card_id, now)
     card.body = body
     _changed(board)
 
 
 def delete_own_card(member: Member, card_id: int, now: datetime | None = None) -> None:
-    board = _locked_board(member.group)
-    card = _card_of_group(member.group, card_id)
-    if card.author_registration_id != member.registration.id:
-        db.session.rollback()
-        abort(403)
-    _writable_for_member(member.group, board, now)
+    board, card = _own_card(member, card_id, now)
     _delete(card)
     _changed(board)
 
@@ -333,7 +136,7 @@ def vote(member: Member, card_id: int, now: datetime | None = None) -> None:
     card = _card_of_group(member.group, card_id)
     if card.merged_into_id is not None:
         card = _card_of_group(member.group, card.merged_into_id)
-    time = board_time(member.group.event, board, now)
+    time = _time(member.group, board, now)
     votes = set(db.session.scalars(sa.select(BoardVote.card_id).where(
         BoardVote.group_id == member.group.id,
         BoardVote.registration_id == member.registration.id)))
@@ -352,7 +155,7 @@ def unvote(member: Member, card_id: int, now: datetime | None = None) -> None:
     """Take a dot back (while voting is open)."""
     board = _locked_board(member.group)
     card = _card_of_group(member.group, card_id)
-    time = board_time(member.group.event, board, now)
+    time = _time(member.group, board, now)
     if not time.writable or not board.voting_open:
         db.session.rollback()
         raise BoardError(REFUSALS[VoteRefusal.BOARD_CLOSED if not time.writable
@@ -430,21 +233,15 @@ def set_key_result(group: BreakoutGroup, card_id: int, value: bool) -> None:
     _changed(board)
 
 
-def set_voting(group: BreakoutGroup, open_: bool) -> None:
+def set_board(group: BreakoutGroup, *, voting_open: bool | None = None,
+              dots_per_member: int | None = None,
+              override: BoardOverride | None = None) -> None:
+    """The facilitator's settings: voting on or off, dots per member, the time box by hand."""
     board = _locked_board(group)
-    board.voting_open = open_
-    _changed(board)
-
-
-def set_dots(group: BreakoutGroup, dots: int) -> None:
-    board = _locked_board(group)
-    board.dots_per_member = dots
-    _changed(board)
-
-
-def set_override(group: BreakoutGroup, override: BoardOverride) -> None:
-    board = _locked_board(group)
-    board.override = override
+    for name, value in (("voting_open", voting_open), ("dots_per_member", dots_per_member),
+                        ("override", override)):
+        if value is not None:
+            setattr(board, name, value)
     _changed(board)
 
 
@@ -473,114 +270,3 @@ def save_edition_prompts(event: Event, titles: list[str]) -> None:
         sa.select(BreakoutGroup.id).where(BreakoutGroup.event_id == event.id)))
         .values(version=Board.version + 1))
     db.session.commit()
-
-
-# --- the plenary, the harvest, exports ---------------------------------------------------------
-
-def plenary(event: Event) -> list[BoardView]:
-    groups = db.session.scalars(sa.select(BreakoutGroup).where(BreakoutGroup.event_id == event.id)
-                                .order_by(BreakoutGroup.position, BreakoutGroup.id))
-    return [board_view(g) for g in groups]
-
-
-def _named_consent(registration_ids: set[int]) -> set[int]:
-    """Registrations whose person consented to being named in the report (not withdrawn)."""
-    if not registration_ids:
-        return set()
-    return set(db.session.scalars(
-        sa.select(Registration.id)
-        .join(ConsentRecord, ConsentRecord.participant_id == Registration.participant_id)
-        .where(Registration.id.in_(registration_ids),
-               ConsentRecord.purpose == ConsentPurpose.NAMED_IN_REPORT,
-               ConsentRecord.withdrawn_at.is_(None))))
-
-
-def report_names(group: BreakoutGroup) -> dict[int, str]:
-    """card id → the name a report may print: only with the author's consent."""
-    rows = db.session.execute(sa.select(BoardCard.id, BoardCard.author_registration_id,
-                                        BoardCard.author_name)
-                              .where(BoardCard.group_id == group.id)).all()
-    allowed = _named_consent({r.author_registration_id for r in rows
-                              if r.author_registration_id is not None})
-    return {r.id: r.author_name for r in rows
-            if r.author_name and r.author_registration_id in allowed}
-
-
-def _quote(card: CardView, names: dict[int, str]) -> str:
-    """The card as one line of Markdown, with its author's name if they consented."""
-    text = _escape_md(" ".join(card.body.split()))
-    name = names.get(card.id)
-    return f"{text} ({_escape_md(name)})" if name else text
-
-
-def harvest_text(group: BreakoutGroup) -> str:
-    """A Markdown draft for the group's report section: key results and top-voted cards."""
-    view = board_view(group)
-    names = report_names(group)
-    lines = [f"**{group.title}**", ""]
-    if view.key_results:
-        lines += [f"### {_l('Zentrale Ergebnisse')}", ""]
-        lines += [f"- {_quote(c, names)}" for c in view.key_results]
-        lines.append("")
-    others = [c for c in view.top if not c.key_result]
-    if others:
-        lines += [f"### {_l('Meiste Punkte')}", ""]
-        lines += [f"- {_quote(c, names)} ({c.votes})" for c in others]
-        lines.append("")
-    return "\n".join(lines).strip() + "\n"
-
-
-def card_for_harvest(group: BreakoutGroup, card_id: int) -> tuple[str, str]:
-    """A learning draft (title, body) from one card."""
-    card = _card_of_group(group, card_id)
-    names = report_names(group)
-    text = " ".join(card.body.split())
-    title = text if len(text) <= 120 else text[:119] + "…"
-    body = _escape_md(text)
-    if card.id in names:
-        body += f"\n\n({names[card.id]}, {group.topic})"
-    else:
-        body += f"\n\n({group.topic})"
-    return title[:300], body
-
-
-def _escape_md(text: str) -> str:
-    """Card text is plain text: keep Markdown and HTML from turning it into anything else."""
-    for ch in "\\`*_{}[]()<>#+!|":
-        text = text.replace(ch, "\\" + ch)
-    return text
-
-
-def results_markdown(event: Event, user: User) -> str:
-    """Every group's results as Markdown (names only with consent); the export is audited."""
-    parts = [f"# {event.title}", ""]
-    for view in plenary(event):
-        names = report_names(view.group)
-        parts += [f"## {view.group.topic}: {view.group.title}", ""]
-        for col in view.columns:
-            parts += [f"### {col.title}", ""]
-            parts += [f"- {'★ ' if c.key_result else ''}{_quote(c, names)}"
-                      f" ({c.votes})" for c in col.cards] or [f"_{_l('Noch keine Karten.')}_"]
-            parts.append("")
-    audit("board.export", user, event_id=event.id, details="markdown")
-    db.session.commit()
-    return "\n".join(parts)
-
-
-def results_csv(event: Event, user: User) -> str:
-    """Every group's cards as CSV (names only with consent); the export is audited."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["group", "column", "card", "author", "votes", "key_result"])
-    for view in plenary(event):
-        names = report_names(view.group)
-        for col in view.columns:
-            for c in col.cards:
-                writer.writerow([safe_cell(view.group.topic), safe_cell(col.title),
-                                 safe_cell(" ".join(c.body.split())),
-                                 safe_cell(names.get(c.id, "")), c.votes,
-                                 "yes" if c.key_result else ""])
-    audit("board.export", user, event_id=event.id, details="csv")
-    db.session.commit()
-    return out.getvalue()
-

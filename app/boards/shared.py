@@ -15,7 +15,7 @@ from collections import OrderedDict
 from flask import render_template
 from flask_babel import get_locale
 
-from app.boards.services import BoardView, CardView
+from app.boards.state import BoardView, CardView
 
 RENDERS_KEPT = 64  # a few states of a few dozen boards per process; about 10–40 KiB each
 

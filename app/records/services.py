@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
+from app.boards.erasure import forget_authors
 from app.errors import Refusal
 from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.sender import forget_written_mails
-from app.models import (ACTIVE_STATUSES, Assignment, AuditLog, BoardCard, BoardVote,
+from app.models import (ACTIVE_STATUSES, Assignment, AuditLog,
                         BreakoutGroup, BreakoutPair, ConsentPurpose, ConsentRecord, Event,
                         OutboxMessage, Participant, Place, Preference, Registration,
                         RegistrationStatus, Sector, User, utcnow)
@@ -187,10 +188,7 @@ def _anonymise(person: Participant, now: datetime, registrations: list[Registrat
         db.session.execute(sa.delete(BreakoutPair).where(sa.or_(
             BreakoutPair.first_id.in_(ids), BreakoutPair.second_id.in_(ids))))
         # Board cards stay (the group's results survive), as "anonym"; dots lose their voter.
-        db.session.execute(sa.update(BoardCard).where(BoardCard.author_registration_id.in_(ids))
-                           .values(author_registration_id=None, author_name=""))
-        db.session.execute(sa.update(BoardVote).where(BoardVote.registration_id.in_(ids))
-                           .values(registration_id=None))
+        forget_authors(ids)
     for registration in registrations:
         _scrub_registration(registration, now)
     if whole_person:
