@@ -11,19 +11,16 @@ from app.boards import bp, harvest, services, shared, state
 from app.boards.forms import (CardForm, DotsForm, EditCardForm, FacilitatorCardForm, MergeForm,
                               PromptsForm)
 from app.domain.boards import BoardOverride
+from app.errors import PAGE_EXPIRED, press_button
 from app.registration.forms import ButtonForm
 from app.registration.pages import private_page
 
 # --- shared -----------------------------------------------------------------------------------
 
 
-def _expired_text() -> str:
-    return _("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal.")
-
-
 def _first_error(*fields) -> str:
     """The first error of the given fields, else the CSRF token's (the page was too old)."""
-    return next((f.errors[0] for f in fields if f.errors), None) or _expired_text()
+    return next((f.errors[0] for f in fields if f.errors), None) or str(PAGE_EXPIRED)
 
 
 def _with_columns(form, prompts: list[str]):
@@ -33,7 +30,7 @@ def _with_columns(form, prompts: list[str]):
 
 def _poll(poll: state.Poll, render_state):
     """Answer a poll: 304 if the board's tag is what the client has (decided from the poll's
-    two statements alone), else the state as JSON."""
+    one statement alone), else the state as JSON."""
     if poll.tag in request.if_none_match:
         response = make_response("", 304)
     else:
@@ -46,22 +43,20 @@ def _poll(poll: state.Poll, render_state):
 
 
 def _apply(change, done: str, back: str, anchor: str = "board"):
-    """Run a change, say what happened (or why it was refused), then 303 back to the page."""
+    """Run a change of a form that validated, say what happened (or why it was refused),
+    then 303 back to the page."""
     try:
         change()
     except services.BoardError as exc:
-        flash(str(exc.message), "danger")
+        flash(str(exc), "danger")
     else:
         flash(done, "success")
     return redirect(f"{back}#{anchor}", 303)
 
 
 def _button(change, done: str, back: str, anchor: str = "board"):
-    """A button's POST (a form with only its CSRF token), on either board."""
-    if not ButtonForm().validate_on_submit():
-        flash(_expired_text(), "danger")
-        return redirect(f"{back}#board", 303)
-    return _apply(change, done, back, anchor)
+    """A button's POST on either board: app.errors.press_button, back to the card."""
+    return press_button(change, done, f"{back}#{anchor}", form=ButtonForm())
 
 
 # --- the member's board --------------------------------------------------------------------

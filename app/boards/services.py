@@ -18,6 +18,7 @@ from app.boards.state import (Member, board_time, board_view,  # noqa: F401
                               group_of_event_or_404, prompts_of)
 from app.domain.boards import (DEFAULT_DOTS, BoardOverride, BoardTime, VoteRefusal,
                                decide_vote, first_name)
+from app.errors import Refusal
 from app.events.locking import lock_event
 from app.extensions import db
 from app.models import Board, BoardCard, BoardPrompt, BoardVote, BreakoutGroup, Event, utcnow
@@ -30,12 +31,8 @@ REFUSALS = {
 }
 
 
-class BoardError(Exception):
-    """A change was refused; the message is for the person."""
-
-    def __init__(self, message):
-        super().__init__(str(message))
-        self.message = message
+class BoardError(Refusal):
+    """A change to a board was refused; the message is for the person."""
 
 
 # --- changes ---------------------------------------------------------------------------------
