@@ -1,7 +1,9 @@
 """Breakout allocation without a database: rules, optimality, re-runs, figures, errors."""
+import contextlib
 import itertools
 import random
 from collections import Counter
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,10 +17,19 @@ SECTORS = ("civil_society", "public_administration", "business", "research", "un
 FAST = settings(deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 
+@contextlib.contextmanager
+def banded():
+    """The banded regime (the terms beyond EXACT_LIMIT people) for a small problem."""
+    from app.domain.allocation import prepared
+    with mock.patch.object(prepared, "EXACT_LIMIT", 0):
+        yield
+
+
 # --------------------------------------------------------------------------- an independent oracle
 
 def oracle_objective(problem: Problem, assignment: dict) -> float:
-    """The documented objective, written out again from the spec (not from the module)."""
+    """The documented objective beyond EXACT_LIMIT people (the banded regime), written out
+    again from the spec (not from the module)."""
     groups = {g.id: g for g in problem.groups}
     rank_costs = [0, 1, 3, 6, 10]
     total = 0.0
@@ -48,6 +59,64 @@ def oracle_objective(problem: Problem, assignment: dict) -> float:
     return total
 
 
+def tv(problem: Problem, members) -> float | None:
+    """A group's total-variation distance to the room's known-sector shares (None: no one known)."""
+    known = [p for p in problem.people if p.sector != "unknown"]
+    share = {s: n / len(known) for s, n in Counter(p.sector for p in known).items()}
+    mine = Counter(p.sector for p in members if p.sector != "unknown")
+    k = sum(mine.values())
+    if not k:
+        return None
+    return 0.5 * sum(abs(mine[s] / k - part) for s, part in share.items())
+
+
+def mix_mean(problem: Problem, assignment: dict) -> float:
+    values = [tv(problem, [p for p in problem.people if assignment[p.id] == g.id])
+              for g in problem.groups]
+    values = [v for v in values if v is not None]
+    return sum(values) / len(values) if values else 0.0
+
+
+def preference_cost(problem: Problem, assignment: dict) -> float:
+    """Rank and move cost: 0, 1, 3, 6, 10, 15 for the 1st..6th+ choice, 20 unchosen, 0.5 a move."""
+    groups = {g.id: g for g in problem.groups}
+    total = 0.0
+    for p in problem.people:
+        topic = groups[assignment[p.id]].topic
+        if p.preferences:
+            rank = p.preferences.index(topic) if topic in p.preferences else None
+            total += 20 if rank is None else [0, 1, 3, 6, 10][rank] if rank < 5 else 15
+        if p.previous_group in groups and assignment[p.id] != p.previous_group:
+            total += 0.5
+    return total
+
+
+def colleague_pairs(problem: Problem, assignment: dict) -> int:
+    pairs = Counter((assignment[p.id], p.organisation) for p in problem.people
+                    if p.organisation is not None)
+    return sum(n * (n - 1) // 2 for n in pairs.values())
+
+
+def shortfall(problem: Problem, assignment: dict) -> int:
+    sizes = Counter(assignment.values())
+    return sum(max(0, g.min_size - sizes[g.id]) for g in problem.groups)
+
+
+def exact_objective(problem: Problem, assignment: dict) -> float:
+    """The documented objective up to EXACT_LIMIT people (the exact regime), from the spec:
+    preferences and moves; per group with known-sector people, 2 x mix_weight x (2 x known
+    people / groups) x its mix distance (if the room has two known sectors); 2 x mix_weight
+    per pair of colleagues in a group; 1000 per person a group is short of its minimum."""
+    known = [p for p in problem.people if p.sector != "unknown"]
+    total = preference_cost(problem, assignment) + 1000 * shortfall(problem, assignment)
+    if len({p.sector for p in known}) >= 2:
+        scale = 2 * len(known) / len(problem.groups)
+        for g in problem.groups:
+            value = tv(problem, [p for p in problem.people if assignment[p.id] == g.id])
+            total += 2 * problem.mix_weight * scale * (value or 0.0)
+    return total + 2 * problem.mix_weight * colleague_pairs(problem, assignment)
+
+
 def keeps_rules(problem: Problem, assignment: dict) -> bool:
     sizes = Counter(assignment.values())
     if any(sizes[g.id] > g.max_size for g in problem.groups):
@@ -60,17 +129,19 @@ def keeps_rules(problem: Problem, assignment: dict) -> bool:
     return all(assignment[a] == assignment[b] for a, b in problem.keep_together)
 
 
-def brute_force(problem: Problem):
-    """The best objective over every assignment that keeps the rules (None if there is none)."""
+def valid_assignments(problem: Problem):
+    """Every assignment that keeps the rules."""
     ids = [g.id for g in problem.groups]
     choices = [[p.pinned_group] if p.pinned_group is not None else ids for p in problem.people]
-    best = None
     for combo in itertools.product(*choices):
         assignment = {p.id: g for p, g in zip(problem.people, combo)}
         if keeps_rules(problem, assignment):
-            value = oracle_objective(problem, assignment)
-            best = value if best is None or value < best else best
-    return best
+            yield assignment
+
+
+def brute_force(problem: Problem, objective=oracle_objective):
+    """The best objective over every assignment that keeps the rules (None if there is none)."""
+    return min((objective(problem, a) for a in valid_assignments(problem)), default=None)
 
 
 # --------------------------------------------------------------------------- random problems
@@ -126,30 +197,32 @@ def assert_valid(problem: Problem, result):
 @settings(FAST, max_examples=300)
 @given(problems(previous=True))
 def test_on_tiny_problems_the_objective_is_the_brute_force_optimum(problem):
-    result = compute_allocation(problem)
-    best = brute_force(problem)
-    if best is None:
-        assert not result.ok and result.status == "infeasible"
-        return
-    assert_valid(problem, result)
-    assert result.objective == pytest.approx(best, abs=1e-6)
-    assert oracle_objective(problem, result.assignment) == pytest.approx(best, abs=1e-6)
-    assert result.gap == pytest.approx(0.0, abs=1e-6)
+    with banded():  # the terms beyond EXACT_LIMIT people
+        result = compute_allocation(problem)
+        best = brute_force(problem)
+        if best is None:
+            assert not result.ok and result.status == "infeasible"
+            return
+        assert_valid(problem, result)
+        assert result.objective == pytest.approx(best, abs=1e-6)
+        assert oracle_objective(problem, result.assignment) == pytest.approx(best, abs=1e-6)
+        assert result.gap == pytest.approx(0.0, abs=1e-6)
 
 
 @settings(FAST, max_examples=150)
 @given(problems(max_people=7, max_groups=3, previous=True))
 def test_the_two_stage_method_keeps_every_rule_and_its_bound_is_a_true_bound(problem):
-    result = compute_allocation(problem, method="two_stage")
-    best = brute_force(problem)
-    if best is None:
-        assert not result.ok
-        return
-    if not result.ok:  # the decomposition may miss a packing only the full model finds
-        assert result.status in ("infeasible", "time_limit")
-        return
-    assert_valid(problem, result)
-    assert result.bound <= best + 1e-6 <= result.objective + 2e-6
+    with banded():  # the terms beyond EXACT_LIMIT people
+        result = compute_allocation(problem, method="two_stage")
+        best = brute_force(problem)
+        if best is None:
+            assert not result.ok
+            return
+        if not result.ok:  # the decomposition may miss a packing only the full model finds
+            assert result.status in ("infeasible", "time_limit")
+            return
+        assert_valid(problem, result)
+        assert result.bound <= best + 1e-6 <= result.objective + 2e-6
 
 
 @settings(FAST, max_examples=60)
@@ -258,26 +331,28 @@ PEOPLE = (
                                                 "min_size": 1000.0, "moves": 0.0}}),
 ])
 def test_figures_are_exact_on_hand_made_assignments(assignment, expected):
-    figures = compute_figures(Problem(groups=ROOM, people=PEOPLE), assignment)
-    for name, value in expected.items():
-        actual = getattr(figures, name)
-        if isinstance(value, float):
-            assert actual == pytest.approx(value, abs=1e-12), name
-        elif isinstance(value, dict):
-            assert dict(actual) == pytest.approx(value), name
-        else:
-            assert actual == value, name
+    with banded():  # the terms beyond EXACT_LIMIT people
+        figures = compute_figures(Problem(groups=ROOM, people=PEOPLE), assignment)
+        for name, value in expected.items():
+            actual = getattr(figures, name)
+            if isinstance(value, float):
+                assert actual == pytest.approx(value, abs=1e-12), name
+            elif isinstance(value, dict):
+                assert dict(actual) == pytest.approx(value), name
+            else:
+                assert actual == value, name
 
 
 def test_mix_penalty_counts_people_beyond_one_either_way_of_the_share():
-    groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
-    people = tuple(Person(i, "business" if i <= 4 else "research") for i in range(1, 9))
-    problem = Problem(groups=groups, people=people, mix_weight=1.0)
-    # All business in A1: share 0.5 of 4 = 2, count 4 -> 2 - 1 = 1 over, for both sectors and groups.
-    split = {i: "A1" if i <= 4 else "B1" for i in range(1, 9)}
-    assert compute_figures(problem, split).objective_parts["mix"] == 2 * 4 * 1.0
-    mixed = {i: "A1" if i % 2 else "B1" for i in range(1, 9)}
-    assert compute_figures(problem, mixed).objective_parts["mix"] == 0.0
+    with banded():  # the terms beyond EXACT_LIMIT people
+        groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
+        people = tuple(Person(i, "business" if i <= 4 else "research") for i in range(1, 9))
+        problem = Problem(groups=groups, people=people, mix_weight=1.0)
+        # All business in A1: share 0.5 of 4 = 2, count 4 -> 2 - 1 = 1 over, for both sectors and groups.
+        split = {i: "A1" if i <= 4 else "B1" for i in range(1, 9)}
+        assert compute_figures(problem, split).objective_parts["mix"] == 2 * 4 * 1.0
+        mixed = {i: "A1" if i % 2 else "B1" for i in range(1, 9)}
+        assert compute_figures(problem, mixed).objective_parts["mix"] == 0.0
 
 
 def test_rule_violations_are_counted_for_any_assignment():
@@ -310,19 +385,20 @@ def test_reasons_say_why_in_german_and_english():
 
 
 def test_a_person_moved_for_the_mix_is_told_so():
-    groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
-    people = (*(Person(i, "business", preferences=("A", "B")) for i in range(1, 7)),
-              *(Person(i, "research", preferences=("B", "A")) for i in range(7, 9)))
-    result = compute_allocation(Problem(groups=groups, people=people, mix_weight=3.0))
-    assert result.objective == 1.0  # one person on their 2nd choice, no sector beyond ±1
-    assert result.figures.objective_parts["mix"] == 0.0
-    second = [p.id for p in people if result.assignment[p.id] != f"{p.preferences[0]}1"]
-    assert len(second) == 1
-    for pid in second:
-        assert result.reasons[pid] == {"en": "Moved to balance the mix → 2nd choice",
-                                       "de": "Für eine bunte Mischung verschoben → 2. Wahl"}
-    unmixed = compute_allocation(Problem(groups=groups, people=people, mix_weight=0.0))
-    assert unmixed.objective == 0.0 and unmixed.figures.first_choice == 1.0
+    with banded():  # the terms beyond EXACT_LIMIT people
+        groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
+        people = (*(Person(i, "business", preferences=("A", "B")) for i in range(1, 7)),
+                  *(Person(i, "research", preferences=("B", "A")) for i in range(7, 9)))
+        result = compute_allocation(Problem(groups=groups, people=people, mix_weight=3.0))
+        assert result.objective == 1.0  # one person on their 2nd choice, no sector beyond ±1
+        assert result.figures.objective_parts["mix"] == 0.0
+        second = [p.id for p in people if result.assignment[p.id] != f"{p.preferences[0]}1"]
+        assert len(second) == 1
+        for pid in second:
+            assert result.reasons[pid] == {"en": "Moved to balance the mix → 2nd choice",
+                                           "de": "Für eine bunte Mischung verschoben → 2. Wahl"}
+        unmixed = compute_allocation(Problem(groups=groups, people=people, mix_weight=0.0))
+        assert unmixed.objective == 0.0 and unmixed.figures.first_choice == 1.0
 
 
 # --------------------------------------------------------------------------- errors
@@ -384,9 +460,14 @@ def test_the_json_shape_round_trips():
                        {"id": "p2", "sector": "research", "organisation": "Uni",
                         "preferences": ["B"], "pinned_group": "B1"}],
             "keep_apart": [["p1", "p2"]], "keep_together": [], "mix_weight": 0.5}
-    out = allocation_to_dict(compute_allocation(problem_from_dict(data)))
+    with banded():  # the terms beyond EXACT_LIMIT people: no mix cost within one person
+        out = allocation_to_dict(compute_allocation(problem_from_dict(data)))
     assert out["assignment"] == {"p1": "A1", "p2": "B1"}
     assert out["status"] == "optimal" and out["gap"] == 0.0 and out["objective"] == 0.0
+    # exactly: two groups of one sector each, distance 1/2 each, times 2 x 0.5 x (2 x 2 / 2)
+    out = allocation_to_dict(compute_allocation(problem_from_dict(data)))
+    assert out["assignment"] == {"p1": "A1", "p2": "B1"}
+    assert out["status"] == "optimal" and out["gap"] == 0.0 and out["objective"] == 2.0
     assert set(out) >= {"assignment", "figures", "objective", "bound", "gap", "reasons"}
 
 
@@ -416,38 +497,40 @@ def test_mix_hull_pieces_meet_the_penalty_at_whole_counts_and_never_exceed_it(to
 @settings(FAST, max_examples=150)
 @given(problems(max_people=7, max_groups=3))
 def test_the_first_stage_hull_lp_never_exceeds_the_brute_force_optimum(problem):
-    from app.domain.allocation.prepared import Infeasible, Prepared
-    from app.domain.allocation.solvers import first_stage
+    with banded():  # the terms beyond EXACT_LIMIT people
+        from app.domain.allocation.prepared import Infeasible, Prepared
+        from app.domain.allocation.solvers import first_stage
 
-    best = brute_force(problem)
-    if best is None:
-        return
-    try:
-        prep = Prepared(problem)
-        mip = first_stage(prep, hull=True)[0]
-    except Infeasible:
-        return
-    status, _, _, bound = mip.solve(gap=0.0, time_limit=10, relax=True)
-    assert status == "optimal"
-    assert bound <= best + 1e-6
+        best = brute_force(problem)
+        if best is None:
+            return
+        try:
+            prep = Prepared(problem)
+            mip = first_stage(prep, hull=True)[0]
+        except Infeasible:
+            return
+        status, _, _, bound = mip.solve(gap=0.0, time_limit=10, relax=True)
+        assert status == "optimal"
+        assert bound <= best + 1e-6
 
 
 def test_identical_groups_share_one_class_in_the_bound_lp_and_the_bound_stays_below_the_optimum():
-    # Four interchangeable groups of one topic (one class of four in the bound LP), two more
-    # of another, an unknown-sector person and a pin (a group of its own).
-    rng = random.Random(3)
-    groups = (*(Group(f"A{g}", "A", 2, 4) for g in range(4)), Group("B0", "B", 2, 3),
-              Group("B1", "B", 2, 3))
-    people = tuple(Person(i, rng.choice(SECTORS), rng.choice([None, "X", "Y"]),
-                          tuple(rng.sample(["A", "B"], 2)),
-                          pinned_group="B1" if i == 0 else None) for i in range(16))
-    problem = Problem(groups=groups, people=people, keep_apart=((1, 2),))
-    direct = compute_allocation(problem, method="direct", gap_target=0.0)
-    two = compute_allocation(problem, method="two_stage")
-    assert_valid(problem, direct)
-    assert_valid(problem, two)
-    assert direct.gap == pytest.approx(0.0, abs=1e-6)
-    assert two.bound <= direct.objective + 1e-6
+    with banded():  # the terms beyond EXACT_LIMIT people
+        # Four interchangeable groups of one topic (one class of four in the bound LP), two more
+        # of another, an unknown-sector person and a pin (a group of its own).
+        rng = random.Random(3)
+        groups = (*(Group(f"A{g}", "A", 2, 4) for g in range(4)), Group("B0", "B", 2, 3),
+                  Group("B1", "B", 2, 3))
+        people = tuple(Person(i, rng.choice(SECTORS), rng.choice([None, "X", "Y"]),
+                              tuple(rng.sample(["A", "B"], 2)),
+                              pinned_group="B1" if i == 0 else None) for i in range(16))
+        problem = Problem(groups=groups, people=people, keep_apart=((1, 2),))
+        direct = compute_allocation(problem, method="direct", gap_target=0.0)
+        two = compute_allocation(problem, method="two_stage")
+        assert_valid(problem, direct)
+        assert_valid(problem, two)
+        assert direct.gap == pytest.approx(0.0, abs=1e-6)
+        assert two.bound <= direct.objective + 1e-6
 
 
 def test_reasons_name_people_and_groups_by_their_labels():
