@@ -52,15 +52,17 @@ two-stage), `reasons` (why each person is where they are) and `allocate`
 from app.domain.allocation.allocate import compute_allocation
 from app.domain.allocation.figures import compute_figures, compute_objective
 from app.domain.allocation.prepared import rank_cost
-from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, LATER_RANK_COST,
-                                           MIN_SIZE_PENALTY, MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
+from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, EXACT_LIMIT,
+                                           LATER_RANK_COST, MIN_SIZE_PENALTY, MIX_FIRST_WEIGHT,
+                                           MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
                                            ORG_UNIT, RANK_COSTS, SECTORS, SEED, UNKNOWN,
                                            UNRANKED_COST, Allocation, Figures, Group, Id, Message,
                                            Person, Problem, ProblemError, allocation_to_dict,
                                            figures_to_dict, problem_from_dict)
 
 __all__ = [
-    "DEFAULT_TIME_LIMIT", "DIRECT_LIMIT", "LATER_RANK_COST", "MIN_SIZE_PENALTY", "MIX_TOLERANCE",
+    "DEFAULT_TIME_LIMIT", "DIRECT_LIMIT", "EXACT_LIMIT", "LATER_RANK_COST", "MIN_SIZE_PENALTY",
+    "MIX_FIRST_WEIGHT", "MIX_TOLERANCE",
     "MIX_UNIT", "MOVE_COST", "ORG_UNIT", "RANK_COSTS", "SECTORS", "SEED", "UNKNOWN",
     "UNRANKED_COST", "Allocation", "Figures", "Group", "Id", "Message", "Person", "Problem",
     "ProblemError", "allocation_to_dict", "compute_allocation", "compute_figures",

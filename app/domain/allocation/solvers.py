@@ -18,6 +18,7 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
     `start` (a group per unit) is a known valid assignment for HiGHS to improve on.
     """
     mip = Mip()
+    mip.presolve = not prep.exact
     block = AssignmentBlock(mip, prep, range(len(prep.groups)))
     for u, ms in enumerate(prep.units):
         if not block.add_unit(u, prep.plausible_groups(u)):
@@ -50,13 +51,14 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
 def mix_first(prep: Prepared, mip: Mip, block: AssignmentBlock, status: str, values, deadline):
     """"Vor allem Durchmischung": the best mix at no higher preference cost, then the rest.
 
-    From the weighted optimum (preference cost P, min-size shortfall S), a second solve
+    From the weighted optimum A (preference cost P, min-size shortfall S), a second solve
     finds the smallest sum of the groups' mix distances of any assignment with preference
-    cost (rank and moves) at most P and shortfall at most S; a third, among those with that
-    distance, the best weighted objective (colleagues, then again preferences). So no
-    assignment with the same or a lower preference cost mixes better. The bound stays the
-    weighted model's: if the third solve had to give up colleague pairs for the mix, the
-    reported gap says by how much. Returns (status, values).
+    cost (rank and moves) at most P and shortfall at most S, if one beats A's; a third,
+    among those with that distance, the best weighted objective (colleagues, then again
+    preferences). So no assignment with the same or a lower preference cost mixes better
+    (the sum is the mean times the groups, when every group has someone of a known
+    sector). The bound stays the weighted model's: if the third solve had to give up
+    colleague pairs for the mix, the reported gap says by how much. Returns (status, values).
     """
     pref_terms = [(j, mip.cost[j]) for j in block.y.values()]
     pref = sum(c for j, c in pref_terms if values[j] > 0.5)
@@ -73,14 +75,22 @@ def mix_first(prep: Prepared, mip: Mip, block: AssignmentBlock, status: str, val
     def start_of(vals):
         return {j: float(v) for j, v in enumerate(vals)}
 
+    # The weighted optimum A is at least as good as any assignment a within these limits:
+    # pref(a) + C tv(a) + O pairs(a) >= pref(A) + C tv(A) + O pairs(A) (shortfall aside, no
+    # higher for a), with pref(a) <= pref(A). So a mixes better only with more colleague
+    # pairs than A: the second solve looks only there (and without colleagues to split, A
+    # mixes best already).
+    if not mip.pair_cols:
+        return status, values
+    pairs = round(sum(values[j] for j in mip.pair_cols))
     second = constrained()
+    second.row([(j, 1.0) for j in mip.pair_cols], lower=pairs + 1 - 1e-6)
     second.cost = [0.0] * len(mip.cost)
     second.offset = 0.0
     for j, c in mip.tv_terms:
         second.cost[j] = c * scale
     status2, values2, _, _ = second.solve(gap=0.0, abs_gap=1e-7,
-                                          time_limit=deadline - time.monotonic(),
-                                          start=start_of(values))
+                                          time_limit=deadline - time.monotonic())
     if values2 is None:
         return status, values
     # the distance of that assignment, exactly, with a margin far below any real difference
