@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import math
 import time
 from collections import defaultdict
 
@@ -82,31 +83,34 @@ def mix_first(prep: Prepared, mip: Mip, block: AssignmentBlock, status: str, val
     # mixes best already).
     if not mip.pair_cols:
         return status, values
+
+    def distance(vals):  # of the assignment in vals, exactly, in whole people over the room
+        place = [None] * len(prep.people)
+        for u, g in block.placed(vals).items():
+            for i in prep.units[u]:
+                place[i] = g
+        return scale * mix_distance_sum(prep, place)
+
     pairs = round(sum(values[j] for j in mip.pair_cols))
     second = constrained()
     second.row([(j, 1.0) for j in mip.pair_cols], lower=pairs + 1 - 1e-6)
+    # and strictly better than A, which lets HiGHS prune as if A were its incumbent (A
+    # itself, with its pairs, is no solution here). Each group's distance times `scale` is
+    # a whole number over its known count, so real differences are multiples of 1 / lcm of
+    # the counts (1/2520 for groups of up to ten): half of that is a safe margin.
+    margin = 0.5 / math.lcm(*range(1, max(prep.max, default=1) + 1))
+    second.row([(j, c * scale) for j, c in mip.tv_terms], upper=distance(values) - margin)
     second.cost = [0.0] * len(mip.cost)
     second.offset = 0.0
     for j, c in mip.tv_terms:
         second.cost[j] = c * scale
     status2, values2, _, _ = second.solve(gap=0.0, abs_gap=1e-7,
                                           time_limit=deadline - time.monotonic())
-    if values2 is None:
-        return status, values
-    # the distance of that assignment, exactly, with a margin far below any real difference
-    place = [None] * len(prep.people)
-    for u, g in block.placed(values2).items():
-        for i in prep.units[u]:
-            place[i] = g
-    best = scale * mix_distance_sum(prep, place)
-    first = [None] * len(prep.people)
-    for u, g in block.placed(values).items():
-        for i in prep.units[u]:
-            first[i] = g
-    if scale * mix_distance_sum(prep, first) <= best + 1e-5:
-        return status, values  # the weighted optimum mixes as well as anything at its cost
+    if values2 is None:  # nothing mixes better: A it is
+        return ("time_limit" if status2 == "time_limit" else status), values
+    best = distance(values2)
     third = constrained()
-    third.row([(j, c * scale) for j, c in mip.tv_terms], upper=best + 1e-5)
+    third.row([(j, c * scale) for j, c in mip.tv_terms], upper=best + min(margin, 1e-5))
     status3, values3, _, _ = third.solve(gap=0.0, time_limit=deadline - time.monotonic(),
                                          start=start_of(values2))
     worst = "time_limit" if "time_limit" in (status, status2, status3) else status
