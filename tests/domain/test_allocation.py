@@ -348,7 +348,8 @@ def test_mix_penalty_counts_people_beyond_one_either_way_of_the_share():
         groups = (Group("A1", "A", 0, 8), Group("B1", "B", 0, 8))
         people = tuple(Person(i, "business" if i <= 4 else "research") for i in range(1, 9))
         problem = Problem(groups=groups, people=people, mix_weight=1.0)
-        # All business in A1: share 0.5 of 4 = 2, count 4 -> 2 - 1 = 1 over, for both sectors and groups.
+        # All business in A1: share 0.5 of 4 = 2, count 4 -> 2 - 1 = 1 over, for both sectors
+        # and groups.
         split = {i: "A1" if i <= 4 else "B1" for i in range(1, 9)}
         assert compute_figures(problem, split).objective_parts["mix"] == 2 * 4 * 1.0
         mixed = {i: "A1" if i % 2 else "B1" for i in range(1, 9)}
