@@ -684,7 +684,9 @@ def test_at_thirty_people_the_mix_improves_step_by_step(seed):
     import dataclasses
 
     from app.breakouts.forms import MIX_STEPS
+    from app.domain.allocation import MIX_FIRST_WEIGHT
 
+    assert MIX_STEPS[-1] == MIX_FIRST_WEIGHT  # "Vor allem Durchmischung" mixes first
     room = room_of_thirty(seed)
     rooms = [dataclasses.replace(room, mix_weight=w) for w in MIX_STEPS]
     results = [compute_allocation(r) for r in rooms]
