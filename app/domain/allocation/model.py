@@ -154,8 +154,8 @@ def add_exact_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
 
     The distance 1/2 sum_s |c_s / k - share_s| is linear once the known count k is fixed,
     so the group has one branch per k it may have: a binary lam_k (exactly one is 1), the
-    branch's counts c_sk (summing to k * lam_k, and over k to c_s) and deviations d_sk
-    above the lower convex hull of |c - share * k| at whole c (`mix_pieces` without a free
+    branch's counts c_sk (whole numbers: measured faster; summing to k * lam_k, and over k
+    to c_s) and deviations d_sk above the lower convex hull of |c - share * k| at whole c (`mix_pieces` without a free
     band), in perspective. With lam whole, only the group's own branch is non-zero and
     d_sk / 2k sums to its exact distance. Colleagues: for an organisation that could have
     m people here, m - 1 columns e_j >= count - j (j = 1 .. m - 1) sum to exactly
@@ -191,7 +191,7 @@ def add_exact_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
                 continue
             total = [(lam, -float(size))]
             for s in range(ns):
-                c = mip.var(0.0, 0.0, float(size))
+                c = mip.var(0.0, 0.0, float(size), True)  # whole (measured: faster)
                 total.append((c, 1.0))
                 c_rows[s].append((c, 1.0))
                 pieces = mix_pieces(prep, s, size, tolerance=0.0)
