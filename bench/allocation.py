@@ -7,13 +7,17 @@ A seeded synthetic generator (4 sectors; about 40 % of people in organisations o
 2–5; ranked topics whose popularity is skewed and correlated with sector; a few
 pins, keep-apart and keep-together pairs; group limits 0.8–1.2 × the mean size)
 builds each problem. For each size it prints the allocator's time, status, gap
-and figures, and the same figures for random assignment (what video tools do)
-and greedy first-come. The last line is one JSON object. Each solve is bounded
-by --time-limit (default 4 × the target time; at least 10 s).
+and figures (at mix_weight 1, the balanced step: the targets), the same figures
+for random assignment (what video tools do) and greedy first-come, and the
+frontier: preference cost, mean mix distance, colleague pairs, time and gap at
+each of the five steps of the "Durchmischung ↔ Wunschthema" setting (--steps to
+choose fewer). The last line is one JSON object. Each solve is bounded by
+--time-limit (default 4 × the target time; at least 10 s).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -28,6 +32,10 @@ from app.domain.allocation import (Group, Person, Problem, compute_allocation,  
 
 BENCH_SECTORS = ("civil_society", "public_administration", "business", "research")
 SECTOR_SHARES = (0.3, 0.3, 0.2, 0.2)
+
+# The five steps of the setting (app/breakouts/forms.py MIX_STEPS), weakest mixing first.
+STEPS = ((0.0, "Nur Wunschthema"), (0.5, "Eher Wunschthema"), (1.0, "Ausgewogen"),
+         (2.0, "Eher Durchmischung"), (4.0, "Vor allem Durchmischung"))
 
 # people, groups, topics, target seconds, target gap
 SIZES = {
@@ -185,7 +193,42 @@ def _line(name: str, f: dict) -> str:
             f"underfilled {f['underfilled_groups']}")
 
 
-def run(people: int, groups: int, time_limit: float | None, seed: int) -> dict:
+def frontier(problem: Problem, balanced, balanced_seconds: float, limit: float,
+             steps) -> list[dict]:
+    """Preference cost and mix distance (and colleagues, time, gap) at each step."""
+    rows = []
+    for weight, label in STEPS:
+        if weight not in steps:
+            continue
+        if weight == problem.mix_weight:
+            result, seconds = balanced, balanced_seconds
+        else:
+            started = time.perf_counter()
+            result = compute_allocation(dataclasses.replace(problem, mix_weight=weight),
+                                        time_limit=limit)
+            seconds = time.perf_counter() - started
+        row = {"step": label, "mix_weight": weight, "seconds": round(seconds, 3),
+               "status": result.status, "gap": result.gap}
+        if result.figures is not None:
+            f = result.figures
+            row.update(preference_cost=round(f.objective_parts["rank"]
+                                             + f.objective_parts["moves"], 6),
+                       mix_distance_mean=round(f.mix_distance_mean, 6),
+                       same_organisation_pairs=f.same_organisation_pairs,
+                       top3=round(f.first_choice + f.second_choice + f.third_choice, 6))
+            print(f"  step {weight:g} {label:<24} preference cost {row['preference_cost']:g}  "
+                  f"mix mean {f.mix_distance_mean:.3f}  same-org pairs "
+                  f"{f.same_organisation_pairs}  top-3 {row['top3']:.1%}  {seconds:.2f} s  "
+                  f"{result.status}, gap {result.gap:.3%}")
+        else:
+            print(f"  step {weight:g} {label:<24} error: {result.error}")
+        sys.stdout.flush()
+        rows.append(row)
+    return rows
+
+
+def run(people: int, groups: int, time_limit: float | None, seed: int,
+        steps=tuple(w for w, _ in STEPS)) -> dict:
     topics, target_s, target_gap = SIZES.get((people, groups), (None, None, None))
     problem = generate(people, groups, topics, seed)
     limit = time_limit or max(10.0, 4 * (target_s or 15.0))
@@ -217,6 +260,7 @@ def run(people: int, groups: int, time_limit: float | None, seed: int) -> dict:
               f"time {'met' if met_time else 'MISSED'}, gap {'met' if met_gap else 'MISSED'}, "
               f"rules {'met' if met_rules else 'MISSED'}")
     sys.stdout.flush()
+    row["frontier"] = frontier(problem, result, seconds, limit, steps)
     return row
 
 
@@ -227,11 +271,14 @@ def main(argv=None) -> int:
     parser.add_argument("--time-limit", type=float, default=None,
                         help="safety-net seconds per solve (default 4 x target, at least 10)")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--steps", default=",".join(f"{w:g}" for w, _ in STEPS),
+                        help="comma-separated mix weights of the frontier, e.g. 1 (none: '')")
     args = parser.parse_args(argv)
+    steps = tuple(float(x) for x in args.steps.split(",") if x.strip())
     rows = []
     for item in args.sizes.split(","):
         people, groups = (int(x) for x in item.strip().split("/"))
-        rows.append(run(people, groups, args.time_limit, args.seed))
+        rows.append(run(people, groups, args.time_limit, args.seed, steps))
     print(json.dumps({"benchmark": "allocation", "seed": args.seed, "sizes": rows},
                      separators=(",", ":")))
     return 0

@@ -18,6 +18,15 @@ The model is a mixed-integer program solved by HiGHS (through `highspy`):
   people, and penalising that rounding would only inflate the objective and
   the gap), every further person costs 2 x `mix_weight`;
 - organisations: every colleague beyond the first in a group costs 2 x `mix_weight`;
+- up to `EXACT_LIMIT` (60) people, the exact regime instead (`Prepared.exact`): the
+  mix term is each group's total-variation distance to the room's sector shares
+  (the figure `mix_distance_mean` averages), with no free band, times 2 x
+  `mix_weight` x 2 x the mean known group size; every pair of colleagues in a group
+  costs 2 x `mix_weight`. So at every weighted step no assignment is better on
+  preferences, mix and colleague pairs at once. From `MIX_FIRST_WEIGHT` (4, "Vor allem
+  Durchmischung") mixing comes first: no assignment with the same or a lower
+  preference cost mixes better (`solvers.mix_first`). Such rooms are always solved in
+  one model, with HiGHS's presolve off (see `Mip.presolve`);
 - max size hard; min size soft, 1000 per missing person (so an under-filled
   group is a warning, never a failure);
 - keep-apart / keep-together hard;
@@ -52,15 +61,17 @@ two-stage), `reasons` (why each person is where they are) and `allocate`
 from app.domain.allocation.allocate import compute_allocation
 from app.domain.allocation.figures import compute_figures, compute_objective
 from app.domain.allocation.prepared import rank_cost
-from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, LATER_RANK_COST,
-                                           MIN_SIZE_PENALTY, MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
+from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, EXACT_LIMIT,
+                                           LATER_RANK_COST, MIN_SIZE_PENALTY, MIX_FIRST_WEIGHT,
+                                           MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
                                            ORG_UNIT, RANK_COSTS, SECTORS, SEED, UNKNOWN,
                                            UNRANKED_COST, Allocation, Figures, Group, Id, Message,
                                            Person, Problem, ProblemError, allocation_to_dict,
                                            figures_to_dict, problem_from_dict)
 
 __all__ = [
-    "DEFAULT_TIME_LIMIT", "DIRECT_LIMIT", "LATER_RANK_COST", "MIN_SIZE_PENALTY", "MIX_TOLERANCE",
+    "DEFAULT_TIME_LIMIT", "DIRECT_LIMIT", "EXACT_LIMIT", "LATER_RANK_COST", "MIN_SIZE_PENALTY",
+    "MIX_FIRST_WEIGHT", "MIX_TOLERANCE",
     "MIX_UNIT", "MOVE_COST", "ORG_UNIT", "RANK_COSTS", "SECTORS", "SEED", "UNKNOWN",
     "UNRANKED_COST", "Allocation", "Figures", "Group", "Id", "Message", "Person", "Problem",
     "ProblemError", "allocation_to_dict", "compute_allocation", "compute_figures",

@@ -34,7 +34,8 @@ def compute_allocation(problem: Problem, *, gap_target: float | None = None,
     `gap_target` is the relative gap at which the solver stops (default: 0, i.e. proven
     optimal, up to 100 people; beyond, 1 % for "direct" and 0.5 % for the sub-solves of
     "two_stage"). `method` is "auto" (direct up to 40,000 unit x group variables),
-    "direct" or "two_stage". `time_limit` (seconds) is only a safety net.
+    "direct" or "two_stage" (up to EXACT_LIMIT people always "direct": the exact regime,
+    see `Prepared.exact`). `time_limit` (seconds) is only a safety net.
     """
     deadline = time.monotonic() + time_limit
     try:
@@ -53,6 +54,8 @@ def compute_allocation(problem: Problem, *, gap_target: float | None = None,
         method = "direct" if size <= DIRECT_LIMIT else "two_stage"
     if method not in ("direct", "two_stage"):
         raise ValueError(f"unknown method {method!r}")
+    if prep.exact:
+        method = "direct"  # the exact regime's terms are only in the direct model
     if gap_target is None:
         # Proven optimal for a workshop-sized room; 1 % beyond, where proving the last
         # fraction costs more time than it changes groups. In two stages the target only

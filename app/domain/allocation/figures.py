@@ -17,6 +17,29 @@ class Evaluation:
     figures: Figures
 
 
+def tv_distance(prep: Prepared, counts, known: int) -> float:
+    """Total-variation distance of a group's known-sector counts to the room's shares."""
+    # in whole numbers over the room, divided once: the same value whatever the order
+    return sum(abs(c * prep.known_total - n * known)
+               for c, n in zip(counts, prep.sector_count)) / (2 * known * prep.known_total)
+
+
+def mix_distance_sum(prep: Prepared, place) -> float:
+    """The sum over groups with known-sector people of their total-variation distances."""
+    counts = [[0] * len(prep.known_sectors) for _ in prep.groups]
+    for i, g in enumerate(place):
+        if g is not None and prep.sector_index[i] is not None:
+            counts[g][prep.sector_index[i]] += 1
+    return sum(tv_distance(prep, cs, sum(cs)) for cs in counts if sum(cs))
+
+
+def preference_cost(prep: Prepared, place) -> float:
+    """Rank and move cost of a group index per person (what people asked for)."""
+    return sum(prep.cost[i][prep.group_topic[g]]
+               + (MOVE_COST if prep.prev[i] is not None and g != prep.prev[i] else 0.0)
+               for i, g in enumerate(place) if g is not None)
+
+
 def evaluate(prep: Prepared, assignment: Mapping[Id, Id]) -> Evaluation:
     groups = prep.groups
     members = [[] for _ in groups]
@@ -65,12 +88,17 @@ def evaluate(prep: Prepared, assignment: Mapping[Id, Id]) -> Evaluation:
             if prep.sector_index[i] is not None:
                 counts[prep.sector_index[i]] += 1
         known = sum(counts)
-        for s in range(ns):
-            # exactly max(0, |c - share * known| - tolerance), in whole numbers over the room
-            excess = abs(counts[s] * prep.known_total - prep.sector_count[s] * known)
-            mix_dev += max(0, excess - MIX_TOLERANCE * prep.known_total) / prep.known_total
+        if prep.exact:
+            # the group's total-variation distance, times the scale (see `Prepared.exact`)
+            if known and ns >= 2:
+                mix_dev += prep.mix_scale * tv_distance(prep, counts, known)
+        else:
+            for s in range(ns):
+                # exactly max(0, |c - share * known| - tolerance), in whole numbers over the room
+                excess = abs(counts[s] * prep.known_total - prep.sector_count[s] * known)
+                mix_dev += max(0, excess - MIX_TOLERANCE * prep.known_total) / prep.known_total
         if known:
-            distances.append(0.5 * sum(abs(counts[s] / known - prep.share[s]) for s in range(ns)))
+            distances.append(tv_distance(prep, counts, known))
         if ms and all(c > 0 for c in counts):
             every += 1
         lone += sum(1 for c in counts if c == 1)
@@ -79,7 +107,10 @@ def evaluate(prep: Prepared, assignment: Mapping[Id, Id]) -> Evaluation:
             if prep.people[i].organisation is not None:
                 orgs[prep.people[i].organisation] += 1
         pairs += sum(c * (c - 1) // 2 for c in orgs.values())
-        org_extra += sum(c - 1 for i_c, c in orgs.items() if c > 1)
+        if prep.exact:  # every pair of colleagues
+            org_extra += sum(c * (c - 1) // 2 for c in orgs.values())
+        else:  # every colleague beyond the first
+            org_extra += sum(c - 1 for i_c, c in orgs.items() if c > 1)
         if len(ms) < prep.min[g]:
             short += prep.min[g] - len(ms)
             underfilled.append(groups[g].id)

@@ -27,6 +27,12 @@ class Mip:
         self.index: list[int] = []
         self.value: list[float] = []
         self.offset = 0.0
+        self.tv_terms: list[tuple[int, float]] = []  # the sum of the groups' mix distances
+        self.short_cols: list[int] = []  # min-size shortfall per group
+        self.pair_cols: list[int] = []  # colleague pairs (exact regime)
+        # Off for the exact regime's models: on them HiGHS 1.15's presolve returned a wrong
+        # "optimal" answer (3 people, 2 groups: 6.0 where 3.0 was possible; see the tests).
+        self.presolve = True
 
     def var(self, cost=0.0, lower=0.0, upper=math.inf, integer=False) -> int:
         self.cost.append(cost)
@@ -72,6 +78,8 @@ class Mip:
                             ("mip_rel_gap", float(gap)), ("mip_abs_gap", float(abs_gap)),
                             ("time_limit", float(max(time_limit, 0.01)))):
             h.setOptionValue(name, value)
+        if not self.presolve:
+            h.setOptionValue("presolve", "off")
         h.passModel(lp)
         if start:
             cols = sorted(start)
@@ -95,12 +103,17 @@ class Mip:
 
 
 def add_group_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, sector_terms,
-                     org_terms, sizes: bool = True, hull: bool = False, mult: int = 1) -> None:
+                     org_terms, sizes: bool = True, hull: bool = False, mult: int = 1,
+                     exact: bool = False) -> None:
     """Size, min-size shortfall, sector mix and organisation rows of one group.
 
     `mult` > 1 stands for that many interchangeable groups like g at once (their sums;
     only in the first stage's bound LP, see `first_stage`). `hull` adds `add_mix_hull`.
+    `exact` builds the exact regime's terms instead (`add_exact_terms`).
     """
+    if exact:
+        add_exact_terms(mip, prep, g, size_terms, known_terms, sector_terms, org_terms)
+        return
     if not sizes:
         for terms in org_terms if ORG_UNIT * prep.weight > 0 else ():
             e = mip.var(ORG_UNIT * prep.weight, 0.0)
@@ -135,10 +148,78 @@ def add_group_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
             mip.row([*terms, (e, -1.0)], upper=1.0)
 
 
+def add_exact_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, sector_terms,
+                    org_terms) -> None:
+    """The exact regime's rows of one group (see `Prepared.exact`).
+
+    The distance 1/2 sum_s |c_s / k - share_s| is linear once the known count k is fixed,
+    so the group has one branch per k it may have: a binary lam_k (exactly one is 1), the
+    branch's counts c_sk (whole numbers: measured faster; summing to k * lam_k, and over k
+    to c_s) and deviations d_sk above the lower convex hull of |c - share * k| at whole c (`mix_pieces` without a free
+    band), in perspective. With lam whole, only the group's own branch is non-zero and
+    d_sk / 2k sums to its exact distance. Colleagues: for an organisation that could have
+    m people here, m - 1 columns e_j >= count - j (j = 1 .. m - 1) sum to exactly
+    count * (count - 1) / 2 pairs at the optimum.
+    """
+    n = mip.var(0.0, 0.0, prep.max[g])
+    mip.row([*size_terms, (n, -1.0)], 0.0, 0.0)
+    if prep.min[g] > 0:
+        short = mip.var(MIN_SIZE_PENALTY, 0.0, prep.min[g])
+        mip.row([(n, 1.0), (short, 1.0)], prep.min[g])
+        mip.short_cols.append(short)
+    ns = len(prep.known_sectors)
+    known_cap = int(sum(c for _, c in known_terms))
+    if ns >= 2 and known_cap > 0 and prep.weight > 0:
+        cost = MIX_UNIT * prep.weight * prep.mix_scale  # per unit of distance
+        top = min(prep.max[g], known_cap)
+        k = mip.var(0.0, 0.0, top)
+        mip.row([*known_terms, (k, -1.0)], 0.0, 0.0)
+        cs = []
+        for terms in sector_terms:
+            c = mip.var(0.0, 0.0, top)
+            mip.row([*terms, (c, -1.0)], 0.0, 0.0)
+            cs.append(c)
+        lam_row, k_row = [], [(k, -1.0)]
+        c_rows = [[(c, -1.0)] for c in cs]
+        # Every known count, also those below the min size: a branch without mix cost would
+        # let the LP mix it in for free (measured: several times slower).
+        for size in range(top + 1):
+            lam = mip.var(0.0, 0.0, 1.0, True)
+            lam_row.append((lam, 1.0))
+            k_row.append((lam, float(size)))
+            if size == 0:
+                continue
+            total = [(lam, -float(size))]
+            for s in range(ns):
+                c = mip.var(0.0, 0.0, float(size), True)  # whole (measured: faster)
+                total.append((c, 1.0))
+                c_rows[s].append((c, 1.0))
+                pieces = mix_pieces(prep, s, size, tolerance=0.0)
+                if pieces:
+                    d = mip.var(cost / (2 * size), 0.0)
+                    mip.tv_terms.append((d, 1.0 / (2 * size)))
+                    for a, b in pieces:
+                        mip.row([(d, 1.0), (c, -a), (lam, -b)], lower=0.0)
+            mip.row(total, 0.0, 0.0)
+        mip.row(lam_row, 1.0, 1.0)
+        mip.row(k_row, 0.0, 0.0)
+        for row in c_rows:
+            mip.row(row, 0.0, 0.0)
+    if ORG_UNIT * prep.weight > 0:
+        for terms in org_terms:
+            m = int(sum(c for _, c in terms))
+            for j in range(1, m):
+                e = mip.var(ORG_UNIT * prep.weight, 0.0)
+                mip.row([*terms, (e, -1.0)], upper=float(j))
+                mip.pair_cols.append(e)
+
+
+
 _PIECES: dict = {}
 
 
-def mix_pieces(prep: Prepared, s: int, k: int) -> list[tuple[float, float]]:
+def mix_pieces(prep: Prepared, s: int, k: int,
+               tolerance: float = MIX_TOLERANCE) -> list[tuple[float, float]]:
     """Lines d >= a*c + b under the mix penalty of sector s in a group of k known people.
 
     They are the lower convex hull of the points (c, max(0, |c - share*k| - tolerance))
@@ -147,11 +228,11 @@ def mix_pieces(prep: Prepared, s: int, k: int) -> list[tuple[float, float]]:
     straight |c - share*k| - tolerance of the plain rows (which is what lets an LP put
     fractional people just inside the free band).
     """
-    key = (prep.known_total, prep.sector_count[s], k)
+    key = (prep.known_total, prep.sector_count[s], k, tolerance)
     if key in _PIECES:
         return _PIECES[key]
     total, count = prep.known_total, prep.sector_count[s]
-    tolerance = round(MIX_TOLERANCE * total)
+    tolerance = round(tolerance * total)
     # value * total as an integer, so that the hull is exact
     points = [(c, max(0, abs(c * total - count * k) - tolerance)) for c in range(k + 1)]
     hull: list[tuple[int, int]] = []

@@ -4,8 +4,8 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from app.domain.allocation.problem import (LATER_RANK_COST, MOVE_COST, RANK_COSTS, SECTORS, UNKNOWN,
-                                           UNRANKED_COST, Problem, order_key)
+from app.domain.allocation.problem import (EXACT_LIMIT, LATER_RANK_COST, MOVE_COST, RANK_COSTS,
+                                           SECTORS, UNKNOWN, UNRANKED_COST, Problem, order_key)
 
 
 def rank_cost(rank: int | None) -> float:
@@ -80,6 +80,13 @@ class Prepared:
         self.sector_count = [sum(1 for x in self.sector if x == s) for s in self.known_sectors]
         self.share = [c / known_total for c in self.sector_count]
         self.sector_index = [self.si.get(s) for s in self.sector]  # None for unknown
+        # The exact regime (up to EXACT_LIMIT people, always solved in one model): the mix
+        # term is, per group, the total-variation distance of its sector shares to the room's,
+        # times 2 x the mean known group size (so that a group of mean size pays MIX_UNIT x
+        # mix_weight per person of deviation, with no free band); the organisation term counts
+        # every pair of colleagues in a group. Beyond, the banded terms (see `figures.evaluate`).
+        self.exact = len(self.people) <= EXACT_LIMIT
+        self.mix_scale = 2.0 * known_total / len(self.groups) if self.groups else 0.0
 
         org_count = defaultdict(int)
         for p in self.people:

@@ -18,6 +18,13 @@ MIX_TOLERANCE = 1.0  # persons of deviation per group and sector that cost nothi
 ORG_UNIT = 2.0  # per extra colleague of the same organisation in a group, times mix_weight
 MOVE_COST = 0.5  # per person moved away from their previous group
 MIN_SIZE_PENALTY = 1000.0  # per person a group is short of its minimum
+# Up to this many people the mix and organisation terms are exact (see `prepared.Prepared.exact`):
+# each group's total-variation distance to the room's sector mix, without a free band, and
+# every pair of colleagues in a group. Beyond, the banded terms above (fast, tight LP bound).
+EXACT_LIMIT = 60
+# From this mix_weight on ("Vor allem Durchmischung"), mixing comes first: the groups' mix
+# distance is the smallest of any assignment whose preference cost is no higher (exact regime).
+MIX_FIRST_WEIGHT = 4.0
 
 DEFAULT_TIME_LIMIT = 300.0  # seconds; a safety net, not the stopping rule
 DIRECT_LIMIT = 40_000  # unit x group variables up to which one model is solved

@@ -1,12 +1,16 @@
 """The solvers: one direct model, or two stages (topics and sector counts, then groups)."""
 from __future__ import annotations
 
+import copy
+import math
 import time
 from collections import defaultdict
 
+from app.domain.allocation.figures import mix_distance_sum
 from app.domain.allocation.model import AssignmentBlock, Mip, add_group_terms, unit_counts
 from app.domain.allocation.prepared import Prepared, infeasible
-from app.domain.allocation.problem import MOVE_COST, ORG_UNIT, SECTORS, UNKNOWN, UNRANKED_COST
+from app.domain.allocation.problem import (MIX_FIRST_WEIGHT, MOVE_COST, ORG_UNIT, SECTORS, UNKNOWN,
+                                           UNRANKED_COST)
 
 
 def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
@@ -15,6 +19,7 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
     `start` (a group per unit) is a known valid assignment for HiGHS to improve on.
     """
     mip = Mip()
+    mip.presolve = not prep.exact
     block = AssignmentBlock(mip, prep, range(len(prep.groups)))
     for u, ms in enumerate(prep.units):
         if not block.add_unit(u, prep.plausible_groups(u)):
@@ -22,9 +27,12 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
                              f"{len(ms)} Personen sollen zusammenbleiben, aber keine Gruppe fasst "
                              "so viele.")
     for g in block.groups:
-        # With the mix hull rows: they cut off no assignment and change no cost (see
-        # `add_mix_hull`), and they give HiGHS an LP bound close to the optimum.
-        block.add_group_terms(g, hull=True)
+        if prep.exact:
+            block.add_group_terms(g, exact=True)
+        else:
+            # With the mix hull rows: they cut off no assignment and change no cost (see
+            # `add_mix_hull`), and they give HiGHS an LP bound close to the optimum.
+            block.add_group_terms(g, hull=True)
     block.add_apart_rows()
     known = None
     if start is not None:
@@ -33,10 +41,80 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
                                          start=known)
     if values is None:
         return status, None, None
+    if prep.exact and prep.weight >= MIX_FIRST_WEIGHT and mip.tv_terms:
+        status, values = mix_first(prep, mip, block, status, values, deadline)
     group_of = [None] * len(prep.units)
     for u, g in block.placed(values).items():
         group_of[u] = g
     return status, group_of, bound
+
+
+def mix_first(prep: Prepared, mip: Mip, block: AssignmentBlock, status: str, values, deadline):
+    """"Vor allem Durchmischung": the best mix at no higher preference cost, then the rest.
+
+    From the weighted optimum A (preference cost P, min-size shortfall S), a second solve
+    finds the smallest sum of the groups' mix distances of any assignment with preference
+    cost (rank and moves) at most P and shortfall at most S, if one beats A's; a third,
+    among those with that distance, the best weighted objective (colleagues, then again
+    preferences). So no assignment with the same or a lower preference cost mixes better
+    (the sum is the mean times the groups, when every group has someone of a known
+    sector). The bound stays the weighted model's: if the third solve had to give up
+    colleague pairs for the mix, the reported gap says by how much. Returns (status, values).
+    """
+    pref_terms = [(j, mip.cost[j]) for j in block.y.values()]
+    pref = sum(c for j, c in pref_terms if values[j] > 0.5)
+    short = sum(round(values[j]) for j in mip.short_cols)
+    scale = 2.0 * prep.known_total  # distances in whole people over the room
+
+    def constrained():
+        other = copy.deepcopy(mip)
+        other.row(pref_terms, upper=pref + 1e-6)
+        if mip.short_cols:
+            other.row([(j, 1.0) for j in mip.short_cols], upper=short + 1e-6)
+        return other
+
+    def start_of(vals):
+        return {j: float(v) for j, v in enumerate(vals)}
+
+    # The weighted optimum A is at least as good as any assignment a within these limits:
+    # pref(a) + C tv(a) + O pairs(a) >= pref(A) + C tv(A) + O pairs(A) (shortfall aside, no
+    # higher for a), with pref(a) <= pref(A). So a mixes better only with more colleague
+    # pairs than A: the second solve looks only there (and without colleagues to split, A
+    # mixes best already).
+    if not mip.pair_cols:
+        return status, values
+
+    def distance(vals):  # of the assignment in vals, exactly, in whole people over the room
+        place = [None] * len(prep.people)
+        for u, g in block.placed(vals).items():
+            for i in prep.units[u]:
+                place[i] = g
+        return scale * mix_distance_sum(prep, place)
+
+    pairs = round(sum(values[j] for j in mip.pair_cols))
+    second = constrained()
+    second.row([(j, 1.0) for j in mip.pair_cols], lower=pairs + 1 - 1e-6)
+    # and strictly better than A, which lets HiGHS prune as if A were its incumbent (A
+    # itself, with its pairs, is no solution here). Each group's distance times `scale` is
+    # a whole number over its known count, so real differences are multiples of 1 / lcm of
+    # the counts (1/2520 for groups of up to ten): half of that is a safe margin.
+    margin = 0.5 / math.lcm(*range(1, max(prep.max, default=1) + 1))
+    second.row([(j, c * scale) for j, c in mip.tv_terms], upper=distance(values) - margin)
+    second.cost = [0.0] * len(mip.cost)
+    second.offset = 0.0
+    for j, c in mip.tv_terms:
+        second.cost[j] = c * scale
+    status2, values2, _, _ = second.solve(gap=0.0, abs_gap=1e-7,
+                                          time_limit=deadline - time.monotonic())
+    if values2 is None:  # nothing mixes better: A it is
+        return ("time_limit" if status2 == "time_limit" else status), values
+    best = distance(values2)
+    third = constrained()
+    third.row([(j, c * scale) for j, c in mip.tv_terms], upper=best + min(margin, 1e-5))
+    status3, values3, _, _ = third.solve(gap=0.0, time_limit=deadline - time.monotonic(),
+                                         start=start_of(values2))
+    worst = "time_limit" if "time_limit" in (status, status2, status3) else status
+    return worst, values2 if values3 is None else values3
 
 
 def first_stage(prep: Prepared, hull: bool):
