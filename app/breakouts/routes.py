@@ -7,7 +7,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.auth.decorators import facilitator_of_event, staff_event
-from app.breakouts import bp, services
+from app.breakouts import bp, paging, services
 from app.breakouts.forms import (MIX_STEPS, AllocateForm, GroupForm, MoveForm, PairForm,
                                  PinForm, ranking_form)
 from app.events.forms import ConfirmForm
@@ -18,8 +18,10 @@ from app.registration.routes import private_page, render_personal_page
 from app.registration.services import get_registration_by_token
 
 
-def _board(event, anchor: str = ""):
-    return redirect(url_for("breakouts.board", slug=event.slug) + anchor, 303)
+def _board(event, anchor: str = "", show: int | None = None):
+    """Back to the board; `show` opens the page that holds that person's card."""
+    args = {"show": show} if show else {}
+    return redirect(url_for("breakouts.board", slug=event.slug, **args) + anchor, 303)
 
 
 def _wants_json() -> bool:
@@ -63,6 +65,7 @@ def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairFo
     choices = [SelectChoice(rid, name) for rid, name in view.choosers]
     form.first_id.choices = choices
     form.second_id.choices = choices
+    form.first_id.widget = form.second_id.widget = paging.ManyOptionsSelect()
     return form
 
 
@@ -77,9 +80,16 @@ def _board_page(event, view: services.BoardView, pair_form: PairForm | None = No
     allocate_form = AllocateForm(formdata=None)
     allocate_form.mix.data = min(range(len(MIX_STEPS)),
                                  key=lambda i: abs(MIX_STEPS[i] - view.mix_weight))
+    board_url = url_for("breakouts.board", slug=event.slug)
+    shown = request.args.get("show", type=int)
+    number = (paging.page_of_card(view, shown) if shown else None) or \
+        request.args.get("page", 1, type=int)
     return render_template("breakouts/board.html", event=event, view=view,
                            allocate_form=allocate_form, pair_form=_pair_form(view, pair_form),
                            move_choices=_move_choices(view),
+                           board_page=paging.board_page(view, number),
+                           moving=request.args.get("move", type=int),
+                           board_url=board_url, people_url=board_url + "/people/",
                            may_mail=current_user.has_role(Role.STAFF)), status
 
 
@@ -164,7 +174,7 @@ def move(event, registration_id: int):
     if _wants_json():
         return jsonify(moved=True)
     flash(_("Verschoben und angeheftet."), "success")
-    return _board(event, f"#card-{registration_id}")
+    return _board(event, f"#card-{registration_id}", show=registration_id)
 
 
 @bp.route("/manage/events/<slug>/breakouts/people/<int:registration_id>/pin", methods=["POST"])
@@ -182,7 +192,7 @@ def pin(event, registration_id: int):
     flash(_("Angeheftet: bleibt bei jeder neuen Berechnung in dieser Gruppe.")
           if form.pinned.data == "1" else _("Gelöst: darf bei der nächsten Berechnung wechseln."),
           "success")
-    return _board(event, f"#card-{registration_id}")
+    return _board(event, f"#card-{registration_id}", show=registration_id)
 
 
 @bp.route("/manage/events/<slug>/breakouts/pairs", methods=["POST"])
