@@ -1,0 +1,141 @@
+"""A short-lived shared cache of rendered public pages, with ETag / Last-Modified and 304s.
+
+When a newsletter goes out, hundreds open the same edition page within a minute. The page is
+the same for every anonymous visitor of one language, so it is rendered once per second and
+served from the cache (Flask-Caching: Redis when CACHE_TYPE is RedisCache, as in production
+with several servers; an in-process SimpleCache in development) in between.
+
+What is never served from the shared cache (rendered as before, `Cache-Control` as the app
+sets it: `no-store` when signed in):
+
+- anyone signed in (staff and facilitators see drafts, previews and their own menu);
+- a visitor with messages waiting to be shown (`flash`), which are personal;
+- a request with query arguments other than `?lang=` (they change the language link);
+- a page that would carry a CSRF token or change the session while rendering: the public
+  pages cached here have no form, and this is checked on every render, not assumed.
+
+Freshness: an entry lives PUBLIC_PAGE_SECONDS (default 1 s), so seat figures are never older
+than that; a change to what the pages show (editions, series, speakers, agenda, reports)
+bumps a generation that is part of every key, so an edit is visible on the next request
+(with several servers and a per-process cache: within the same second). Registrations do not
+bump it — during a rush that would empty the cache on every registration —, their seat
+figures follow within the second.
+
+HTTP: every such answer has a strong ETag and Last-Modified (the time of its render); a
+matching If-None-Match (or If-Modified-Since) is answered 304 without a body. `Cache-Control:
+public, no-cache` lets a reverse proxy keep the page but ask each time (a 304 is cheap), and
+`Vary: Cookie` because the language can come from the session. A visitor with a session
+(remembered language) gets `private, no-cache`.
+"""
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import current_app, has_app_context, make_response, request, session
+from flask_babel import get_locale
+from flask_caching import Cache
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+cache = Cache()
+
+GENERATION_KEY = "public-pages:generation"
+# What the cached pages show; a change to any of these bumps the generation.
+SHOWN_MODELS = ("Event", "Series", "Speaker", "AgendaItem", "Report", "ReportSection",
+                "Learning", "ReportPhoto", "User")
+
+
+@dataclass(frozen=True)
+class Entry:
+    body: bytes
+    status: int
+    headers: list[tuple[str, str]]  # Content-Type, Content-Disposition
+    etag: str
+    rendered_at: datetime
+
+
+def init_app(app) -> None:
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("PUBLIC_PAGE_SECONDS", 1)
+    cache.init_app(app)
+
+
+def seconds() -> int:
+    return int(current_app.config.get("PUBLIC_PAGE_SECONDS", 0) or 0)
+
+
+def _shareable() -> bool:
+    return (request.method in ("GET", "HEAD") and seconds() > 0
+            and not current_user.is_authenticated and "_flashes" not in session
+            and set(request.args) <= {"lang"})
+
+
+def _key() -> str:
+    generation = cache.get(GENERATION_KEY) or 0
+    return f"public-pages:{generation}:{get_locale()}:{request.path}"
+
+
+def shared_page(view):
+    """Serve an anonymous public page from the shared cache (see the module's description)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not _shareable():
+            return view(*args, **kwargs)
+        key = _key()
+        entry = cache.get(key)
+        if entry is None:
+            response = make_response(view(*args, **kwargs))
+            body = response.get_data()
+            if response.status_code != 200 or session.modified or b'name="csrf_token"' in body:
+                return response  # personal after all: never shared
+            entry = Entry(body=body, status=200,
+                          headers=[(k, v) for k, v in response.headers.items()
+                                   if k in ("Content-Type", "Content-Disposition")],
+                          etag=hashlib.sha256(body).hexdigest()[:32],
+                          rendered_at=datetime.now(UTC).replace(microsecond=0))
+            cache.set(key, entry, timeout=seconds())
+        response = current_app.response_class(entry.body, status=entry.status,
+                                               headers=entry.headers)
+        response.set_etag(entry.etag)
+        response.last_modified = entry.rendered_at
+        response.headers["Cache-Control"] = "private, no-cache" if session else "public, no-cache"
+        response.vary.add("Cookie")
+        return response.make_conditional(request)
+
+    return wrapped
+
+
+def bump_generation() -> None:
+    """Every cached public page is stale from now on (keys carry the generation)."""
+    try:
+        if cache.cache.inc(GENERATION_KEY) is None:
+            cache.set(GENERATION_KEY, 1, timeout=0)
+    except Exception:  # a cache that is down must not fail a commit; entries expire anyway
+        current_app.logger.warning("public page cache: could not bump the generation")
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_shown_changes(session, _flush_context):
+    if session.info.get("public_pages_changed"):
+        return
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if type(obj).__name__ in SHOWN_MODELS:
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            session.info["public_pages_changed"] = True
+            return
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    if session.info.pop("public_pages_changed", False) and has_app_context() \
+            and current_app.extensions.get("cache"):
+        bump_generation()
+
+
+@sa.event.listens_for(Session, "after_rollback")
+def _after_rollback(session):
+    session.info.pop("public_pages_changed", None)
