@@ -340,8 +340,10 @@ def register_participant(event_id: int, data: RegistrationData,
         from app.breakouts.services import set_preferences  # breakouts builds on registration
         set_preferences(registration, data.topics, commit=False)
     _mail("opt_in", registration, token)
+    db.session.flush()  # the statements the commit would send anyway
+    registration_id = registration.id  # read after the commit, it costs a SELECT and a BEGIN
     db.session.commit()
-    return Outcome("new", registration.id, token)
+    return Outcome("new", registration_id, token)
 
 
 def _participant_for(email: str) -> Participant:
