@@ -21,13 +21,19 @@ bumps a generation that is part of every key, so an edit is visible on the next 
 bump it — during a rush that would empty the cache on every registration —, their seat
 figures follow within the second.
 
-HTTP: every such answer has a strong ETag and Last-Modified (the time of its render); a
+The registration form (`shared_form_page`) is shared the same way inside the server only: one
+render per second with the CSRF token and the nonce replaced by marks, each visitor's own
+filled in per request, `private, no-store` for HTTP caches.
+
+HTTP: every answer of `shared_page` has a strong ETag and Last-Modified (the time of its render); a
 matching If-None-Match (or If-Modified-Since) is answered 304 without a body. `Cache-Control:
 public, no-cache` lets a reverse proxy keep the page but ask each time (a 304 is cheap), and
 `Vary: Cookie` because the language can come from the session. A visitor with a session
 (remembered language) gets `private, no-cache`.
 """
 import hashlib
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -37,6 +43,7 @@ from flask import current_app, has_app_context, make_response, request, session
 from flask_babel import get_locale
 from flask_caching import Cache
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
 cache = Cache()
@@ -139,3 +146,46 @@ def _after_commit(session):
 @sa.event.listens_for(Session, "after_rollback")
 def _after_rollback(session):
     session.info.pop("public_pages_changed", None)
+
+
+# --- the registration form: shared pieces, personal token -------------------------------------
+
+_TOKEN_MARK = "@@werkstatt-csrf-token@@"
+_NONCE_MARK = "@@werkstatt-form-nonce@@"
+_NONCE_RE = re.compile(r'name="nonce"[^>]*value="([^"]+)"')
+
+
+def shared_form_page(view):
+    """The registration form for anonymous visitors: the page is the same for everyone of one
+    language but for two values, the session's CSRF token and the form's nonce. It is rendered
+    once per PUBLIC_PAGE_SECONDS with both values replaced by marks; every request gets the
+    render with its own token (from its session, as Flask-WTF makes it) and a fresh nonce.
+
+    Never shared over HTTP: `Cache-Control: private, no-store` (it carries a token). Same
+    conditions as `shared_page`; a submitted form (POST) is never taken from here.
+    """
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not _shareable():
+            return view(*args, **kwargs)
+        key = "form:" + _key()
+        entry = cache.get(key)
+        token = generate_csrf()
+        if entry is None:
+            response = make_response(view(*args, **kwargs))
+            body = response.get_data(as_text=True)
+            nonce = _NONCE_RE.search(body)
+            if response.status_code == 200 and nonce and body.count(token) == 1 \
+                    and body.count(nonce.group(1)) == 1:
+                cache.set(key, body.replace(token, _TOKEN_MARK)
+                          .replace(nonce.group(1), _NONCE_MARK), timeout=seconds())
+            response.headers["Cache-Control"] = "private, no-store"
+            return response
+        response = current_app.response_class(
+            entry.replace(_TOKEN_MARK, token).replace(_NONCE_MARK, secrets.token_urlsafe(24)),
+            mimetype="text/html")
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    return wrapped

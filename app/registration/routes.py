@@ -12,6 +12,7 @@ from app.breakouts import services as breakouts
 from app.breakouts.forms import ranking_fields, ranking_form
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
+from app.public.cache import shared_form_page
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
@@ -30,6 +31,7 @@ def private_page(response):
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
+@shared_form_page
 def register(slug: str):
     page = event_page(slug, current_user, with_agenda=False)
     groups = breakouts.groups_of(page.event.id)

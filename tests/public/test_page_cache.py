@@ -125,3 +125,49 @@ def test_a_language_switch_is_rendered_and_then_cached_per_language(client, db, 
     with counted_statements(db) as statements:
         client.get(url)
     assert statements == []
+
+
+def test_the_registration_form_is_shared_but_each_visitor_gets_their_own_token_and_nonce(
+        db, cached, app):
+    from tests.conftest import CSRF_RE
+    event = make_event(capacity=5)
+    url = f"/events/{event.slug}/register"
+    first, second = app.test_client(), app.test_client()
+    one = first.get(url)
+    with counted_statements(db) as statements:
+        two = second.get(url)
+    assert statements == []  # the shared render
+    html_one, html_two = one.get_data(as_text=True), two.get_data(as_text=True)
+    token_one, token_two = CSRF_RE.search(html_one).group(1), CSRF_RE.search(html_two).group(1)
+    nonce = r'name="nonce"[^>]*value="([^"]+)"'
+    import re
+    assert token_one != token_two
+    assert re.search(nonce, html_one).group(1) != re.search(nonce, html_two).group(1)
+    assert "@@" not in html_two
+    for response in (one, two):
+        assert response.headers["Cache-Control"] == "private, no-store"
+        assert "ETag" not in response.headers
+    # The second visitor's form, from the shared render, registers them.
+    answer = second.post(url, data={
+        "csrf_token": token_two, "nonce": re.search(nonce, html_two).group(1),
+        "name": "Erika Mustermann", "email": "erika@example.org", "organisation": "",
+        "sector": "civil_society", "privacy_acknowledged": "y"})
+    assert answer.status_code == 303
+    # The first visitor's token is theirs alone: in the second visitor's session it fails.
+    refused = second.post(url, data={
+        "csrf_token": token_one, "nonce": re.search(nonce, html_one).group(1),
+        "name": "Max Mustermann", "email": "max@example.org", "organisation": "",
+        "sector": "civil_society", "privacy_acknowledged": "y"})
+    assert refused.status_code != 303
+
+
+def test_a_form_with_errors_is_never_shared(client, db, cached):
+    event = make_event(capacity=5)
+    url = f"/events/{event.slug}/register"
+    client.get(url)
+    from tests.conftest import csrf_from
+    answer = client.post(url, data={"csrf_token": csrf_from(client, url), "nonce": "x" * 20,
+                                    "name": "", "email": "kaputt"})
+    assert answer.status_code == 422
+    again = client.get(url).get_data(as_text=True)
+    assert "kaputt" not in again and "kern-error" not in again
