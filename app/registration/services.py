@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from flask import abort, current_app, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
@@ -156,9 +156,12 @@ def lock_event(event_id: int) -> Event:
     write lock (see configure_sqlite). REGISTRATION_LOCKING is only ever off in
     the control test that shows the race.
     """
-    query = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    # The series comes along (one statement instead of a lazy load under the lock: every
+    # mail names it); only the edition's row is locked, not the series the editions share.
+    query = sa.select(Event).where(Event.id == event_id).options(
+        joinedload(Event.series, innerjoin=True)).execution_options(populate_existing=True)
     if current_app.config.get("REGISTRATION_LOCKING", True):
-        query = query.with_for_update()
+        query = query.with_for_update(of=Event)
     event = db.session.scalar(query)
     if event is None:
         abort(404)
