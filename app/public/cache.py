@@ -84,6 +84,26 @@ def _key() -> str:
     return f"public-pages:{generation}:{get_locale()}:{request.path}"
 
 
+def _lookup(prefix: str = ""):
+    """(key, entry) — or (None, None) when the cache cannot be asked (Redis down): then the
+    page is rendered as without a cache, never an error for the visitor."""
+    try:
+        key = prefix + _key()
+        return key, cache.get(key)
+    except Exception:
+        current_app.logger.warning("public page cache: not reachable, rendering")
+        return None, None
+
+
+def _store(key: str | None, value) -> None:
+    if key is None:
+        return
+    try:
+        cache.set(key, value, timeout=seconds())
+    except Exception:
+        current_app.logger.warning("public page cache: could not store %s", key)
+
+
 def shared_page(view):
     """Serve an anonymous public page from the shared cache (see the module's description)."""
 
@@ -91,8 +111,7 @@ def shared_page(view):
     def wrapped(*args, **kwargs):
         if not _shareable():
             return view(*args, **kwargs)
-        key = _key()
-        entry = cache.get(key)
+        key, entry = _lookup()
         if entry is None:
             response = make_response(view(*args, **kwargs))
             body = response.get_data()
@@ -103,7 +122,7 @@ def shared_page(view):
                                    if k in ("Content-Type", "Content-Disposition")],
                           etag=hashlib.sha256(body).hexdigest()[:32],
                           rendered_at=datetime.now(UTC).replace(microsecond=0))
-            cache.set(key, entry, timeout=seconds())
+            _store(key, entry)
         response = current_app.response_class(entry.body, status=entry.status,
                                                headers=entry.headers)
         response.set_etag(entry.etag)
@@ -169,8 +188,7 @@ def shared_form_page(view):
     def wrapped(*args, **kwargs):
         if not _shareable():
             return view(*args, **kwargs)
-        key = "form:" + _key()
-        entry = cache.get(key)
+        key, entry = _lookup("form:")
         token = generate_csrf()
         if entry is None:
             response = make_response(view(*args, **kwargs))
@@ -178,8 +196,8 @@ def shared_form_page(view):
             nonce = _NONCE_RE.search(body)
             if response.status_code == 200 and nonce and body.count(token) == 1 \
                     and body.count(nonce.group(1)) == 1:
-                cache.set(key, body.replace(token, _TOKEN_MARK)
-                          .replace(nonce.group(1), _NONCE_MARK), timeout=seconds())
+                _store(key, body.replace(token, _TOKEN_MARK)
+                       .replace(nonce.group(1), _NONCE_MARK))
             response.headers["Cache-Control"] = "private, no-store"
             return response
         response = current_app.response_class(

@@ -171,3 +171,17 @@ def test_a_form_with_errors_is_never_shared(client, db, cached):
     assert answer.status_code == 422
     again = client.get(url).get_data(as_text=True)
     assert "kaputt" not in again and "kern-error" not in again
+
+
+def test_a_cache_that_cannot_be_reached_only_means_rendering(client, db, cached, monkeypatch):
+    event = make_event(title="Daten für Familien")
+
+    def down(*_args, **_kwargs):
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    response = client.get(f"/events/{event.slug}")
+    assert response.status_code == 200 and "Daten für Familien" in response.get_data(as_text=True)
+    form = client.get(f"/events/{event.slug}/register")
+    assert form.status_code == 200 and 'name="csrf_token"' in form.get_data(as_text=True)
