@@ -36,6 +36,14 @@ class Config:
     SMTP_PASSWORD = os.environ.get("SMTP_PASSWORD")
     SMTP_STARTTLS = _bool("SMTP_STARTTLS", False)
 
+    # The shared cache of rendered public pages (app/public/cache.py): an entry lives
+    # PUBLIC_PAGE_SECONDS (0 turns the cache off). In-process unless CACHE_REDIS_URL names a
+    # Redis, which several servers then share (production: set it).
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL")
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache" if CACHE_REDIS_URL else "SimpleCache")
+    CACHE_KEY_PREFIX = "werkstatt:"
+    PUBLIC_PAGE_SECONDS = int(os.environ.get("PUBLIC_PAGE_SECONDS", "1"))
+
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -144,6 +152,9 @@ class TestConfig(Config):
     REGISTRATION_RATE_LIMIT = "10000 per minute"
     LINK_AGAIN_RATE_LIMIT = "10000 per minute"
     DEMO_ENABLED = True
+    # Pages change between a test's requests faster than once a second; the tests of the
+    # public page cache turn it on (tests/public/test_page_cache.py).
+    PUBLIC_PAGE_SECONDS = 0
 
 
 class ProductionConfig(Config):

@@ -5,11 +5,12 @@
 - BENCH_DATABASE_URL  the benchmark's own PostgreSQL database (required)
 - BENCH_READY_DIR     each worker drops a file named after its pid here once it is up
 
-The reference endpoint exists only here. GET /bench/reference answers a few
-bytes (the counterpart of opening the form); POST /bench/reference/<event_id>
-runs one transaction: `SELECT … FOR UPDATE` on the edition's row and one INSERT
-into bench_reference (created by
-the benchmark script), then commits — the least any locked registration must do.
+The reference endpoints exist only here. GET /bench/reference answers a few
+bytes (the counterpart of opening the form); GET /bench/reference/event/<event_id>
+does one count(*) (the counterpart of the event page); POST /bench/reference/<event_id>
+runs one transaction: `SELECT … FOR UPDATE` on the edition's row, a count(*) and one
+INSERT into bench_reference (created by the benchmark script), then commits — the
+least any locked registration must do.
 Rate limits are off (one loopback address sends everything).
 """
 import os
@@ -28,6 +29,9 @@ app = create_app(
     SECRET_KEY="bench-only-not-secret",
     RATELIMIT_ENABLED=False,
     MAIL_FILE_DIR=os.environ.get("BENCH_MAIL_DIR", "/tmp"),
+    # The public page cache as configured (a second; CACHE_REDIS_URL in the environment
+    # makes it Redis, shared by the workers); its keys carry the benchmark's database name.
+    CACHE_KEY_PREFIX=f"bench-{os.environ['BENCH_DATABASE_URL'].rsplit('/', 1)[-1]}:",
 )
 
 
@@ -36,10 +40,21 @@ def reference_form():
     return "ok"
 
 
+@app.get("/bench/reference/event/<int:event_id>")
+def reference_event(event_id: int):
+    """The reference's event page: one count(*), a short string."""
+    taken = db.session.execute(sa.text("SELECT count(*) FROM bench_reference WHERE event_id = :id"),
+                               {"id": event_id}).scalar()
+    db.session.commit()
+    return f"{taken} taken"
+
+
 @csrf.exempt
 @app.post("/bench/reference/<int:event_id>")
 def reference_insert(event_id: int):
     db.session.execute(sa.text("SELECT id FROM events WHERE id = :id FOR UPDATE"),
+                       {"id": event_id})
+    db.session.execute(sa.text("SELECT count(*) FROM bench_reference WHERE event_id = :id"),
                        {"id": event_id})
     db.session.execute(
         sa.text("INSERT INTO bench_reference (event_id, nonce) VALUES (:id, :nonce)"),

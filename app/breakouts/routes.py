@@ -6,7 +6,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.auth.decorators import facilitator_of_event, staff_event
-from app.breakouts import bp, services
+from app.breakouts import bp, paging, services
 from app.breakouts.forms import (MIX_STEPS, AllocateForm, GroupForm, MoveForm, PairForm,
                                  PinForm, ranking_form)
 from app.errors import press_button, show_refusal
@@ -17,17 +17,20 @@ from app.registration.services import get_registration_by_token
 from app.registration.words import sector_label
 
 
-def _board_url(event, anchor: str = "") -> str:
-    return url_for("breakouts.board", slug=event.slug) + anchor
+def _board_url(event, anchor: str = "", show: int | None = None) -> str:
+    """The board; `show` opens the page that holds that person's card."""
+    args = {"show": show} if show else {}
+    return url_for("breakouts.board", slug=event.slug, **args) + anchor
 
 
 def _board(event, anchor: str = ""):
     return redirect(_board_url(event, anchor), 303)
 
 
-def _button(event, action, done, anchor: str = "", **options):
+def _button(event, action, done, anchor: str = "", show: int | None = None, **options):
     """A button of the board: check its CSRF token, run `action`, say what `done(result)` is."""
-    return press_button(action, done, _board_url(event), then=_board_url(event, anchor), **options)
+    return press_button(action, done, _board_url(event),
+                        then=_board_url(event, anchor, show), **options)
 
 
 def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
@@ -48,6 +51,7 @@ def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairFo
     choices = [SelectChoice(rid, name) for rid, name in view.choosers]
     form.first_id.choices = choices
     form.second_id.choices = choices
+    form.first_id.widget = form.second_id.widget = paging.ManyOptionsSelect()
     return form
 
 
@@ -62,9 +66,16 @@ def _board_page(event, view: services.BoardView, pair_form: PairForm | None = No
     allocate_form = AllocateForm(formdata=None)
     allocate_form.mix.data = min(range(len(MIX_STEPS)),
                                  key=lambda i: abs(MIX_STEPS[i] - view.mix_weight))
+    board_url = url_for("breakouts.board", slug=event.slug)
+    shown = request.args.get("show", type=int)
+    number = (paging.page_of_card(view, shown) if shown else None) or \
+        request.args.get("page", 1, type=int)
     return render_template("breakouts/board.html", event=event, view=view,
                            allocate_form=allocate_form, pair_form=_pair_form(view, pair_form),
                            move_choices=_move_choices(view),
+                           board_page=paging.board_page(view, number),
+                           moving=request.args.get("move", type=int),
+                           board_url=board_url, people_url=board_url + "/people/",
                            may_mail=current_user.has_role(Role.STAFF)), status
 
 
@@ -136,8 +147,8 @@ def move(event, registration_id: int):
         [SelectChoice(g.id, g.title) for g in services.groups_of(event.id)]
     return _button(event, lambda: services.move(event, registration_id, form.group_id.data,
                                                 current_user),
-                   _("Verschoben und angeheftet."), f"#card-{registration_id}", form=form,
-                   as_json=lambda _result: {"moved": True})
+                   _("Verschoben und angeheftet."), f"#card-{registration_id}", registration_id,
+                   form=form, as_json=lambda _result: {"moved": True})
 
 
 @bp.route("/manage/events/<slug>/breakouts/people/<int:registration_id>/pin", methods=["POST"])
@@ -148,7 +159,7 @@ def pin(event, registration_id: int):
     return _button(event, lambda: services.set_pinned(event, registration_id, pinned),
                    _("Angeheftet: bleibt bei jeder neuen Berechnung in dieser Gruppe.") if pinned
                    else _("Gelöst: darf bei der nächsten Berechnung wechseln."),
-                   f"#card-{registration_id}", form=form)
+                   f"#card-{registration_id}", registration_id, form=form)
 
 
 @bp.route("/manage/events/<slug>/breakouts/pairs", methods=["POST"])

@@ -168,8 +168,10 @@ def preferences_of(registration_ids: list[int]) -> dict[int, list[str]]:
     """Each person's ranked topics, best first."""
     ranked: dict[int, list[str]] = defaultdict(list)
     if registration_ids:
-        for p in db.session.scalars(sa.select(Preference).where(
+        # Plain rows, not ORM objects: five in six of 3,000 people rank three topics.
+        for registration_id, topic in db.session.execute(sa.select(
+                Preference.registration_id, Preference.topic).where(
                 Preference.registration_id.in_(registration_ids))
                 .order_by(Preference.registration_id, Preference.rank)):
-            ranked[p.registration_id].append(p.topic)
+            ranked[registration_id].append(topic)
     return ranked

@@ -2,6 +2,7 @@
 takes this lock first, so two requests never decide on the same stale count."""
 import sqlalchemy as sa
 from flask import abort, current_app
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event
@@ -15,9 +16,12 @@ def lock_event(event_id: int) -> Event:
     write lock (see configure_sqlite). REGISTRATION_LOCKING is only ever off in
     the control test that shows the race.
     """
-    query = sa.select(Event).where(Event.id == event_id).execution_options(populate_existing=True)
+    # The series comes along (one statement instead of a lazy load under the lock: every
+    # mail names it); only the edition's row is locked, not the series the editions share.
+    query = sa.select(Event).where(Event.id == event_id).options(
+        joinedload(Event.series, innerjoin=True)).execution_options(populate_existing=True)
     if current_app.config.get("REGISTRATION_LOCKING", True):
-        query = query.with_for_update()
+        query = query.with_for_update(of=Event)
     event = db.session.scalar(query)
     if event is None:
         abort(404)

@@ -8,10 +8,12 @@ from app.events.calendar import edition_ics, editions_ics
 from app.models import utcnow
 from app.pdf import render_pdf
 from app.public import bp, services
+from app.public.cache import shared_page
 from app.reports.services import feed_entries, published_report_event_ids
 
 
 @bp.route("/")
+@shared_page
 def index():
     upcoming, past = services.list_public_events()
     reports = published_report_event_ids([card.event.id for card in upcoming + past])
@@ -19,6 +21,7 @@ def index():
 
 
 @bp.route("/events/<slug>")
+@shared_page
 def show_event(slug: str):
     page = services.event_page(slug, current_user)
     return render_template("public/event.html", page=page,
@@ -33,6 +36,7 @@ def _calendar_response(body: bytes, filename: str):
 
 
 @bp.route("/events/<slug>/event.ics")
+@shared_page
 def event_ics(slug: str):
     page = services.event_page(slug, current_user)
     url = url_for("public.show_event", slug=slug, _external=True)
@@ -41,6 +45,7 @@ def event_ics(slug: str):
 
 
 @bp.route("/events.ics")
+@shared_page
 def events_ics():
     entries = [(page.event, page.agenda, url_for("public.show_event", slug=page.event.slug,
                                                   _external=True))
@@ -59,6 +64,7 @@ def agenda_pdf(slug: str):
 
 
 @bp.route("/feed.atom")
+@shared_page
 def feed():
     """Editions and published reports as Atom 1.0; entry ids never change."""
     domain = current_app.config["CALENDAR_UID_DOMAIN"]

@@ -13,7 +13,7 @@ from app.auth.decorators import facilitator_of_event, staff_event
 from app.errors import press_button, submit_form
 from app.models import EventFormat, Role
 from app.pdf import render_pdf
-from app.records import attendance, bp
+from app.records import attendance, bp, checkin_pages
 from app.registration.forms import PLAIN_ONE_LINE, strip_whitespace
 from app.registration.staff import get_registration_or_404
 from app.registration.words import SECTOR_CHOICES
@@ -55,9 +55,9 @@ def _count_text(view: attendance.CheckinList) -> str:
 
 
 def _query() -> dict:
-    """The search, carried through the buttons' redirects."""
+    """The search and the pages, carried through the buttons' redirects."""
     q = request.args.get("q", "").strip()
-    return {"q": q} if q else {}
+    return ({"q": q} if q else {}) | checkin_pages.page_args()
 
 
 def _back_url(event, registration_id: int | None = None) -> str:
@@ -73,6 +73,8 @@ def _page(event, walk_in_form: WalkInForm, status: int = 200):
         checkin_open=window.is_open,
         closed_message=None if window.is_open else attendance.checkin_closed_message(window),
         texts=_texts, count_text=_count_text(view), query=_query(),
+        seats=checkin_pages.page_of(view.rows, "page"),
+        waiting=checkin_pages.page_of(view.waiting, "wpage"), page_url=checkin_pages.page_url,
         may_export=current_user.has_role(Role.STAFF),
         show_signin_sheet=event.format != EventFormat.ONLINE), status
 

@@ -13,6 +13,7 @@ from app.breakouts.forms import ranking_fields
 from app.errors import press_button, show_refusal
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
+from app.public.cache import shared_form_page
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, services
@@ -25,6 +26,7 @@ bp.add_app_template_global(sector_label)
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
+@shared_form_page
 def register(slug: str):
     page = event_page(slug, current_user, with_agenda=False)
     groups = breakouts.groups_of(page.event.id)

@@ -221,13 +221,18 @@ def register_participant(event_id: int, data: RegistrationData,
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
     if phase_of(event, now) != Phase.REGISTRATION_OPEN:
         raise RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet."))
-    existing = db.session.scalar(sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.nonce == data.nonce))
+    # Both questions in one statement (the lock is held meanwhile): this form sent before?
+    # this person already registered?
+    earlier = db.session.scalars(sa.select(Registration).where(
+        Registration.event_id == event.id,
+        sa.or_(Registration.nonce == data.nonce,
+               sa.and_(Registration.participant_id == person.id,
+                       Registration.status.in_(ACTIVE_STATUSES))))).all()
+    existing = next((r for r in earlier if r.nonce == data.nonce), None)
     if existing is not None:  # a double-clicked or resent form
         return Outcome("repeat_submit", existing.id, None)
-    active = db.session.scalar(sa.select(Registration).where(
-        Registration.event_id == event.id, Registration.participant_id == person.id,
-        Registration.status.in_(ACTIVE_STATUSES)))
+    active = next((r for r in earlier if r.participant_id == person.id
+                   and r.status in ACTIVE_STATUSES), None)
     if active is not None:
         # Same neutral answer as a new registration; the person gets their link again — the
         # same link: whoever typed their address must not be able to take it away.
@@ -255,8 +260,10 @@ def register_participant(event_id: int, data: RegistrationData,
         db.session.flush()
         set_preferences(registration, data.topics, commit=False)
     mail_registration("opt_in", registration, token)
+    db.session.flush()  # the statements the commit would send anyway
+    registration_id = registration.id  # read after the commit, it costs a SELECT and a BEGIN
     db.session.commit()
-    return Outcome("new", registration.id, token)
+    return Outcome("new", registration_id, token)
 
 
 def participant_for(email: str) -> Participant:

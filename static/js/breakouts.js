@@ -1,9 +1,55 @@
-// Drag and drop on the breakout board (SortableJS). Each card's "move to" form does the same
-// without a mouse; a drop only posts that form with the new group, then the page reloads so
-// sizes, mix bars and figures come from the server.
+// Drag and drop on the breakout board (SortableJS), and the one shared "move to" control.
+// Each card has a "Verschieben …" link; without script it opens the board with the control in
+// that card, with script the control is cloned from the page's <template> into the card and
+// focused. A drop posts the same move (the card's data-move-url, the template's CSRF token)
+// with the new group, then the page reloads so sizes, mix bars and figures come from the server.
 document.addEventListener("DOMContentLoaded", function () {
   var board = document.querySelector("[data-board]");
-  if (!board || typeof Sortable === "undefined") {
+  var template = document.getElementById("move-template");
+  if (!board || !template || !template.content) {
+    return;
+  }
+  var csrf = template.content.querySelector("input[name=csrf_token]").value;
+
+  function closeOpen(except) {
+    Array.prototype.forEach.call(board.querySelectorAll(".board-card form[data-move]"),
+      function (form) {
+        var card = form.closest(".board-card");
+        if (card === except) {
+          return;
+        }
+        var link = card.querySelector("[data-move-open]");
+        form.parentNode.removeChild(form);
+        if (link) {
+          link.parentNode.hidden = false;
+        }
+      });
+  }
+
+  board.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-move-open]") : null;
+    if (!link) {
+      return;
+    }
+    event.preventDefault();
+    var card = link.closest(".board-card");
+    closeOpen(card);
+    var form = template.content.querySelector("form").cloneNode(true);
+    var key = card.dataset.registrationId;
+    form.action = card.dataset.moveUrl;
+    form.querySelector("label").htmlFor = "move-" + key;
+    var select = form.querySelector("select");
+    select.id = "move-" + key;
+    select.value = card.dataset.group || "";
+    Array.prototype.forEach.call(form.querySelectorAll("[data-move-name]"), function (span) {
+      span.textContent = card.dataset.name;
+    });
+    link.parentNode.hidden = true;
+    link.parentNode.parentNode.insertBefore(form, link.parentNode.nextSibling);
+    select.focus();
+  });
+
+  if (typeof Sortable === "undefined") {
     return;
   }
   var status = document.getElementById("board-status");
@@ -25,10 +71,10 @@ document.addEventListener("DOMContentLoaded", function () {
           return;
         }
         busy = true;
-        var form = event.item.querySelector("form[data-move]");
-        var data = new FormData(form);
+        var data = new FormData();
+        data.set("csrf_token", csrf);
         data.set("group_id", event.to.dataset.groupId || "");
-        fetch(form.action, {
+        fetch(event.item.dataset.moveUrl, {
           method: "POST",
           body: data,
           credentials: "same-origin",

@@ -49,3 +49,48 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// Search as you type: the same GET the search form sends, a moment after the last key; the
+// lists are swapped in place, the address follows, and the number found is announced. The
+// form's button still works without script (and with it, as a plain submit).
+document.addEventListener("DOMContentLoaded", function () {
+  var input = document.getElementById("checkin-q");
+  var results = document.querySelector("[data-checkin-results]");
+  var found = document.getElementById("checkin-found");
+  if (!input || !results || !window.fetch || !window.DOMParser || !window.URLSearchParams) {
+    return;
+  }
+  var form = input.form;
+  var timer = null;
+  var latest = 0;
+  input.addEventListener("input", function () {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () {
+      var asked = ++latest;
+      var q = input.value.trim();
+      var url = form.action + (q ? "?" + new URLSearchParams({ q: q }).toString() : "");
+      fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("search failed: " + response.status);
+          }
+          return response.text();
+        }).then(function (html) {
+          if (asked !== latest) {
+            return; // an older answer arriving after a newer one
+          }
+          var fresh = new DOMParser().parseFromString(html, "text/html")
+            .querySelector("[data-checkin-results]");
+          if (!fresh) {
+            return;
+          }
+          results.innerHTML = fresh.innerHTML;
+          window.history.replaceState(null, "", url);
+          var summary = results.querySelector("[data-checkin-found]");
+          found.textContent = summary ? summary.textContent : "";
+        }).catch(function () {
+          // Nothing lost: the search button sends the same query as a plain form.
+        });
+    }, 250);
+  });
+});

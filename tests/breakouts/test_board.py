@@ -321,6 +321,41 @@ def test_the_board_needs_the_same_queries_for_10_and_40_people(client, db, editi
     assert queries(40) == small
 
 
+def test_a_large_board_has_one_move_control_and_pages_of_groups(client, db, edition, signed_in,
+                                                               monkeypatch):
+    """One shared "move to" select instead of one per card, and the groups in pages; a move
+    without script opens the control in that card, and the redirect shows the moved card."""
+    from app.breakouts import paging
+    monkeypatch.setattr(paging, "GROUPS_PER_PAGE", 2)
+    monkeypatch.setattr(paging, "UNASSIGNED_PER_PAGE", 3)
+    groups = add_groups(db, edition, ("A", 1, 9), ("B", 1, 9), ("C", 1, 9))
+    people = room(db, edition, 5)
+    first = client.get(board_url(edition)).get_data(as_text=True)
+    assert first.count('name="group_id"') == 1  # the <template>'s only, not one per card
+    assert len(re.findall(r'id="card-\d+"', first)) == 3  # five waiting for a group: three here
+    assert 'aria-current="page"' in first and "?page=2" in first
+    second = client.get(board_url(edition, "?page=2")).get_data(as_text=True)
+    assert len(re.findall(r'id="card-\d+"', second)) == 2
+    shown = {int(m) for page in (first, second) for m in re.findall(r'id="card-(\d+)"', page)}
+    assert shown == {p.id for p in people}
+
+    post(client, edition, "/allocate", mix="2")
+    placed = placement(db, edition)
+    page1 = client.get(board_url(edition)).get_data(as_text=True)
+    assert f'data-group-id="{groups[0].id}"' in page1
+    assert f'data-group-id="{groups[2].id}"' not in page1  # group C is on page 2
+    mover = next(p for p in people if placed[p.id] != groups[2].id)
+    assert f'id="card-{mover.id}"' in page1
+    opened = client.get(board_url(edition, f"?page=1&move={mover.id}")).get_data(as_text=True)
+    assert opened.count('name="group_id"') == 2  # the template's and the one in this card
+    assert f'<select class="kern-form-input__select" id="move-{mover.id}"' in opened
+    answer = post(client, edition, f"/people/{mover.id}/move", group_id=str(groups[2].id))
+    assert answer.status_code == 303 and f"show={mover.id}" in answer.location
+    landing = client.get(answer.location).get_data(as_text=True)
+    assert f'data-group-id="{groups[2].id}"' in landing  # page 2, where group C is
+    assert f'id="card-{mover.id}"' in landing and 'aria-current="page">2<' in landing
+
+
 # --- publication --------------------------------------------------------------------------------
 
 def test_publishing_mails_everyone_once_and_a_republication_only_the_moved(client, db, edition,

@@ -82,11 +82,14 @@ def test_drag_keyboard_move_pin_and_rerun(live_server, page):
     assert is_pinned(page, dragged)  # a hand move holds through re-runs
     assert axe_violations(page) == []
 
-    # The same by keyboard: "Verschieben nach …" and its button.
+    # The same by keyboard: the card's "Verschieben …" opens the one shared "Verschieben nach"
+    # control in that card, with the focus on its select; then its button.
     keyed = next(c for c in cards_in(page, third))
     name = page.locator(f"#card-{keyed} .board-card__name").inner_text().strip()
+    page.get_by_role("link", name=f"Verschieben … ({name})").focus()
+    page.keyboard.press("Enter")
     select = page.get_by_label(re.compile(rf"^Verschieben nach\W+\({re.escape(name)}\)$"))
-    select.focus()
+    assert select.evaluate("el => el === document.activeElement")
     select.select_option(first)
     page.keyboard.press("Tab")
     with page.expect_navigation():

@@ -144,3 +144,26 @@ def test_check_in_works_without_javascript(live_server, browser):
     page.wait_for_load_state()
     assert counts(page) == (present, expected)
     context.close()
+
+
+def test_the_search_answers_as_you_type_without_leaving_the_page(live_server, phone):
+    seat_holders(live_server, ["Sina Suchbar", "Tom Tippfehler"])
+    page = phone
+    sign_in(page, live_server, "de", email="moderation@example.org",
+            password="werkstatt-moderation-demo")
+    page.goto(f"{live_server}/manage/events/{SLUG}/checkin")
+    rows = page.locator("#people-heading ~ .checkin-list .checkin-row__name")
+    assert rows.count() >= 2
+    page.evaluate("window.stillTheSamePage = true")
+    page.locator("#checkin-q").press_sequentially("Sina Such", delay=30)
+    expect(rows).to_have_text(["Sina Suchbar"])  # only the match, swapped in place
+    assert page.evaluate("window.stillTheSamePage === true")  # no reload, no navigation
+    assert "q=Sina+Such" in page.url  # the address follows, for a reload or the back button
+    expect(page.locator("#checkin-found")).to_contain_text("1 mit Platz")
+    expect(page.locator("#checkin-q")).to_be_focused()
+    assert axe_violations(page) == []
+    page.locator("#checkin-q").fill("")
+    page.locator("#checkin-q").press("End")
+    page.locator("#checkin-q").type(" ")
+    page.locator("#checkin-q").press("Backspace")
+    expect(rows).not_to_have_count(1)  # everyone again

@@ -107,6 +107,35 @@ def test_the_redirect_keeps_the_search_and_the_row(client, db, edition, facilita
     assert response.headers["Location"] == f"{checkin_url(edition)}?q=anna#person-{anna.id}"
 
 
+def test_a_long_list_comes_in_pages_and_the_search_finds_anyone(client, db, edition, facilitator,
+                                                                 monkeypatch):
+    from app.records import checkin_pages
+    monkeypatch.setattr(checkin_pages, "PER_PAGE", 2)
+    edition.capacity = 5
+    db.session.commit()
+    people = [enrol(db, edition, f"Person {n}") for n in range(5)]
+    waiting = [enrol(db, edition, f"Wartende {n}", place="waitlist") for n in range(3)]
+    pages = [names_on_page(client.get(checkin_url(edition, page=n)).get_data(as_text=True))
+             for n in (1, 2, 3)]
+    assert pages == [["Person 0", "Person 1"], ["Person 2", "Person 3"], ["Person 4"]]
+    html = client.get(checkin_url(edition, page=3)).get_data(as_text=True)
+    assert "Personen 5–5 von 5" in html and "0 von 5 da" in html  # the count is everyone's
+    assert names_on_page(html, "waiting-heading") == ["Wartende 0", "Wartende 1"]
+    assert names_on_page(client.get(checkin_url(edition, page=3, wpage=2)).get_data(
+        as_text=True), "waiting-heading") == ["Wartende 2"]
+    assert names_on_page(client.get(checkin_url(edition, page=99)).get_data(as_text=True)) == \
+        ["Person 4"]  # past the end: the last page
+    found = client.get(checkin_url(edition, q="Person+4")).get_data(as_text=True)
+    assert names_on_page(found) == ["Person 4"] and "data-checkin-found" in found
+    # A tap without script comes back to the same page and search.
+    token = csrf_from(client, checkin_url(edition))
+    response = client.post(f"{checkin_url(edition)}/{people[4].id}?page=3&wpage=2",
+                           data={"csrf_token": token, "attended": "1"})
+    assert response.headers["Location"] == \
+        f"{checkin_url(edition)}?page=3&wpage=2#person-{people[4].id}"
+    assert fresh(db, people[4]).checked_in_at is not None and waiting
+
+
 def test_the_page_script_gets_the_new_row_state_and_count_as_json(client, db, edition,
                                                                   facilitator):
     anna = enrol(edition, "Anna Anwesend")

@@ -1,0 +1,51 @@
+"""The registration rush's two requests send few statements, the same however many people
+registered, and the lock is held only for the checks, the count, the inserts and the commit."""
+import re
+
+import pytest
+
+from tests.conftest import counted_statements
+from tests.factories import make_event
+
+# Statements per request on PostgreSQL; SQLite adds its explicit BEGIN. Form: the edition with
+# its series (one join), the seat count, the breakout topics. POST: the same three, the person
+# (insert-or-nothing, read), then under the lock: the edition with its series (for the mail)
+# FOR UPDATE OF the edition, a resent form or already registered (one statement), the person's
+# details, the seat count, the registration, its consent, the mail in the outbox — and the
+# commit.
+FORM, POST = 3, 12
+
+
+@pytest.fixture
+def edition(db):
+    return make_event(capacity=3)
+
+
+def _form_and_post(db, client, slug, email):
+    with counted_statements(db) as form:
+        html = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+            "nonce": re.search(r'name="nonce"[^>]*value="([^"]+)"', html).group(1),
+            "name": "Erika Mustermann", "email": email, "organisation": "Verein e. V.",
+            "sector": "civil_society", "privacy_acknowledged": "y"}
+    with counted_statements(db) as post:
+        response = client.post(f"/events/{slug}/register", data=data)
+    assert response.status_code == 303
+    return form, post
+
+
+
+def test_the_form_and_the_registration_send_few_statements_however_full(app, db, edition):
+    sqlite = db.engine.dialect.name == "sqlite"
+    counts = []
+    for n in range(5):  # seats, then the waiting list
+        form, post = _form_and_post(db, app.test_client(), edition.slug, f"p{n}@example.org")
+        counts.append((len(form), len(post)))
+        if n == 4:
+            last = post
+    assert set(counts) == {(FORM + sqlite, POST + sqlite)}, counts
+    if not sqlite:
+        locked = next(i for i, s in enumerate(last) if "FOR UPDATE" in s)
+        under_lock = last[locked:]
+        assert len(under_lock) == 7, under_lock  # the lock, 6 more; the commit is not counted
+        assert sum(s.lstrip().upper().startswith("INSERT") for s in under_lock) == 3
