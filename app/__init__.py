@@ -76,7 +76,8 @@ def register_url_converters(app: Flask) -> None:
 def register_extensions(app: Flask) -> None:
     """Initialise the extensions created in app.extensions."""
     from app import models  # noqa: F401  (every table known before anything queries)
-    from app.extensions import babel, csrf, db, limiter, login_manager, migrate, select_locale
+    from app.extensions import (babel, cache, csrf, db, limiter, login_manager, migrate,
+                                select_locale)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"),
@@ -84,6 +85,9 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     limiter.init_app(app)
+    app.config.setdefault("CACHE_TYPE", "SimpleCache")
+    app.config.setdefault("PUBLIC_PAGE_SECONDS", 1)
+    cache.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None

@@ -2,6 +2,7 @@
 import sqlalchemy as sa
 from flask import has_request_context, request, session
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -29,6 +30,7 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+cache = Cache()  # shared public pages (app/public/cache.py): Redis in production
 
 
 def select_locale() -> str:

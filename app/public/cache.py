@@ -41,12 +41,12 @@ from functools import wraps
 import sqlalchemy as sa
 from flask import current_app, has_app_context, make_response, request, session
 from flask_babel import get_locale
-from flask_caching import Cache
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session
 
-cache = Cache()
+from app.extensions import cache
+
 
 GENERATION_KEY = "public-pages:generation"
 # What the cached pages show; a change to any of these bumps the generation.
@@ -61,12 +61,6 @@ class Entry:
     headers: list[tuple[str, str]]  # Content-Type, Content-Disposition
     etag: str
     rendered_at: datetime
-
-
-def init_app(app) -> None:
-    app.config.setdefault("CACHE_TYPE", "SimpleCache")
-    app.config.setdefault("PUBLIC_PAGE_SECONDS", 1)
-    cache.init_app(app)
 
 
 def seconds() -> int:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.public.cache import cache
+from app.extensions import cache
 from tests.conftest import counted_statements
 from tests.factories import make_event
 from tests.records.test_checkin import enrol
@@ -69,7 +69,7 @@ def test_seats_taken_show_within_a_second(client, db, cached):
     event = make_event(capacity=5)
     url = f"/events/{event.slug}"
     assert "5 von 5 Plätzen frei" in client.get(url).get_data(as_text=True)
-    enrol(db, event, "Anna Anwesend")
+    enrol(event, "Anna Anwesend")
     taken_at = time.monotonic()
     seen = ""
     while time.monotonic() - taken_at < 1.5:

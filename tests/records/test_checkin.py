@@ -113,8 +113,8 @@ def test_a_long_list_comes_in_pages_and_the_search_finds_anyone(client, db, edit
     monkeypatch.setattr(checkin_pages, "PER_PAGE", 2)
     edition.capacity = 5
     db.session.commit()
-    people = [enrol(db, edition, f"Person {n}") for n in range(5)]
-    waiting = [enrol(db, edition, f"Wartende {n}", place="waitlist") for n in range(3)]
+    people = [enrol(edition, f"Person {n}") for n in range(5)]
+    waiting = [enrol(edition, f"Wartende {n}", place="waitlist") for n in range(3)]
     pages = [names_on_page(client.get(checkin_url(edition, page=n)).get_data(as_text=True))
              for n in (1, 2, 3)]
     assert pages == [["Person 0", "Person 1"], ["Person 2", "Person 3"], ["Person 4"]]
@@ -133,7 +133,7 @@ def test_a_long_list_comes_in_pages_and_the_search_finds_anyone(client, db, edit
                            data={"csrf_token": token, "attended": "1"})
     assert response.headers["Location"] == \
         f"{checkin_url(edition)}?page=3&wpage=2#person-{people[4].id}"
-    assert fresh(db, people[4]).checked_in_at is not None and waiting
+    assert fresh(people[4]).checked_in_at is not None and waiting
 
 
 def test_the_page_script_gets_the_new_row_state_and_count_as_json(client, db, edition,
