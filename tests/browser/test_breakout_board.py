@@ -39,7 +39,6 @@ def is_pinned(page, card_id: str) -> bool:
     return page.locator(f"#card-{card_id}").get_attribute("class").count("board-card--pinned") == 1
 
 
-@pytest.mark.parametrize("lang", ["de", "en"])
 def drag_card(page, card_id: str, group_id: str) -> None:
     """Drag a card with the mouse onto the lower part of a group's first card (both columns
     start level) and wait for the board to reload."""
@@ -55,6 +54,7 @@ def drag_card(page, card_id: str, group_id: str) -> None:
         page.mouse.up()
 
 
+@pytest.mark.parametrize("lang", ["de", "en"])
 def test_board_and_group_form_pass_axe(live_server, page, lang):
     sign_in(page, live_server, lang, **FACILITATOR)
     page.goto(f"{live_server}{BOARD}")
