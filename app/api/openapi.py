@@ -51,7 +51,7 @@ EVENT_SUMMARY = _object({
         "A new registration would go to the waiting list: no seat is free, or people wait.")},
     "status": {"enum": ["published", "cancelled"], "description": "What staff decided."},
     "phase": {"enum": ["announced", "registration_open", "registration_closed", "running",
-                       "held", "report_published", "cancelled"],
+                       "held", "cancelled"],
               "description": "Follows from the status and the clock."},
     "registration": _object({
         "opens_at": {"oneOf": [DATETIME, {"type": "null"}],

@@ -19,8 +19,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.domain import allocation as alloc
-from app.domain.editions import Phase
-from app.events.services import phase_of
+from app.domain.editions import is_upcoming
+from app.events.services import edition_times
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import (AllocationRun, Assignment, AssignmentSource, BoardPrompt, BreakoutGroup,
@@ -633,8 +633,7 @@ def topic_choice(registration: Registration, now: datetime | None = None) -> Top
     groups = groups_of(event.id)
     topics = topics_of(groups)
     ranked = _preferences([registration.id]).get(registration.id, [])
-    upcoming = phase_of(event, now or utcnow()) not in (Phase.HELD, Phase.REPORT_PUBLISHED,
-                                                       Phase.CANCELLED)
+    upcoming = is_upcoming(edition_times(event), now or utcnow())
     group = None
     if event.breakouts_published_at is not None \
             and registration.status == RegistrationStatus.CONFIRMED:

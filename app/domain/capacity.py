@@ -35,7 +35,13 @@ class SeatCount:
 
     @property
     def left(self) -> int:
+        """Seats still free; never negative even if staff overrode the capacity."""
         return max(self.capacity - self.taken, 0)
+
+    @property
+    def waitlist_open(self) -> bool:
+        """A new registration would go to the waiting list (decide_placement says so)."""
+        return decide_placement(self) == Placement.WAITLIST
 
 
 @dataclass(frozen=True)

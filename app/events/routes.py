@@ -19,7 +19,7 @@ from app.registration import services as registration
 def dashboard():
     groups = services.list_dashboard(current_user)
     # One query for the seats of every edition listed, however many there are.
-    seats = services.seat_summaries([event for _, events in groups for event in events])
+    seats = services.seat_counts([event for _, events in groups for event in events])
     return render_template("events/dashboard.html", groups=groups, seats=seats)
 
 

@@ -9,9 +9,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.agenda.services import agenda_has_errors, agenda_view, copy_agenda
+from app.domain.capacity import SeatCount
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase,
-                                 compute_quarter_shift, compute_slug, seats_left,
-                                 shift_local_days, slugify)
+                                 compute_quarter_shift, compute_slug, shift_local_days, slugify)
 from app.events.calendar import edition_ics
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
@@ -52,19 +52,6 @@ class EventData:
     video_service: str = ""
 
 
-@dataclass(frozen=True)
-class SeatSummary:
-    capacity: int
-    taken: int
-    left: int
-    waiting: int = 0
-
-    @property
-    def waitlist_open(self) -> bool:
-        """New registrations go to the waiting list: no seat free, or people already wait."""
-        return self.left == 0 or self.waiting > 0
-
-
 def edition_times(event: Event) -> EditionTimes:
     """The timestamps the domain needs to decide an edition's phase."""
     return EditionTimes(
@@ -78,35 +65,26 @@ def phase_of(event: Event, now: datetime | None = None) -> Phase:
     return compute_phase(edition_times(event), now or utcnow())
 
 
-def seat_counts(event_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
-    """(seats taken, people waiting) per edition, in one query however many there are.
+def seat_counts(events: list[Event], now: datetime | None = None) -> dict[int, SeatCount]:
+    """The domain's SeatCount of several editions in one query, for pages that list them.
 
-    Seats taken = confirmed seats + unconfirmed seat holds that have not expired.
+    The same figure as app.domain.capacity.compute_seat_count over the edition's rows
+    (a test holds the two together for every state a registration can be in); decisions
+    under the lock take the domain's path (app.registration.services.seat_count).
     """
     now = now or utcnow()
+    ids = [e.id for e in events]
     live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
-                  Registration.hold_expires_at > now)
+                  Registration.hold_expires_at.is_(None), Registration.hold_expires_at > now)
     rows = db.session.execute(
         sa.select(Registration.event_id, Registration.place, sa.func.count())
-        .where(Registration.event_id.in_(event_ids), Registration.status.in_(ACTIVE_STATUSES),
-               live)
-        .group_by(Registration.event_id, Registration.place))
-    counts = {event_id: [0, 0] for event_id in event_ids}
+        .where(Registration.event_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES), live)
+        .group_by(Registration.event_id, Registration.place)) if ids else []
+    counts = {event_id: [0, 0] for event_id in ids}
     for event_id, place, n in rows:
         counts[event_id][0 if place == Place.SEAT else 1] = n
-    return {event_id: (taken, waiting) for event_id, (taken, waiting) in counts.items()}
-
-
-def seat_summaries(events: list[Event], now: datetime | None = None) -> dict[int, SeatSummary]:
-    """The seat summary of several editions in one query."""
-    counts = seat_counts([e.id for e in events], now)
-    return {e.id: SeatSummary(e.capacity, counts[e.id][0], seats_left(e.capacity, counts[e.id][0]),
-                              counts[e.id][1]) for e in events}
-
-
-def seat_summary(event: Event, now: datetime | None = None) -> SeatSummary:
-    """Seats taken and left, and how many wait."""
-    return seat_summaries([event], now)[event.id]
+    return {e.id: SeatCount(capacity=e.capacity, taken=counts[e.id][0], waiting=counts[e.id][1])
+            for e in events}
 
 
 def get_event_or_404(slug: str) -> Event:
@@ -292,7 +270,7 @@ def publish_event(event: Event) -> None:
 def unpublish_event(event: Event) -> None:
     if event.status != EventStatus.PUBLISHED:
         raise EventError(None, _l("Nur veröffentlichte Ausgaben können zurückgezogen werden."))
-    if phase_of(event) in (Phase.HELD, Phase.REPORT_PUBLISHED, Phase.RUNNING):
+    if phase_of(event) in (Phase.HELD, Phase.RUNNING):
         raise EventError(None, _l("Eine Ausgabe, die schon begonnen hat, bleibt veröffentlicht."))
     event.status = EventStatus.DRAFT
     event.published_at = None

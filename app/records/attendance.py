@@ -19,13 +19,13 @@ from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
 from app.domain.addresses import has_real_address, placeholder_address
-from app.domain.capacity import compute_seat_count
+from app.domain.capacity import decide_staff_move
 from app.domain.checkin import CheckinState, CheckinWindow, decide_checkin_window
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.services import (RegistrationError, _holders, _participant_for,
-                                       lock_event, new_token)
+from app.registration.services import (RegistrationError, _participant_for, lock_event,
+                                       new_token, seat_count)
 from app.registration.forms import place_label, sector_label, status_label
 from app.registration.staff import _audit, _audit_access, _effective_status, safe_cell
 
@@ -176,8 +176,8 @@ def _seat_from_waitlist(registration: Registration, event: Event, user: User | N
                         now: datetime, why: str) -> None:
     """Give a confirmed person waiting a seat because they are here; past the capacity
     this is an override and is recorded as one."""
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
-    if count.taken >= count.capacity:
+    count = seat_count(event, now)
+    if decide_staff_move(count, override=True).needs_override:
         _audit("registration.override_capacity", user, event, registration,
                f"{why}; seats taken before: {count.taken}, capacity: {count.capacity}, "
                f"taken after: {count.taken + 1}")
@@ -256,7 +256,7 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
         return existing
 
     person.name, person.organisation, person.sector = name, organisation, sector
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = seat_count(event, now)
     _token, token_hash = new_token()  # no mail, so nobody ever gets the personal link
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.CONFIRMED, place=Place.SEAT,

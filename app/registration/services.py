@@ -17,11 +17,12 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.domain.capacity import (Holder, Placement, SeatCount,
+from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
                                  compute_waitlist_position, decide_placement, decide_promotions)
-from app.domain.editions import Phase
+from app.domain.editions import Phase, is_upcoming, shows_room_link
 from app.events.calendar import RoomLink, edition_ics
-from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
+from app.events.services import (EventData, EventError, edition_times, phase_of,
+                                 stage_event_update)
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
@@ -176,9 +177,9 @@ def _holders(event_id: int) -> list[Holder]:
 
 
 def seat_count(event: Event, now: datetime | None = None) -> SeatCount:
-    """Seats taken and people waiting for one edition."""
-    taken, waiting = seat_counts([event.id], now)[event.id]
-    return SeatCount(capacity=event.capacity, taken=taken, waiting=waiting)
+    """Seats taken and people waiting for one edition, as the domain counts them: what
+    every decision under the lock (public, staff, expiry, attendance) goes by."""
+    return compute_seat_count(event.capacity, _holders(event.id), now or utcnow())
 
 
 # --- mails -----------------------------------------------------------------------------------
@@ -192,12 +193,14 @@ def personal_url_of(registration: Registration) -> str:
     return personal_url(personal_token(registration))
 
 
-def holds_room_link(registration: Registration) -> bool:
-    """A confirmed seat at an online or hybrid edition with a room: the link is theirs."""
+def holds_room_link(registration: Registration, now: datetime | None = None) -> bool:
+    """A confirmed seat at an upcoming online or hybrid edition with a room: the link is
+    theirs (app.domain.editions.shows_room_link decides)."""
     event = registration.event
-    return registration.place == Place.SEAT \
-        and registration.status == RegistrationStatus.CONFIRMED \
-        and event.format != EventFormat.ONSITE and bool(event.online_url)
+    return shows_room_link(edition_times(event), online=event.format != EventFormat.ONSITE,
+                           has_room=bool(event.online_url),
+                           confirmed=registration.status == RegistrationStatus.CONFIRMED,
+                           on_seat=registration.place == Place.SEAT, now=now or utcnow())
 
 
 def personal_calendar(registration: Registration) -> bytes:
@@ -537,8 +540,7 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
     if registration.status == RegistrationStatus.PENDING and registration.hold_expires_at \
             and now >= registration.hold_expires_at:
         status = RegistrationStatus.EXPIRED.value
-    phase = phase_of(event, now)
-    upcoming = phase not in (Phase.HELD, Phase.REPORT_PUBLISHED, Phase.CANCELLED)
+    upcoming = is_upcoming(edition_times(event), now)
     return PersonalPage(
         registration=registration, event=event, status=status,
         place=registration.place.value,
@@ -546,7 +548,6 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
         if registration.place == Place.WAITLIST and status in ("pending", "confirmed") else None,
         may_confirm=status == "pending" and upcoming,
         may_cancel=status in ("pending", "confirmed") and upcoming,
-        show_room_link=status == "confirmed" and registration.place == Place.SEAT
-        and bool(event.online_url) and event.format != EventFormat.ONSITE and upcoming,
+        show_room_link=status == "confirmed" and holds_room_link(registration, now),
         hold_expires_at=registration.hold_expires_at if status == "pending" else None,
     )

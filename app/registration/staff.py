@@ -28,7 +28,7 @@ from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Event, Particip
 from app.registration.forms import place_label, sector_label, status_label
 from app.registration.services import (RegistrationError, _holders, _mail,
                                        cancel_registration, issue_link, lock_event, new_token,
-                                       waitlist_position)
+                                       seat_count, waitlist_position)
 
 # Filters of the list: the (effective) statuses, plus the two places of active registrations.
 STATUS_FILTERS = ("pending", "confirmed", "seat", "waitlist", "cancelled", "expired")
@@ -290,7 +290,7 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
         _refuse(_l("%(email)s ist für diese Ausgabe bereits angemeldet.", email=email))
     person.name, person.organisation, person.sector = name, organisation, Sector(sector)
 
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = seat_count(event, now)
     placement = decide_placement(count)
     override_action = None
     if placement == Placement.WAITLIST and override:
@@ -384,7 +384,7 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
                        "die Person einen Platz bekommen.", name=registration.participant.name))
         _refuse(_l("Nur bestätigte Personen auf der Warteliste können auf einen Platz "
                    "gesetzt werden."))
-    count = compute_seat_count(event.capacity, _holders(event.id), now)
+    count = seat_count(event, now)
     decision = decide_staff_move(count, override)
     if not decision.allowed:
         _refuse(_l("Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
