@@ -177,7 +177,7 @@ def _seat_from_waitlist(registration: Registration, event: Event, user: User | N
     """Give a confirmed person waiting a seat because they are here; past the capacity
     this is an override and is recorded as one."""
     count = seat_count(event, now)
-    if decide_staff_move(count, override=True).needs_override:
+    if decide_staff_move(count, True, registration.sector.value).needs_override:
         _audit("registration.override_capacity", user, event, registration,
                f"{why}; seats taken before: {count.taken}, capacity: {count.capacity}, "
                f"taken after: {count.taken + 1}")

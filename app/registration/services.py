@@ -17,12 +17,13 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
-                                 compute_waitlist_position, decide_placement, decide_promotions)
+from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
+                                 compute_seat_count, compute_waitlist_position, decide_placement,
+                                 decide_promotions)
 from app.domain.editions import Phase, is_upcoming, shows_room_link
 from app.events.calendar import RoomLink, edition_ics
 from app.events.services import (EventData, EventError, edition_times, phase_of,
-                                 stage_event_update)
+                                 sector_seats_of, stage_event_update)
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, AuditLog, ConsentPurpose, ConsentRecord, Event,
@@ -169,17 +170,27 @@ def lock_event(event_id: int) -> Event:
 def _holders(event_id: int) -> list[Holder]:
     rows = db.session.execute(
         sa.select(Registration.id, Registration.place, Registration.status,
-                  Registration.hold_expires_at, Registration.waitlisted_at)
+                  Registration.hold_expires_at, Registration.waitlisted_at, Registration.sector)
         .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
         .execution_options(populate_existing=True))
     return [Holder(id=r.id, place=r.place.value, confirmed=r.status == RegistrationStatus.CONFIRMED,
-                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at) for r in rows]
+                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at,
+                   sector=r.sector.value) for r in rows]
 
 
 def seat_count(event: Event, now: datetime | None = None) -> SeatCount:
     """Seats taken and people waiting for one edition, as the domain counts them: what
     every decision under the lock (public, staff, expiry, attendance) goes by."""
-    return compute_seat_count(event.capacity, _holders(event.id), now or utcnow())
+    return compute_seat_count(event.capacity, _holders(event.id), now or utcnow(),
+                              sector_seats_of(event))
+
+
+def plan_promotions(event: Event, holders: list[Holder], now: datetime) -> PromotionPlan:
+    """Who expires and who moves up (app.domain.capacity.decide_promotions), with the
+    edition's seats per sector and the promotion cut-off."""
+    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
+    return decide_promotions(event.capacity, holders, now, event.starts_at, cutoff,
+                             sector_seats_of(event))
 
 
 # --- mails -----------------------------------------------------------------------------------
@@ -324,7 +335,7 @@ def register_participant(event_id: int, data: RegistrationData,
 
     person.name, person.organisation = data.name.strip(), data.organisation.strip()
     person.sector, person.language = data.sector, data.language
-    placement = decide_placement(seat_count(event, now))
+    placement = decide_placement(seat_count(event, now), data.sector.value)
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.PENDING,
         place=Place(placement.value), nonce=data.nonce,
@@ -420,18 +431,16 @@ def seat_fate(registration: Registration, now: datetime | None = None) -> str:
         return "waitlist"
     now = now or utcnow()
     event = registration.event
-    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
     holders = _holders(event.id)
     others = [h for h in holders if h.id != registration.id]
-    before = decide_promotions(event.capacity, holders, now, event.starts_at, cutoff)
-    after = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
+    before = plan_promotions(event, holders, now)
+    after = plan_promotions(event, others, now)
     return "next_in_line" if len(after.promote) > len(before.promote) else "freed"
 
 
 def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
     """Expire timed-out holds and promote into free seats (caller holds the lock)."""
-    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
-    plan = decide_promotions(event.capacity, _holders(event.id), now, event.starts_at, cutoff)
+    plan = plan_promotions(event, _holders(event.id), now)
     for registration_id in plan.expire:
         expired = db.session.get(Registration, registration_id)
         expired.status = RegistrationStatus.EXPIRED
@@ -440,6 +449,7 @@ def _apply_promotions(event: Event, now: datetime) -> list[Registration]:
         registration = db.session.get(Registration, registration_id)
         registration.place = Place.SEAT
         registration.promoted_at = now
+        registration.promoted_reserved = registration_id in plan.reserved
         _mail("promoted", registration)
         promoted.append(registration)
     db.session.flush()
@@ -519,6 +529,19 @@ def waitlist_position(registration: Registration, now: datetime | None = None) -
                                      now or utcnow())
 
 
+def overtaken_by_reserved(registration: Registration) -> int:
+    """How many who joined the waiting list after this person moved up into a seat reserved
+    for their sector (and hold it still)."""
+    if registration.waitlisted_at is None:
+        return 0
+    later = sa.or_(Registration.waitlisted_at > registration.waitlisted_at,
+                   sa.and_(Registration.waitlisted_at == registration.waitlisted_at,
+                           Registration.id > registration.id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.event_id == registration.event_id, Registration.promoted_reserved,
+        Registration.place == Place.SEAT, Registration.status.in_(ACTIVE_STATUSES), later))
+
+
 @dataclass(frozen=True)
 class PersonalPage:
     registration: Registration
@@ -530,6 +553,9 @@ class PersonalPage:
     may_cancel: bool
     show_room_link: bool
     hold_expires_at: datetime | None
+    # People who joined the waiting list after this person and moved up into a seat reserved
+    # for their sector (seats per sector): why the position did not move for them.
+    overtaken_by_reserved: int = 0
 
 
 def personal_page(registration: Registration, now: datetime | None = None) -> PersonalPage:
@@ -541,11 +567,12 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
             and now >= registration.hold_expires_at:
         status = RegistrationStatus.EXPIRED.value
     upcoming = is_upcoming(edition_times(event), now)
+    waiting = registration.place == Place.WAITLIST and status in ("pending", "confirmed")
     return PersonalPage(
         registration=registration, event=event, status=status,
         place=registration.place.value,
-        waitlist_position=waitlist_position(registration, now)
-        if registration.place == Place.WAITLIST and status in ("pending", "confirmed") else None,
+        waitlist_position=waitlist_position(registration, now) if waiting else None,
+        overtaken_by_reserved=overtaken_by_reserved(registration) if waiting else 0,
         may_confirm=status == "pending" and upcoming,
         may_cancel=status in ("pending", "confirmed") and upcoming,
         show_room_link=status == "confirmed" and holds_room_link(registration, now),
