@@ -74,8 +74,11 @@ def edition_statistics(event: Event, now: datetime | None = None) -> EditionStat
                    .where(Registration.event_id == event.id)))))
     over_time = compute_registrations_over_time(
         (f.created_at for f in facts if not f.walk_in), event.starts_at, now or utcnow())
-    # Seats per sector: the same seat count as every other page (one query).
-    sector_seats = sector_seat_rows(reserved_seats(event), seat_counts([event], now)[event.id])
+    # Seats per sector: the same seat count as every other page (one more query, only for an
+    # edition that reserves seats).
+    reserved = reserved_seats(event)
+    sector_seats = sector_seat_rows(reserved, seat_counts([event], now)[event.id]) \
+        if any(reserved.values()) else ()
     return EditionStatistics(event=event, figures=compute_edition_figures(facts, attended_before),
                              over_time=over_time, sector_seats=sector_seats)
 

@@ -298,6 +298,9 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
         raise ChangeNeedsConfirmation(len(recipients))
     for registration in recipients:
         _mail("event_changed", registration, change=change)
+    # A raised capacity or fewer reserved seats may free seats: the first people waiting who
+    # may take them move up now, in this transaction.
+    _apply_promotions(event, utcnow())
     if recipients:
         db.session.add(AuditLog(action="event.change_mailed", user_id=user.id if user else None,
                                 event_id=event.id, details=f"mails: {len(recipients)}"))

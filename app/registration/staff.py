@@ -18,10 +18,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
-from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
-                                 SectorSeatRow, decide_placement, decide_staff_move,
-                                 sector_seat_rows,
-                                 is_expired, waitlist_order)
+from app.domain.capacity import (Holder, Placement, SeatCount, SectorSeatRow,
+                                 compute_seat_count, decide_placement, decide_staff_move,
+                                 is_expired, sector_seat_rows, waitlist_order)
 from app.domain.editions import local_time
 from app.events.services import reserved_seats, sector_seats_of
 from app.extensions import db
@@ -77,7 +76,12 @@ class RegistrationList:
     @property
     def full(self) -> bool:
         """No free seat: moving someone onto a seat needs the override."""
-        return self.count.taken >= self.count.capacity
+        return self.count.left == 0
+
+    def needs_override(self, sector: str) -> bool:
+        """Moving a person of this sector onto a seat needs the override (no seat free, or
+        the free ones are reserved for other sectors)."""
+        return decide_staff_move(self.count, False, sector).needs_override
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -395,6 +399,10 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
                    "gesetzt werden."))
     count = seat_count(event, now)
     decision = decide_staff_move(count, override, registration.sector.value)
+    if not decision.allowed and count.left > 0:
+        _refuse(_l("Die freien Plätze sind für andere Bereiche reserviert. Um %(name)s trotzdem "
+                   "einen Platz zu geben, kreuzen Sie „Kapazität überschreiten“ an; das wird "
+                   "protokolliert.", name=registration.participant.name))
     if not decision.allowed:
         _refuse(_l("Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
                    "geben, kreuzen Sie „Kapazität überschreiten“ an; das wird protokolliert.",

@@ -78,8 +78,12 @@ def test_after_the_release_a_freed_seat_goes_to_the_first_person_waiting(client,
     confirmed(client, db, event.slug, "civil0@example.org", "civil_society")
     confirmed(client, db, event.slug, "civil1@example.org", "civil_society")
     assert registration_of(db, "civil1@example.org").place == Place.WAITLIST
-    promoted = services.promote_waitlist(event.id, services.utcnow() + timedelta(hours=2))
-    assert promoted == [registration_of(db, "civil1@example.org").id]
+    from app.registration.jobs import expire_and_promote
+    assert expire_and_promote(services.utcnow() + timedelta(minutes=30)) == 0  # still reserved
+    # The worker notices the release: no hold expired, yet the seat now goes to who waits.
+    assert expire_and_promote(services.utcnow() + timedelta(hours=2)) == 1
+    assert registration_of(db, "civil1@example.org").place == Place.SEAT
+    assert not registration_of(db, "civil1@example.org").promoted_reserved
 
 
 def test_staff_moving_someone_past_their_sectors_share_needs_the_override(client, db, login_as,
@@ -89,7 +93,11 @@ def test_staff_moving_someone_past_their_sectors_share_needs_the_override(client
     for n in range(3):
         confirmed(client, db, edition.slug, f"civil{n}@example.org", "civil_society")
     waiting = registration_of(db, "civil2@example.org")
-    with pytest.raises(services.RegistrationError):
+    # Two seats are free, both reserved for business: the list offers the override, and
+    # moving without it is refused with the reason.
+    html = client.get(f"/manage/events/{edition.slug}/registrations").get_data(as_text=True)
+    assert f'id="override-{waiting.id}"' in html
+    with pytest.raises(services.RegistrationError, match="für andere Bereiche reserviert"):
         staff.move_to_seat(waiting, user)
     db.session.expire_all()
     moved = staff.move_to_seat(registration_of(db, "civil2@example.org"), user, override=True)
@@ -203,6 +211,29 @@ def test_lowering_the_capacity_below_the_reserved_seats_is_refused_raising_keeps
     assert response.status_code == 303
     db.session.expire_all()
     assert (event.capacity, event.reserved_business) == (40, 10)
+
+
+def test_raising_the_capacity_or_releasing_reserved_seats_moves_the_first_people_up(
+        client, db, login_as):
+    login_as("staff")
+    series = make_series(slug="innovationswerkstatt")
+    post(client, "/manage/events/new", event_form(
+        series.id, capacity="2", reserved_business="1", starts_at="2030-03-09T17:00",
+        ends_at="2030-03-09T18:30"))
+    event = db.session.scalar(sa.select(Event).where(Event.number == 7))
+    post(client, f"/manage/events/{event.slug}/publish", {})
+    for n in range(3):
+        confirmed(client, db, event.slug, f"civil{n}@example.org", "civil_society")
+    assert [registration_of(db, f"civil{n}@example.org").place for n in range(3)] == \
+        [Place.SEAT, Place.WAITLIST, Place.WAITLIST]
+    form = event_form(series.id, capacity="3", reserved_business="1",
+                      starts_at="2030-03-09T17:00", ends_at="2030-03-09T18:30")
+    assert post(client, f"/manage/events/{event.slug}/edit", form).status_code == 303
+    assert registration_of(db, "civil1@example.org").place == Place.SEAT  # the new open seat
+    assert registration_of(db, "civil2@example.org").place == Place.WAITLIST
+    form["reserved_business"] = "0"
+    assert post(client, f"/manage/events/{event.slug}/edit", form).status_code == 303
+    assert registration_of(db, "civil2@example.org").place == Place.SEAT
 
 
 def test_staff_see_reserved_against_taken_per_sector_on_the_list_and_the_statistics(
