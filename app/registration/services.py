@@ -280,6 +280,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
     only when staff confirmed for exactly that many people (`inform`); otherwise nothing is
     stored and ChangeNeedsConfirmation says how many. Return the mails queued."""
     event = lock_event(event_id)  # a registration arriving meanwhile is counted or told
+    seats_before = _seat_setting(event)
     try:
         change = stage_event_update(event, data)
     except EventError:
@@ -298,14 +299,22 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
         raise ChangeNeedsConfirmation(len(recipients))
     for registration in recipients:
         _mail("event_changed", registration, change=change)
-    # A raised capacity or fewer reserved seats may free seats: the first people waiting who
-    # may take them move up now, in this transaction.
-    _apply_promotions(event, utcnow())
+    # A raised capacity or changed reserved seats may free seats: the first people waiting
+    # who may take them move up now, in this transaction.
+    if _seat_setting(event) != seats_before:
+        _apply_promotions(event, utcnow())
     if recipients:
         db.session.add(AuditLog(action="event.change_mailed", user_id=user.id if user else None,
                                 event_id=event.id, details=f"mails: {len(recipients)}"))
     db.session.commit()
     return len(recipients)
+
+
+def _seat_setting(event: Event) -> tuple:
+    """What decides who may sit: the capacity and the reserved seats with their release."""
+    seats = sector_seats_of(event)
+    return (event.capacity, seats.reserved, seats.releases_at) if any(seats.reserved.values()) \
+        else (event.capacity,)
 
 
 def register_participant(event_id: int, data: RegistrationData,
