@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import Flask, current_app
 
+from app.events.services import sector_seats_of
 from app.extensions import db
 from app.feedback.services import send_feedback_mails
 from app.mail.sender import Backend, backend_from_config
@@ -36,11 +37,24 @@ def expire_and_promote(now: datetime) -> int:
         .join(Event, Event.id == Registration.event_id)
         .where(Registration.status == RegistrationStatus.PENDING,
                Registration.hold_expires_at <= now, Event.ends_at > now)).all()
+    event_ids = sorted(set(event_ids) | set(_released_with_people_waiting(now)))
     db.session.commit()  # end the read; each edition gets its own locked transaction
     promoted = 0
     for event_id in event_ids:
         promoted += len(promote_waitlist(event_id, now))
     return promoted
+
+
+def _released_with_people_waiting(now: datetime) -> list[int]:
+    """Editions whose reserved seats have opened to everyone while confirmed people wait:
+    a seat held back for a sector may now go to the first of them."""
+    reserved = (Event.reserved_civil_society + Event.reserved_public_administration
+                + Event.reserved_business + Event.reserved_research)
+    events = db.session.scalars(
+        sa.select(Event).where(Event.ends_at > now, reserved > 0, sa.exists().where(
+            Registration.event_id == Event.id, Registration.place == Place.WAITLIST,
+            Registration.status == RegistrationStatus.CONFIRMED))).all()
+    return [e.id for e in events if sector_seats_of(e).releases_at <= now]
 
 
 def send_reminders(now: datetime) -> int:

@@ -48,10 +48,11 @@ EVENT_SUMMARY = _object({
     "seats_left": {"type": "integer", "minimum": 0, "description": (
         "Seats not taken; confirmed seats and unexpired unconfirmed holds count as taken.")},
     "waitlist_open": {"type": "boolean", "description": (
-        "A new registration would go to the waiting list: no seat is free, or people wait.")},
+        "A new registration would go to the waiting list, whatever its sector: no seat is "
+        "free for anyone, or people wait.")},
     "status": {"enum": ["published", "cancelled"], "description": "What staff decided."},
     "phase": {"enum": ["announced", "registration_open", "registration_closed", "running",
-                       "held", "report_published", "cancelled"],
+                       "held", "cancelled"],
               "description": "Follows from the status and the clock."},
     "registration": _object({
         "opens_at": {"oneOf": [DATETIME, {"type": "null"}],

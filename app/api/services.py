@@ -2,7 +2,7 @@
 
 Every payload is built from a constant number of queries, however many editions,
 agenda items, speakers and registrations there are: the seat figures come from
-one aggregate (app.events.services.seat_summaries), the rest from eager loads.
+one aggregate (app.events.services.seat_counts), the rest from eager loads.
 The online room link is never part of a payload: only confirmed participants
 see it, on their personal page. Reports appear once published, with their numbered
 learnings only: no attendee names, no photos.
@@ -15,7 +15,8 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from app.agenda.services import agenda_view
 from app.domain.editions import BERLIN, Phase, compute_registration_window
-from app.events.services import SeatSummary, edition_times, phase_of, seat_summaries
+from app.domain.capacity import SeatCount
+from app.events.services import edition_times, phase_of, seat_counts
 from app.extensions import db
 from app.models import AgendaItem, Event, EventStatus, Report, utcnow
 
@@ -34,7 +35,7 @@ def list_events(now: datetime | None = None) -> list[dict]:
         sa.select(Event).where(Event.status != EventStatus.DRAFT)
         .options(selectinload(Event.series))
         .order_by(Event.starts_at.desc(), Event.id.desc())))
-    seats = seat_summaries(events, now)
+    seats = seat_counts(events, now)
     return [_summary(event, seats[event.id], now) for event in events]
 
 
@@ -47,7 +48,7 @@ def event_detail(slug: str, now: datetime | None = None) -> dict:
                  selectinload(Event.agenda_items).selectinload(AgendaItem.speakers)))
     if event is None:
         abort(404, description="There is no published edition with this slug.")
-    payload = _summary(event, seat_summaries([event], now)[event.id], now)
+    payload = _summary(event, seat_counts([event], now)[event.id], now)
     payload["description"] = event.description
     payload["speakers"] = [_speaker(s) for s in event.speakers]
     payload["agenda"] = [{
@@ -67,7 +68,7 @@ def _speaker(speaker) -> dict:
     return {"name": speaker.name, "organisation": speaker.organisation, "role": speaker.role}
 
 
-def _summary(event: Event, seats: SeatSummary, now: datetime) -> dict:
+def _summary(event: Event, seats: SeatCount, now: datetime) -> dict:
     phase = phase_of(event, now)
     opens_at, closes_at = compute_registration_window(edition_times(event))
     return {

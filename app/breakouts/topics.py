@@ -10,10 +10,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask import abort
 
-from app.domain.editions import Phase
+from app.domain.editions import is_upcoming
 from app.errors import Refusal
 from app.events.locking import lock_event
-from app.events.services import phase_of
+from app.events.services import edition_times
 from app.extensions import db
 from app.models import (Assignment, BoardPrompt, BreakoutGroup, Event, Preference, Registration,
                         RegistrationStatus, User, utcnow)
@@ -129,8 +129,7 @@ def topic_choice(registration: Registration, now: datetime | None = None) -> Top
     groups = groups_of(event.id)
     topics = topics_of(groups)
     ranked = preferences_of([registration.id]).get(registration.id, [])
-    upcoming = phase_of(event, now or utcnow()) not in (Phase.HELD, Phase.REPORT_PUBLISHED,
-                                                       Phase.CANCELLED)
+    upcoming = is_upcoming(edition_times(event), now or utcnow())
     group = None
     if event.breakouts_published_at is not None \
             and registration.status == RegistrationStatus.CONFIRMED:

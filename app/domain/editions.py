@@ -16,15 +16,14 @@ class Phase(enum.StrEnum):
     REGISTRATION_OPEN = "registration_open"
     REGISTRATION_CLOSED = "registration_closed"
     RUNNING = "running"
-    HELD = "held"
-    REPORT_PUBLISHED = "report_published"
+    HELD = "held"  # ended (whether its report is out is the report's business, not a phase)
     CANCELLED = "cancelled"
 
 
 # The order in which the staff dashboard lists phases.
 PHASE_ORDER = (
     Phase.RUNNING, Phase.REGISTRATION_OPEN, Phase.ANNOUNCED, Phase.REGISTRATION_CLOSED,
-    Phase.DRAFT, Phase.HELD, Phase.REPORT_PUBLISHED, Phase.CANCELLED,
+    Phase.DRAFT, Phase.HELD, Phase.CANCELLED,
 )
 
 
@@ -35,7 +34,6 @@ class EditionTimes:
     ends_at: datetime
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
-    report_published: bool = False
 
 
 def compute_registration_window(t: EditionTimes) -> tuple[datetime | None, datetime]:
@@ -50,8 +48,8 @@ def compute_phase(t: EditionTimes, now: datetime) -> Phase:
         return Phase.CANCELLED
     if t.status == "draft":
         return Phase.DRAFT
-    if now >= t.ends_at:
-        return Phase.REPORT_PUBLISHED if t.report_published else Phase.HELD
+    if has_ended(t, now):
+        return Phase.HELD
     if now >= t.starts_at:
         return Phase.RUNNING
     opens, closes = compute_registration_window(t)
@@ -62,9 +60,22 @@ def compute_phase(t: EditionTimes, now: datetime) -> Phase:
     return Phase.REGISTRATION_CLOSED
 
 
+def has_ended(t: EditionTimes, now: datetime) -> bool:
+    """True once an edition's end has passed (a cancelled one too: its date is past)."""
+    return now >= t.ends_at
+
+
 def is_upcoming(t: EditionTimes, now: datetime) -> bool:
-    """True while an edition has not ended yet."""
-    return now < t.ends_at
+    """True while an edition is still ahead for the people registered: not cancelled and not
+    ended. Only then may they confirm, cancel, rank topics or see the room link."""
+    return t.status != "cancelled" and not has_ended(t, now)
+
+
+def shows_room_link(t: EditionTimes, *, online: bool, has_room: bool, confirmed: bool,
+                    on_seat: bool, now: datetime) -> bool:
+    """The room link of an online or hybrid edition is for a person with a confirmed seat,
+    while the edition is upcoming."""
+    return online and has_room and confirmed and on_seat and is_upcoming(t, now)
 
 
 def compute_quarter_shift(starts_at: datetime) -> int:
@@ -107,11 +118,6 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text).strip("-")
 
 
-def seats_left(capacity: int, taken: int) -> int:
-    """Seats still free; never negative even if staff overrode the capacity."""
-    return max(capacity - taken, 0)
-
-
 def local_time(moment: datetime) -> datetime:
     """Return a UTC moment as Berlin local time."""
     return moment.astimezone(BERLIN)
@@ -124,6 +130,6 @@ def to_utc(local_naive: datetime) -> datetime:
 
 __all__ = [
     "BERLIN", "EditionTimes", "PHASE_ORDER", "Phase", "compute_phase",
-    "compute_registration_window", "compute_slug", "is_upcoming", "local_time",
-    "seats_left", "compute_quarter_shift", "shift_local_days", "slugify", "to_utc",
+    "compute_registration_window", "compute_slug", "has_ended", "is_upcoming",
+    "local_time", "shows_room_link", "compute_quarter_shift", "shift_local_days", "slugify", "to_utc",
 ]

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from app.agenda.services import copy_agenda
 from app.breakouts.topics import copy_groups
 from app.domain.editions import compute_quarter_shift, shift_local_days
-from app.events.services import free_slug
+from app.events.services import free_slug, reserved_seats
 from app.extensions import db
 from app.feedback.questions import copy_questions
 from app.models import Event, EventStatus, Speaker
@@ -31,6 +31,8 @@ def duplicate_as_next(event: Event) -> Event:
         video_service=event.video_service,
         registration_opens_at=shift(event.registration_opens_at),
         registration_closes_at=shift(event.registration_closes_at),
+        seats_release_at=shift(event.seats_release_at),
+        **{f"reserved_{sector}": n for sector, n in reserved_seats(event).items()},
         speakers=[Speaker(position=s.position, name=s.name, organisation=s.organisation,
                           role=s.role) for s in event.speakers],
         facilitators=list(event.facilitators),

@@ -28,6 +28,8 @@ ONE_LINE = Regexp(rf"^[^\x00-\x1f{UNSAFE_CHARACTERS}]*$",
                    message=_l("Bitte nur eine Zeile ohne Steuerzeichen eingeben."))
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
+RESERVED = [Optional(), NumberRange(min=0, max=100000,
+                                    message=_l("Bitte eine Zahl von 0 bis 100000."))]
 MAX_SPEAKERS = 20
 
 
@@ -104,6 +106,16 @@ class EventForm(FlaskForm):
         _l("Anmeldung schließt"), format=LOCAL_FORMAT,
         description=_l("Leer lassen: mit Beginn der Veranstaltung."),
         validators=[Optional(), SensibleYear()])
+    # Seats per sector (optional): the labels are the sectors' names of the registration form.
+    reserved_civil_society = IntegerField(_l("Zivilgesellschaft"), validators=RESERVED)
+    reserved_public_administration = IntegerField(_l("Öffentliche Verwaltung"),
+                                                  validators=RESERVED)
+    reserved_business = IntegerField(_l("Wirtschaft"), validators=RESERVED)
+    reserved_research = IntegerField(_l("Wissenschaft und Forschung"), validators=RESERVED)
+    seats_release_at = DateTimeLocalField(
+        _l("Reservierte Plätze werden frei für alle"), format=LOCAL_FORMAT,
+        description=_l("Ortszeit Berlin. Leer lassen: 7 Tage vor Beginn."),
+        validators=[Optional(), SensibleYear()])
     speakers = FieldList(FormField(SpeakerForm), min_entries=3, max_entries=MAX_SPEAKERS)
     facilitator_ids = MultiCheckboxField(_l("Moderation"), coerce=int)
 
@@ -117,6 +129,11 @@ class EventForm(FlaskForm):
             raise ValidationError(_l("Die Anmeldung muss schließen, nachdem sie geöffnet hat."))
         if field.data and self.starts_at.data and field.data > self.starts_at.data:
             raise ValidationError(_l("Die Anmeldung muss spätestens mit dem Beginn schließen."))
+
+    def reserved(self) -> dict[str, int]:
+        """Reserved seats by sector as entered (empty fields: none)."""
+        return {name.removeprefix("reserved_"): getattr(self, name).data or 0
+                for name in RESERVED_FIELDS}
 
     def validate_venue(self, field):
         if self.format.data in (EventFormat.ONSITE.value, EventFormat.HYBRID.value) \
@@ -135,6 +152,10 @@ class EventForm(FlaskForm):
                  "organisation": (s.form.organisation.data or "").strip(),
                  "role": (s.form.role.data or "").strip()}
                 for s in self.speakers if (s.form.name.data or "").strip()]
+
+
+RESERVED_FIELDS = ("reserved_civil_society", "reserved_public_administration",
+                   "reserved_business", "reserved_research")
 
 
 class SeriesForm(FlaskForm):

@@ -20,7 +20,7 @@ from app.registration import services as registration
 def dashboard():
     groups = services.list_dashboard(current_user)
     # One query for the seats of every edition listed, however many there are.
-    seats = services.seat_summaries([event for _, events in groups for event in events])
+    seats = services.seat_counts([event for _, events in groups for event in events])
     return render_template("events/dashboard.html", groups=groups, seats=seats)
 
 
@@ -45,6 +45,8 @@ def _event_data(form: EventForm) -> services.EventData:
         registration_opens_at=form.registration_opens_at.data and to_utc(form.registration_opens_at.data),
         registration_closes_at=form.registration_closes_at.data and to_utc(form.registration_closes_at.data),
         speakers=form.filled_speakers(), facilitator_ids=form.facilitator_ids.data or [],
+        reserved=form.reserved(),
+        seats_release_at=form.seats_release_at.data and to_utc(form.seats_release_at.data),
     )
 
 
@@ -108,6 +110,8 @@ def _form_data(event) -> dict:
         "starts_at": local(event.starts_at), "ends_at": local(event.ends_at),
         "registration_opens_at": local(event.registration_opens_at),
         "registration_closes_at": local(event.registration_closes_at),
+        **{f"reserved_{sector}": n or None for sector, n in services.reserved_seats(event).items()},
+        "seats_release_at": local(event.seats_release_at),
         # Room to add one more, but never more rows than the form takes (a 21st row was a 500).
         "speakers": (speakers + [{}] * max(3 - len(speakers), 1))[:MAX_SPEAKERS],
         "facilitator_ids": [u.id for u in event.facilitators],

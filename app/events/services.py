@@ -10,8 +10,9 @@ from sqlalchemy.orm import selectinload
 
 from app.agenda.services import agenda_has_errors, agenda_view
 from app.audit import audit
+from app.domain.capacity import QUOTA_SECTORS, SeatCount, SectorSeats, sector_seats
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase, compute_slug,
-                                 seats_left, slugify)
+                                 slugify)
 from app.errors import Refusal
 from app.events.calendar import edition_ics
 from app.extensions import db
@@ -49,19 +50,10 @@ class EventData:
     speakers: list[dict] = field(default_factory=list)
     facilitator_ids: list[int] = field(default_factory=list)
     video_service: str = ""
-
-
-@dataclass(frozen=True)
-class SeatSummary:
-    capacity: int
-    taken: int
-    left: int
-    waiting: int = 0
-
-    @property
-    def waitlist_open(self) -> bool:
-        """New registrations go to the waiting list: no seat free, or people already wait."""
-        return self.left == 0 or self.waiting > 0
+    # Seats per sector: reserved seats by sector (QUOTA_SECTORS) and when they open to all
+    # (None: 7 days before the start).
+    reserved: dict[str, int] = field(default_factory=dict)
+    seats_release_at: datetime | None = None
 
 
 def edition_times(event: Event) -> EditionTimes:
@@ -77,35 +69,40 @@ def phase_of(event: Event, now: datetime | None = None) -> Phase:
     return compute_phase(edition_times(event), now or utcnow())
 
 
-def seat_counts(event_ids: list[int], now: datetime | None = None) -> dict[int, tuple[int, int]]:
-    """(seats taken, people waiting) per edition, in one query however many there are.
+def reserved_seats(event: Event) -> dict[str, int]:
+    """The edition's reserved seats by sector (0 where none)."""
+    return {sector: getattr(event, f"reserved_{sector}") or 0 for sector in QUOTA_SECTORS}
 
-    Seats taken = confirmed seats + unconfirmed seat holds that have not expired.
+
+def sector_seats_of(event: Event) -> SectorSeats:
+    """The edition's seats-per-sector setting, as the domain decides with it."""
+    return sector_seats(reserved_seats(event), event.starts_at, event.seats_release_at)
+
+
+def seat_counts(events: list[Event], now: datetime | None = None) -> dict[int, SeatCount]:
+    """The domain's SeatCount of several editions in one query, for pages that list them.
+
+    The same figure as app.domain.capacity.compute_seat_count over the edition's rows
+    (a test holds the two together for every state a registration can be in); decisions
+    under the lock take the domain's path (app.registration.services.seat_count).
     """
     now = now or utcnow()
+    ids = [e.id for e in events]
     live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
-                  Registration.hold_expires_at > now)
+                  Registration.hold_expires_at.is_(None), Registration.hold_expires_at > now)
     rows = db.session.execute(
-        sa.select(Registration.event_id, Registration.place, sa.func.count())
-        .where(Registration.event_id.in_(event_ids), Registration.status.in_(ACTIVE_STATUSES),
-               live)
-        .group_by(Registration.event_id, Registration.place))
-    counts = {event_id: [0, 0] for event_id in event_ids}
-    for event_id, place, n in rows:
-        counts[event_id][0 if place == Place.SEAT else 1] = n
-    return {event_id: (taken, waiting) for event_id, (taken, waiting) in counts.items()}
-
-
-def seat_summaries(events: list[Event], now: datetime | None = None) -> dict[int, SeatSummary]:
-    """The seat summary of several editions in one query."""
-    counts = seat_counts([e.id for e in events], now)
-    return {e.id: SeatSummary(e.capacity, counts[e.id][0], seats_left(e.capacity, counts[e.id][0]),
-                              counts[e.id][1]) for e in events}
-
-
-def seat_summary(event: Event, now: datetime | None = None) -> SeatSummary:
-    """Seats taken and left, and how many wait."""
-    return seat_summaries([event], now)[event.id]
+        sa.select(Registration.event_id, Registration.place, Registration.sector,
+                  sa.func.count())
+        .where(Registration.event_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES), live)
+        .group_by(Registration.event_id, Registration.place, Registration.sector)) if ids else []
+    counts = {event_id: ({}, {}) for event_id in ids}  # (seats, waiting) by sector
+    for event_id, place, sector, n in rows:
+        counts[event_id][0 if place == Place.SEAT else 1][str(sector.value)] = n
+    return {e.id: SeatCount(capacity=e.capacity, taken=sum(counts[e.id][0].values()),
+                            waiting=sum(counts[e.id][1].values()),
+                            reserved=sector_seats_of(e).in_force(now),
+                            taken_by_sector=counts[e.id][0], waiting_by_sector=counts[e.id][1])
+            for e in events}
 
 
 def get_event_or_404(slug: str) -> Event:
@@ -167,6 +164,7 @@ def create_event(data: EventData) -> Event:
     if series is None:
         raise EventError("series_id", _l("Diese Reihe gibt es nicht."))
     _check_number_free(series.id, data.number, None)
+    _check_sector_seats(data)
     event = Event(series=series, number=data.number, slug=free_slug(series, data.number),
                   status=EventStatus.DRAFT)
     _apply(event, data)
@@ -220,6 +218,7 @@ def stage_event_update(event: Event, data: EventData) -> EditionChange:
     if data.series_id != event.series_id:
         raise EventError("series_id", _l("Die Reihe einer Ausgabe kann nicht geändert werden."))
     _check_number_free(event.series_id, data.number, event.id)
+    _check_sector_seats(data)
     before = EditionChange(event.starts_at, event.ends_at, event.format, event.venue,
                            event.online_url, data.starts_at, data.ends_at, data.format,
                            data.venue.strip(), data.online_url.strip())
@@ -240,6 +239,25 @@ def _check_number_free(series_id: int, number: int, event_id: int | None) -> Non
         raise EventError("number", _l("Diese Nummer hat schon eine andere Ausgabe der Reihe."))
 
 
+def _check_sector_seats(data: EventData) -> None:
+    """Reserved seats are whole numbers ≥ 0 that fit into the capacity; they open to all
+    before the start. Whatever staff enter, the answer is a message at the field."""
+    for sector in QUOTA_SECTORS:
+        if data.reserved.get(sector, 0) < 0:
+            raise EventError(f"reserved_{sector}",
+                             _l("Die Zahl der reservierten Plätze darf nicht negativ sein."))
+    total = sum(data.reserved.get(sector, 0) for sector in QUOTA_SECTORS)
+    if total > data.capacity:
+        field_name = next(f"reserved_{s}" for s in reversed(QUOTA_SECTORS) if data.reserved.get(s))
+        raise EventError(field_name, _l(
+            "Es sind %(reserved)d Plätze reserviert, aber nur %(capacity)d Plätze vorhanden. "
+            "Die reservierten Plätze dürfen zusammen höchstens so viele sein wie die Plätze.",
+            reserved=total, capacity=data.capacity))
+    if total and data.seats_release_at is not None and data.seats_release_at > data.starts_at:
+        raise EventError("seats_release_at", _l(
+            "Die reservierten Plätze müssen spätestens zum Beginn für alle frei werden."))
+
+
 def free_slug(series: Series, number: int) -> str:
     """The edition's slug, with a number added if another edition has it."""
     base = compute_slug(series.slug, number)
@@ -254,9 +272,11 @@ def _apply(event: Event, data: EventData) -> None:
     for name in ("working_language", "title", "guiding_question", "teaser", "description",
                  "starts_at", "ends_at", "format", "venue", "online_url", "video_service",
                  "capacity", "registration_opens_at",
-                 "registration_closes_at"):
+                 "registration_closes_at", "seats_release_at"):
         value = getattr(data, name)
         setattr(event, name, value.strip() if isinstance(value, str) else value)
+    for sector in QUOTA_SECTORS:
+        setattr(event, f"reserved_{sector}", data.reserved.get(sector, 0))
     _apply_speakers(event, data.speakers)
     if data.facilitator_ids:
         event.facilitators = list(db.session.scalars(
@@ -292,7 +312,7 @@ def publish_event(event: Event) -> None:
 def unpublish_event(event: Event) -> None:
     if event.status != EventStatus.PUBLISHED:
         raise EventError(None, _l("Nur veröffentlichte Ausgaben können zurückgezogen werden."))
-    if phase_of(event) in (Phase.HELD, Phase.REPORT_PUBLISHED, Phase.RUNNING):
+    if phase_of(event) in (Phase.HELD, Phase.RUNNING):
         raise EventError(None, _l("Eine Ausgabe, die schon begonnen hat, bleibt veröffentlicht."))
     event.status = EventStatus.DRAFT
     event.published_at = None

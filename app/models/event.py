@@ -50,6 +50,10 @@ class Event(db.Model):
         sa.UniqueConstraint("series_id", "number", name="uq_events_series_number"),
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
         sa.CheckConstraint("capacity >= 0", name="capacity_not_negative"),
+        sa.CheckConstraint(
+            "reserved_civil_society >= 0 AND reserved_public_administration >= 0"
+            " AND reserved_business >= 0 AND reserved_research >= 0",
+            name="reserved_seats_not_negative"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
         sa.CheckConstraint(
             "registration_opens_at IS NULL OR registration_closes_at IS NULL"
@@ -75,6 +79,13 @@ class Event(db.Model):
     # The video-conference service of online and hybrid editions (named in the privacy notice).
     video_service: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     capacity: Mapped[int]
+    # Seats per sector (DESIGN §3, optional): seats reserved for each of the four sectors
+    # (0: none) until seats_release_at (None: 7 days before the start); then open to all.
+    reserved_civil_society: Mapped[int] = mapped_column(default=0, server_default="0")
+    reserved_public_administration: Mapped[int] = mapped_column(default=0, server_default="0")
+    reserved_business: Mapped[int] = mapped_column(default=0, server_default="0")
+    reserved_research: Mapped[int] = mapped_column(default=0, server_default="0")
+    seats_release_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The language the edition is held in, and in which staff write its texts (title,
     # description, agenda, groups, report): pages in another language mark those texts with
     # it (WCAG 3.1.2, language of parts).

@@ -119,6 +119,9 @@ class Registration(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Promoted into a reserved seat of its sector (seats per sector): people further ahead
+    # on the waiting list are told why someone after them moved up.
+    promoted_reserved: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     added_by_staff: Mapped[bool] = mapped_column(default=False)

@@ -7,9 +7,9 @@ from flask import abort, current_app
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.agenda.services import AgendaRow, agenda_view
-from app.domain.editions import Phase
-from app.events.services import (SeatSummary, may_facilitate, phase_of, seat_summaries,
-                                 seat_summary)
+from app.domain.capacity import SeatCount
+from app.domain.editions import Phase, has_ended
+from app.events.services import edition_times, may_facilitate, phase_of, seat_counts
 from app.extensions import db
 from app.models import AgendaItem, Event, EventFormat, EventStatus, User, utcnow
 
@@ -18,14 +18,14 @@ from app.models import AgendaItem, Event, EventFormat, EventStatus, User, utcnow
 class EventCard:
     event: Event
     phase: Phase
-    seats: SeatSummary
+    seats: SeatCount
 
 
 @dataclass(frozen=True)
 class EventPage:
     event: Event
     phase: Phase
-    seats: SeatSummary
+    seats: SeatCount
     is_preview: bool  # a draft, shown only to staff and the edition's facilitators
     registration_open: bool
     show_seats: bool
@@ -39,11 +39,11 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
         sa.select(Event).where(Event.status != EventStatus.DRAFT)
         .options(selectinload(Event.series)).order_by(Event.starts_at))
     events = list(events)
-    seats = seat_summaries(events, now)
+    seats = seat_counts(events, now)
     upcoming, past = [], []
     for event in events:
         card = EventCard(event, phase_of(event, now), seats[event.id])
-        (upcoming if event.ends_at > now else past).append(card)
+        (past if has_ended(edition_times(event), now) else upcoming).append(card)
     past.reverse()
     return upcoming, past
 
@@ -75,7 +75,7 @@ def _with_details(query):
 def _page(event: Event, is_preview: bool = False, with_agenda: bool = True) -> EventPage:
     phase = phase_of(event)
     return EventPage(
-        event=event, phase=phase, seats=seat_summary(event), is_preview=is_preview,
+        event=event, phase=phase, seats=seat_counts([event])[event.id], is_preview=is_preview,
         registration_open=phase == Phase.REGISTRATION_OPEN,
         show_seats=phase in (Phase.ANNOUNCED, Phase.REGISTRATION_OPEN, Phase.REGISTRATION_CLOSED),
         agenda=agenda_view(event).rows if with_agenda else [],

@@ -18,14 +18,14 @@ from sqlalchemy.orm import joinedload
 from app.audit import audit, audit_access
 from app.auth.services import normalise_email
 from app.domain.addresses import has_real_address, placeholder_address
-from app.domain.capacity import compute_seat_count
+from app.domain.capacity import decide_staff_move
 from app.domain.checkin import CheckinState, CheckinWindow, decide_checkin_window
 from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.links import new_token
-from app.registration.services import RegistrationError, holders_of, participant_for
+from app.registration.services import RegistrationError, participant_for, seat_count
 from app.registration.staff import effective_status
 from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
@@ -177,8 +177,8 @@ def _seat_from_waitlist(registration: Registration, event: Event, user: User | N
                         now: datetime, why: str) -> None:
     """Give a confirmed person waiting a seat because they are here; past the capacity
     this is an override and is recorded as one."""
-    count = compute_seat_count(event.capacity, holders_of(event.id), now)
-    if count.taken >= count.capacity:
+    count = seat_count(event, now)
+    if decide_staff_move(count, True, registration.sector.value).needs_override:
         audit("registration.override_capacity", user, event_id=event.id,
               registration_id=registration.id,
               details=f"{why}; seats taken before: {count.taken}, capacity: {count.capacity}, "
@@ -261,7 +261,7 @@ def add_walk_in(event: Event, name: str, organisation: str, sector: Sector | str
         return existing
 
     person.name, person.organisation, person.sector = name, organisation, sector
-    count = compute_seat_count(event.capacity, holders_of(event.id), now)
+    count = seat_count(event, now)
     _token, token_hash = new_token()  # no mail, so nobody ever gets the personal link
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.CONFIRMED, place=Place.SEAT,

@@ -13,6 +13,8 @@ from flask import abort
 from app.domain.statistics import (DayCount, EditionFigures, RegistrationFact, SectorShare,
                                    combine_sector_mixes, compute_edition_figures,
                                    compute_registrations_over_time, compute_series_figures)
+from app.domain.capacity import SectorSeatRow, sector_seat_rows
+from app.events.services import reserved_seats, seat_counts
 from app.extensions import db
 from app.models import Event, EventStatus, Registration, Series, utcnow
 
@@ -27,6 +29,7 @@ class EditionStatistics:
     event: Event
     figures: EditionFigures
     over_time: list[DayCount]
+    sector_seats: tuple[SectorSeatRow, ...] = ()  # reserved vs taken per sector, if any
 
 
 @dataclass(frozen=True)
@@ -71,8 +74,13 @@ def edition_statistics(event: Event, now: datetime | None = None) -> EditionStat
                    .where(Registration.event_id == event.id)))))
     over_time = compute_registrations_over_time(
         (f.created_at for f in facts if not f.walk_in), event.starts_at, now or utcnow())
+    # Seats per sector: the same seat count as every other page (one more query, only for an
+    # edition that reserves seats).
+    reserved = reserved_seats(event)
+    sector_seats = sector_seat_rows(reserved, seat_counts([event], now)[event.id]) \
+        if any(reserved.values()) else ()
     return EditionStatistics(event=event, figures=compute_edition_figures(facts, attended_before),
-                             over_time=over_time)
+                             over_time=over_time, sector_seats=sector_seats)
 
 
 def series_statistics(series: Series) -> SeriesStatistics:

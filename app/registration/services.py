@@ -16,13 +16,15 @@ from flask_babel import lazy_gettext as _l
 from app.agenda.services import agenda_view
 from app.audit import audit
 from app.breakouts.topics import set_preferences
-from app.domain.capacity import (Holder, Placement, SeatCount,
-                                 compute_waitlist_position, decide_placement, decide_promotions)
-from app.domain.editions import Phase
+from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
+                                 compute_seat_count, compute_waitlist_position, decide_placement,
+                                 decide_promotions)
+from app.domain.editions import Phase, is_upcoming, shows_room_link
 from app.errors import Refusal
 from app.events.calendar import RoomLink, edition_ics
 from app.events.locking import lock_event
-from app.events.services import EventData, EventError, phase_of, seat_counts, stage_event_update
+from app.events.services import (EventData, EventError, edition_times, phase_of,
+                                 sector_seats_of, stage_event_update)
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
@@ -83,17 +85,27 @@ def holders_of(event_id: int) -> list[Holder]:
     """The active registrations of an edition as the capacity rules see them."""
     rows = db.session.execute(
         sa.select(Registration.id, Registration.place, Registration.status,
-                  Registration.hold_expires_at, Registration.waitlisted_at)
+                  Registration.hold_expires_at, Registration.waitlisted_at, Registration.sector)
         .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
         .execution_options(populate_existing=True))
     return [Holder(id=r.id, place=r.place.value, confirmed=r.status == RegistrationStatus.CONFIRMED,
-                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at) for r in rows]
+                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at,
+                   sector=r.sector.value) for r in rows]
 
 
 def seat_count(event: Event, now: datetime | None = None) -> SeatCount:
-    """Seats taken and people waiting for one edition."""
-    taken, waiting = seat_counts([event.id], now)[event.id]
-    return SeatCount(capacity=event.capacity, taken=taken, waiting=waiting)
+    """Seats taken and people waiting for one edition, as the domain counts them: what
+    every decision under the lock (public, staff, expiry, attendance) goes by."""
+    return compute_seat_count(event.capacity, holders_of(event.id), now or utcnow(),
+                              sector_seats_of(event))
+
+
+def plan_promotions(event: Event, holders: list[Holder], now: datetime) -> PromotionPlan:
+    """Who expires and who moves up (app.domain.capacity.decide_promotions), with the
+    edition's seats per sector and the promotion cut-off."""
+    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
+    return decide_promotions(event.capacity, holders, now, event.starts_at, cutoff,
+                             sector_seats_of(event))
 
 
 # --- mails -----------------------------------------------------------------------------------
@@ -107,12 +119,14 @@ def personal_url_of(registration: Registration) -> str:
     return personal_url(personal_token(registration))
 
 
-def holds_room_link(registration: Registration) -> bool:
-    """A confirmed seat at an online or hybrid edition with a room: the link is theirs."""
+def holds_room_link(registration: Registration, now: datetime | None = None) -> bool:
+    """A confirmed seat at an upcoming online or hybrid edition with a room: the link is
+    theirs (app.domain.editions.shows_room_link decides)."""
     event = registration.event
-    return registration.place == Place.SEAT \
-        and registration.status == RegistrationStatus.CONFIRMED \
-        and event.format != EventFormat.ONSITE and bool(event.online_url)
+    return shows_room_link(edition_times(event), online=event.format != EventFormat.ONSITE,
+                           has_room=bool(event.online_url),
+                           confirmed=registration.status == RegistrationStatus.CONFIRMED,
+                           on_seat=registration.place == Place.SEAT, now=now or utcnow())
 
 
 def personal_calendar(registration: Registration) -> bytes:
@@ -183,6 +197,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
     only when staff confirmed for exactly that many people (`inform`); otherwise nothing is
     stored and ChangeNeedsConfirmation says how many. Return the mails queued."""
     event = lock_event(event_id)  # a registration arriving meanwhile is counted or told
+    seats_before = _seat_setting(event)
     try:
         change = stage_event_update(event, data)
     except EventError:
@@ -201,10 +216,21 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
         raise ChangeNeedsConfirmation(len(recipients))
     for registration in recipients:
         mail_registration("event_changed", registration, change=change)
+    # A raised capacity or changed reserved seats may free seats: the first people waiting
+    # who may take them move up now, in this transaction.
+    if _seat_setting(event) != seats_before:
+        apply_promotions(event, utcnow())
     if recipients:
         audit("event.change_mailed", user, event_id=event.id, details=f"mails: {len(recipients)}")
     db.session.commit()
     return len(recipients)
+
+
+def _seat_setting(event: Event) -> tuple:
+    """What decides who may sit: the capacity and the reserved seats with their release."""
+    seats = sector_seats_of(event)
+    return (event.capacity, seats.reserved, seats.releases_at) if any(seats.reserved.values()) \
+        else (event.capacity,)
 
 
 def register_participant(event_id: int, data: RegistrationData,
@@ -242,7 +268,7 @@ def register_participant(event_id: int, data: RegistrationData,
 
     person.name, person.organisation = data.name.strip(), data.organisation.strip()
     person.sector, person.language = data.sector, data.language
-    placement = decide_placement(seat_count(event, now))
+    placement = decide_placement(seat_count(event, now), data.sector.value)
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.PENDING,
         place=Place(placement.value), nonce=data.nonce,
@@ -339,18 +365,16 @@ def seat_fate(registration: Registration, now: datetime | None = None) -> str:
         return "waitlist"
     now = now or utcnow()
     event = registration.event
-    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
     holders = holders_of(event.id)
     others = [h for h in holders if h.id != registration.id]
-    before = decide_promotions(event.capacity, holders, now, event.starts_at, cutoff)
-    after = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
+    before = plan_promotions(event, holders, now)
+    after = plan_promotions(event, others, now)
     return "next_in_line" if len(after.promote) > len(before.promote) else "freed"
 
 
 def apply_promotions(event: Event, now: datetime) -> list[Registration]:
     """Expire timed-out holds and promote into free seats (caller holds the lock)."""
-    cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
-    plan = decide_promotions(event.capacity, holders_of(event.id), now, event.starts_at, cutoff)
+    plan = plan_promotions(event, holders_of(event.id), now)
     for registration_id in plan.expire:
         expired = db.session.get(Registration, registration_id)
         expired.status = RegistrationStatus.EXPIRED
@@ -359,6 +383,7 @@ def apply_promotions(event: Event, now: datetime) -> list[Registration]:
         registration = db.session.get(Registration, registration_id)
         registration.place = Place.SEAT
         registration.promoted_at = now
+        registration.promoted_reserved = registration_id in plan.reserved
         mail_registration("promoted", registration)
         promoted.append(registration)
     db.session.flush()
@@ -438,6 +463,19 @@ def waitlist_position(registration: Registration, now: datetime | None = None) -
                                      now or utcnow())
 
 
+def overtaken_by_reserved(registration: Registration) -> int:
+    """How many who joined the waiting list after this person moved up into a seat reserved
+    for their sector (and hold it still)."""
+    if registration.waitlisted_at is None:
+        return 0
+    later = sa.or_(Registration.waitlisted_at > registration.waitlisted_at,
+                   sa.and_(Registration.waitlisted_at == registration.waitlisted_at,
+                           Registration.id > registration.id))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
+        Registration.event_id == registration.event_id, Registration.promoted_reserved,
+        Registration.place == Place.SEAT, Registration.status.in_(ACTIVE_STATUSES), later))
+
+
 @dataclass(frozen=True)
 class PersonalPage:
     registration: Registration
@@ -449,6 +487,9 @@ class PersonalPage:
     may_cancel: bool
     show_room_link: bool
     hold_expires_at: datetime | None
+    # People who joined the waiting list after this person and moved up into a seat reserved
+    # for their sector (seats per sector): why the position did not move for them.
+    overtaken_by_reserved: int = 0
 
 
 def personal_page(registration: Registration, now: datetime | None = None) -> PersonalPage:
@@ -459,16 +500,15 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
     if registration.status == RegistrationStatus.PENDING and registration.hold_expires_at \
             and now >= registration.hold_expires_at:
         status = RegistrationStatus.EXPIRED.value
-    phase = phase_of(event, now)
-    upcoming = phase not in (Phase.HELD, Phase.REPORT_PUBLISHED, Phase.CANCELLED)
+    upcoming = is_upcoming(edition_times(event), now)
+    waiting = registration.place == Place.WAITLIST and status in ("pending", "confirmed")
     return PersonalPage(
         registration=registration, event=event, status=status,
         place=registration.place.value,
-        waitlist_position=waitlist_position(registration, now)
-        if registration.place == Place.WAITLIST and status in ("pending", "confirmed") else None,
+        waitlist_position=waitlist_position(registration, now) if waiting else None,
+        overtaken_by_reserved=overtaken_by_reserved(registration) if waiting else 0,
         may_confirm=status == "pending" and upcoming,
         may_cancel=status in ("pending", "confirmed") and upcoming,
-        show_room_link=status == "confirmed" and registration.place == Place.SEAT
-        and bool(event.online_url) and event.format != EventFormat.ONSITE and upcoming,
+        show_room_link=status == "confirmed" and holds_room_link(registration, now),
         hold_expires_at=registration.hold_expires_at if status == "pending" else None,
     )

@@ -11,23 +11,25 @@ from datetime import datetime, timedelta
 from typing import NoReturn
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
-from app.domain.capacity import (Holder, Placement, SeatCount, compute_seat_count,
-                                 decide_placement, decide_promotions, decide_staff_move,
-                                 is_expired, waitlist_order)
+from app.domain.capacity import (Holder, Placement, SeatCount, SectorSeatRow,
+                                 compute_seat_count, decide_placement, decide_staff_move,
+                                 is_expired, sector_seat_rows, waitlist_order)
 from app.domain.editions import local_time
 from app.audit import audit, audit_access
 from app.events.locking import lock_event
+from app.events.services import reserved_seats, sector_seats_of
 from app.extensions import db
 from app.models import (ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.links import issue_link, new_token
 from app.registration.services import (RegistrationError, cancel_registration, holders_of,
-                                       mail_registration, waitlist_position)
+                                       mail_registration, plan_promotions, seat_count,
+                                       waitlist_position)
 from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
 
@@ -70,11 +72,18 @@ class RegistrationList:
     status: str | None
     query: str
     needs: list[NeedRow] = ()  # consented accessibility needs of active registrations
+    sector_seats: tuple[SectorSeatRow, ...] = ()  # reserved vs taken per sector, if any
+    seats_release_at: datetime | None = None  # when unfilled reserved seats open to everyone
 
     @property
     def full(self) -> bool:
         """No free seat: moving someone onto a seat needs the override."""
-        return self.count.taken >= self.count.capacity
+        return self.count.left == 0
+
+    def needs_override(self, sector: str) -> bool:
+        """Moving a person of this sector onto a seat needs the override (no seat free, or
+        the free ones are reserved for other sectors)."""
+        return decide_staff_move(self.count, False, sector).needs_override
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -83,7 +92,7 @@ def _holder(registration: Registration) -> Holder:
     return Holder(id=registration.id, place=registration.place.value,
                   confirmed=registration.status == RegistrationStatus.CONFIRMED,
                   hold_expires_at=registration.hold_expires_at,
-                  waitlisted_at=registration.waitlisted_at)
+                  waitlisted_at=registration.waitlisted_at, sector=registration.sector.value)
 
 
 def effective_status(registration: Registration, now: datetime) -> str:
@@ -178,9 +187,12 @@ def view_registrations(event: Event, user: User, status: str | None = None,
     needs = _consented_needs(event) if has_needs else {}
     rows = _all_rows(event, now)
     holders = [_holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
+    count = compute_seat_count(event.capacity, holders, now, sector_seats_of(event))
     return RegistrationList(
         rows=[row for row in rows if _matches(row, status, query)],
-        count=compute_seat_count(event.capacity, holders, now),
+        count=count,
+        sector_seats=sector_seat_rows(reserved_seats(event), count),
+        seats_release_at=sector_seats_of(event).releases_at,
         pending=sum(1 for r in rows if r.status == "pending"),
         cancelled=sum(1 for r in rows if r.status == "cancelled"),
         total=len(rows), status=status, query=query,
@@ -261,13 +273,16 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
         _refuse(_l("%(email)s ist für diese Ausgabe bereits angemeldet.", email=email))
     person.name, person.organisation, person.sector = name, organisation, Sector(sector)
 
-    count = compute_seat_count(event.capacity, holders_of(event.id), now)
-    placement = decide_placement(count)
+    count = seat_count(event, now)
+    placement = decide_placement(count, person.sector.value)
     override_action = None
     if placement == Placement.WAITLIST and override:
         placement = Placement.SEAT
-        override_action = ("registration.override_capacity" if count.taken >= count.capacity
-                           else "registration.override_waitlist")  # seats free, but people wait
+        # No seat this person may take (capacity or their sector's share), or seats free but
+        # people wait.
+        override_action = ("registration.override_capacity"
+                           if count.free_for(person.sector.value) == 0
+                           else "registration.override_waitlist")
     token, token_hash = new_token()
     registration = Registration(
         event=event, participant=person, status=RegistrationStatus.CONFIRMED,
@@ -314,8 +329,7 @@ def cancel_preview(registration: Registration, now: datetime | None = None) -> C
     moves_up = None
     if on_seat:  # the same decision the cancellation will take, without this registration
         others = [h for h in holders_of(event.id) if h.id != registration.id]
-        cutoff = timedelta(hours=current_app.config["PROMOTION_CUTOFF_HOURS"])
-        plan = decide_promotions(event.capacity, others, now, event.starts_at, cutoff)
+        plan = plan_promotions(event, others, now)
         if plan.promote:
             moves_up = db.session.get(Registration, plan.promote[0]).participant.name
     return CancelPreview(registration=registration, person=registration.participant,
@@ -357,8 +371,12 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
                        "die Person einen Platz bekommen.", name=registration.participant.name))
         _refuse(_l("Nur bestätigte Personen auf der Warteliste können auf einen Platz "
                    "gesetzt werden."))
-    count = compute_seat_count(event.capacity, holders_of(event.id), now)
-    decision = decide_staff_move(count, override)
+    count = seat_count(event, now)
+    decision = decide_staff_move(count, override, registration.sector.value)
+    if not decision.allowed and count.left > 0:
+        _refuse(_l("Die freien Plätze sind für andere Bereiche reserviert. Um %(name)s trotzdem "
+                   "einen Platz zu geben, kreuzen Sie „Kapazität überschreiten“ an; das wird "
+                   "protokolliert.", name=registration.participant.name))
     if not decision.allowed:
         _refuse(_l("Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
                    "geben, kreuzen Sie „Kapazität überschreiten“ an; das wird protokolliert.",

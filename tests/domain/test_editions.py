@@ -5,7 +5,8 @@ import pytest
 
 from app.domain.editions import (BERLIN, EditionTimes, Phase, compute_phase,
                                  compute_quarter_shift, compute_registration_window,
-                                 compute_slug, seats_left, shift_local_days, slugify, to_utc)
+                                 compute_slug, has_ended, is_upcoming, shift_local_days,
+                                 shows_room_link, slugify, to_utc)
 
 
 def utc(*args) -> datetime:
@@ -16,10 +17,9 @@ START = utc(2026, 3, 10, 16)
 END = utc(2026, 3, 10, 17, 30)
 
 
-def times(status="published", opens=None, closes=None, report=False) -> EditionTimes:
+def times(status="published", opens=None, closes=None) -> EditionTimes:
     return EditionTimes(status=status, starts_at=START, ends_at=END,
-                        registration_opens_at=opens, registration_closes_at=closes,
-                        report_published=report)
+                        registration_opens_at=opens, registration_closes_at=closes)
 
 
 @pytest.mark.parametrize(("edition", "now", "phase"), [
@@ -36,7 +36,7 @@ def times(status="published", opens=None, closes=None, report=False) -> EditionT
     (times(), START, Phase.RUNNING),
     (times(), END - timedelta(seconds=1), Phase.RUNNING),
     (times(), END, Phase.HELD),
-    (times(report=True), END + timedelta(days=3), Phase.REPORT_PUBLISHED),
+    (times(), END + timedelta(days=3), Phase.HELD),  # a published report is no phase
 ])
 def test_phase_follows_from_status_and_time(edition, now, phase):
     assert compute_phase(edition, now) == phase
@@ -92,8 +92,40 @@ def test_edition_slug_is_series_and_number():
     assert compute_slug("Innovationswerkstatt", 7) == "innovationswerkstatt-7"
 
 
-@pytest.mark.parametrize(("capacity", "taken", "left"), [
-    (30, 0, 30), (30, 29, 1), (30, 30, 0), (30, 31, 0), (0, 0, 0),
+def test_no_phase_is_declared_that_compute_phase_never_produces():
+    """Every phase is reachable from some status and moment (REPORT_PUBLISHED was not)."""
+    moments = [START - timedelta(days=20), START - timedelta(days=2), START, END]
+    editions = [times(status=s, opens=o, closes=c)
+                for s in ("draft", "published", "cancelled")
+                for o in (None, START - timedelta(days=10))
+                for c in (None, START - timedelta(days=5))]
+    produced = {compute_phase(e, now) for e in editions for now in moments}
+    assert produced == set(Phase)
+
+
+@pytest.mark.parametrize(("edition", "now", "upcoming", "ended"), [
+    (times(), START - timedelta(days=1), True, False),
+    (times(), START, True, False),  # running: still ahead for those registered
+    (times(), END, False, True),
+    (times(status="cancelled"), START - timedelta(days=1), False, False),
+    (times(status="cancelled"), END, False, True),
+    (times(status="draft"), START - timedelta(days=1), True, False),
 ])
-def test_seats_left_is_never_negative(capacity, taken, left):
-    assert seats_left(capacity, taken) == left
+def test_upcoming_means_neither_cancelled_nor_ended(edition, now, upcoming, ended):
+    assert is_upcoming(edition, now) is upcoming
+    assert has_ended(edition, now) is ended
+
+
+@pytest.mark.parametrize(("kwargs", "now", "shown"), [
+    ({}, START - timedelta(days=1), True),
+    ({}, END, False),  # over
+    ({"online": False}, START, False),  # on site
+    ({"has_room": False}, START, False),
+    ({"confirmed": False}, START, False),
+    ({"on_seat": False}, START, False),  # waiting list
+])
+def test_the_room_link_is_for_a_confirmed_seat_of_an_upcoming_online_edition(kwargs, now, shown):
+    values = {"online": True, "has_room": True, "confirmed": True, "on_seat": True} | kwargs
+    assert shows_room_link(times(), now=now, **values) is shown
+    assert not shows_room_link(times(status="cancelled"), now=START - timedelta(days=1),
+                               **values)

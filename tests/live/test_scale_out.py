@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 from app.events.services import seat_counts
 from app.extensions import db
-from app.models import OutboxMessage, OutboxStatus, Registration, RegistrationStatus
+from app.models import Event, OutboxMessage, OutboxStatus, Registration, RegistrationStatus
 from tests.conftest import temporary_postgres_database
 from tests.live.conftest import migrate, start_gunicorn, start_worker, stop_process
 from tests.live.test_concurrency import (CSRF_RE, LINK_RE, all_at_once, assert_invariants,
@@ -143,7 +143,8 @@ def test_two_servers_and_two_workers_fill_exactly_the_seats_and_send_each_mail_o
 
     # Capacity exact: seats taken (confirmed + live holds) == capacity, everybody else waits.
     with app.app_context():
-        taken, waiting = seat_counts([event_id])[event_id]
+        count = seat_counts([db.session.get(Event, event_id)])[event_id]
+        taken, waiting = count.taken, count.waiting
         statuses = Counter(db.session.scalars(sa.select(Registration.status)
                                               .where(Registration.event_id == event_id)))
         outbox_ids = set(db.session.scalars(sa.select(OutboxMessage.id)))
