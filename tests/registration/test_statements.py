@@ -8,12 +8,13 @@ from tests.conftest import counted_statements
 from tests.factories import make_event
 
 # Statements per request on PostgreSQL; SQLite adds its explicit BEGIN. Form: the edition with
-# its series (one join), the seat count, the breakout topics. POST: the same three, the person
-# (insert-or-nothing, read), then under the lock: the edition with its series (for the mail)
-# FOR UPDATE OF the edition, a resent form or already registered (one statement), the person's
-# details, the seat count, the registration, its consent, the mail in the outbox — and the
-# commit.
-FORM, POST = 3, 12
+# its series (one join), the seat count, the breakout topics. POST: the edition with its series
+# and the breakout topics (no seat count: it is taken under the lock), the person
+# (insert-or-nothing returning the new row), then under the lock: the edition with its series
+# (for the mail) FOR UPDATE OF the edition, a resent form or already registered (one
+# statement), the seat count, the person's details, the registration, its consent, the mail in
+# the outbox — and the commit.
+FORM, POST = 3, 10
 
 
 @pytest.fixture
