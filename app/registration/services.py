@@ -357,9 +357,11 @@ def _insert_at_once(registration: Registration, person: Participant, details: di
     new_id = sa.select(new.c.id).scalar_subquery()
     writes = [sa.update(Participant.__table__).where(Participant.id == person.id)
               .values(updated_at=now, **details).cte("person_details")]
-    writes.append(sa.insert(tables[1]).values(
-        [{**_defaults(tables[1]), **consent, "registration_id": new_id} for consent in consents])
-        .cte("consents"))
+    # One single-row INSERT per consent: a multi-row VALUES is never in SQLAlchemy's
+    # statement cache, and compiling this statement anew cost more than a round trip.
+    writes.extend(sa.insert(tables[1]).values(
+        **{**_defaults(tables[1]), **consent, "registration_id": new_id}).cte(f"consent_{n}")
+        for n, consent in enumerate(consents))
     if outbox is not None:
         writes.append(sa.insert(tables[2]).values(
             **{**_defaults(tables[2]), **outbox, "registration_id": new_id})
