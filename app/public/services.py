@@ -18,7 +18,7 @@ from app.models import AgendaItem, Event, EventFormat, EventStatus, User, utcnow
 class EventCard:
     event: Event
     phase: Phase
-    seats: SeatCount
+    seats: SeatCount | None  # None when the caller asked for no count (with_seats=False)
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,13 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
     return upcoming, past
 
 
-def event_page(slug: str, viewer: User, with_agenda: bool = True) -> EventPage:
+def event_page(slug: str, viewer: User, with_agenda: bool = True,
+               with_seats: bool = True) -> EventPage:
     """The announcement of an edition; a draft only as a preview for its facilitators and staff.
 
     The registration pages skip the agenda (`with_agenda=False`): they are the hot
-    path of a registration rush and do not show it.
+    path of a registration rush and do not show it); a page that shows no seat figure skips
+    their count (`with_seats=False`).
     """
     query = sa.select(Event).where(Event.slug == slug)
     # Without the agenda (the registration form, the hot path of a rush): the series joined,
@@ -64,7 +66,7 @@ def event_page(slug: str, viewer: User, with_agenda: bool = True) -> EventPage:
     is_preview = event.status == EventStatus.DRAFT
     if is_preview and not (viewer.is_authenticated and may_facilitate(viewer, event)):
         abort(404)
-    return _page(event, is_preview, with_agenda)
+    return _page(event, is_preview, with_agenda, with_seats)
 
 
 def _with_details(query):
@@ -72,10 +74,12 @@ def _with_details(query):
                          selectinload(Event.agenda_items).selectinload(AgendaItem.speakers))
 
 
-def _page(event: Event, is_preview: bool = False, with_agenda: bool = True) -> EventPage:
+def _page(event: Event, is_preview: bool = False, with_agenda: bool = True,
+          with_seats: bool = True) -> EventPage:
     phase = phase_of(event)
     return EventPage(
-        event=event, phase=phase, seats=seat_counts([event])[event.id], is_preview=is_preview,
+        event=event, phase=phase, seats=seat_counts([event])[event.id] if with_seats else None,
+        is_preview=is_preview,
         registration_open=phase == Phase.REGISTRATION_OPEN,
         show_seats=phase in (Phase.ANNOUNCED, Phase.REGISTRATION_OPEN, Phase.REGISTRATION_CLOSED),
         agenda=agenda_view(event).rows if with_agenda else [],

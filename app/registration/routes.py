@@ -1,5 +1,6 @@
 """Public registration: the form, the neutral answer, and the personal page /r/<token>."""
 import secrets
+from dataclasses import replace
 
 from flask import (abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -11,6 +12,7 @@ from app.auth.services import normalise_email
 from app.breakouts import services as breakouts
 from app.breakouts.forms import ranking_fields
 from app.errors import press_button, show_refusal
+from app.events.services import seat_counts
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
 from app.public.cache import shared_form_page
@@ -28,7 +30,9 @@ bp.add_app_template_global(sector_label)
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 @shared_form_page
 def register(slug: str):
-    page = event_page(slug, current_user, with_agenda=False)
+    # A POST counts its seats under the lock; the page's figure only if the form comes back.
+    page = event_page(slug, current_user, with_agenda=False,
+                      with_seats=request.method != "POST")
     groups = breakouts.groups_of(page.event.id)
     form = ranking_fields(RegistrationForm, breakouts.topics_of(groups))()
     if not form.is_submitted():
@@ -54,6 +58,8 @@ def register(slug: str):
                 return redirect(url_for("public.show_event", slug=slug), 303)
             return redirect(url_for("registration.submitted", slug=slug), 303)
     status = 422 if form.errors else 200
+    if page.seats is None:
+        page = replace(page, seats=seat_counts([page.event])[page.event.id])
     return render_template("registration/form.html", page=page, form=form,
                            topic_titles=breakouts.topic_titles(groups)), status
 
@@ -61,7 +67,8 @@ def register(slug: str):
 @bp.route("/events/<slug>/register/sent")
 def submitted(slug: str):
     return render_template("registration/submitted.html",
-                           page=event_page(slug, current_user, with_agenda=False))
+                           page=event_page(slug, current_user, with_agenda=False,
+                                           with_seats=False))
 
 
 @bp.route("/r/<token>")

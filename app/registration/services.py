@@ -2,14 +2,17 @@
 queues its mails and commits once."""
 import functools
 import hashlib
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import selectinload
-from flask import current_app, url_for
+from sqlalchemy.orm.attributes import set_committed_value
+from flask import abort, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
@@ -24,8 +27,9 @@ from app.errors import Refusal
 from app.events.calendar import RoomLink, edition_ics
 from app.events.locking import lock_event
 from app.events.services import (EventData, EventError, edition_times, phase_of,
-                                 sector_seats_of, stage_event_update)
+                                 seat_counts, sector_seats_of, stage_event_update)
 from app.extensions import db
+from app.domain.addresses import has_real_address
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, EventStatus, OutboxMessage, Participant, Place,
@@ -233,6 +237,15 @@ def _seat_setting(event: Event) -> tuple:
         else (event.capacity,)
 
 
+# The opt-in mail's one sentence that depends on the placement (the same msgids as
+# templates/mail/opt_in.txt, which other senders of the mail still render themselves).
+PLACE_SENTENCES = {
+    Placement.SEAT: _l("Wir haben einen Platz für Sie reserviert."),
+    Placement.WAITLIST: _l("Alle Plätze sind vergeben. Sie kommen auf die Warteliste und "
+                           "rücken nach, sobald ein Platz frei wird."),
+}
+
+
 def register_participant(event_id: int, data: RegistrationData,
                          now: datetime | None = None) -> Outcome:
     """Hold a seat (or a waiting-list place) for a person and send the opt-in mail."""
@@ -242,6 +255,18 @@ def register_participant(event_id: int, data: RegistrationData,
         purposes.add(ConsentPurpose.ACCESSIBILITY_DATA)
     # Everything that needs no lock happens before taking it: the lock is the bottleneck.
     person = participant_for(data.email)
+    event = db.session.get(Event, event_id)  # the caller's page loaded it: no statement
+    if event is None:
+        abort(404)
+    registration = Registration(
+        event=event, participant_id=person.id, status=RegistrationStatus.PENDING,
+        nonce=data.nonce, language=data.language, sector=data.sector,
+        accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent
+        else "")
+    token = issue_link(registration)
+    # The opt-in mail rendered now, all but the sentence that depends on the placement (the
+    # dates in the edition's words are the costly part); the lock only fills that in.
+    mail = _opt_in_mail(registration, person, data, token)
 
     event = lock_event(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
@@ -249,11 +274,12 @@ def register_participant(event_id: int, data: RegistrationData,
         raise RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet."))
     # Both questions in one statement (the lock is held meanwhile): this form sent before?
     # this person already registered?
-    earlier = db.session.scalars(sa.select(Registration).where(
-        Registration.event_id == event.id,
-        sa.or_(Registration.nonce == data.nonce,
-               sa.and_(Registration.participant_id == person.id,
-                       Registration.status.in_(ACTIVE_STATUSES))))).all()
+    earlier = db.session.execute(sa.select(
+        Registration.id, Registration.nonce, Registration.participant_id, Registration.status)
+        .where(Registration.event_id == event.id,
+               sa.or_(Registration.nonce == data.nonce,
+                      sa.and_(Registration.participant_id == person.id,
+                              Registration.status.in_(ACTIVE_STATUSES))))).all()
     existing = next((r for r in earlier if r.nonce == data.nonce), None)
     if existing is not None:  # a double-clicked or resent form
         return Outcome("repeat_submit", existing.id, None)
@@ -262,48 +288,133 @@ def register_participant(event_id: int, data: RegistrationData,
     if active is not None:
         # Same neutral answer as a new registration; the person gets their link again — the
         # same link: whoever typed their address must not be able to take it away.
-        mail_registration("link_again", active)
+        mail_registration("link_again", db.session.get(Registration, active.id))
         db.session.commit()
         return Outcome("repeat_email", active.id, None)
 
-    person.name, person.organisation = data.name.strip(), data.organisation.strip()
-    person.sector, person.language = data.sector, data.language
-    placement = decide_placement(seat_count(event, now), data.sector.value)
-    registration = Registration(
-        event=event, participant=person, status=RegistrationStatus.PENDING,
-        place=Place(placement.value), nonce=data.nonce,
-        language=data.language, sector=data.sector,
-        accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent else "",
-        hold_expires_at=now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"]),
-        waitlisted_at=now if placement == Placement.WAITLIST else None, created_at=now)
-    token = issue_link(registration)
+    # The placement from the SQL aggregate (app.events.services.seat_counts), not from every
+    # holder's row: one row per place and sector under the lock instead of one per person.
+    # It is the domain's own count — tests/events/test_seat_counts.py holds the aggregate and
+    # app.domain.capacity.compute_seat_count together for every state a registration can be
+    # in, on SQLite and PostgreSQL — and the domain still decides (decide_placement).
+    # Promotions, which need the FIFO order, keep loading the holders (apply_promotions).
+    placement = decide_placement(seat_counts([event], now)[event.id], data.sector.value)
+    registration.place = Place(placement.value)
+    registration.hold_expires_at = now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"])
+    registration.waitlisted_at = now if placement == Placement.WAITLIST else None
+    registration.created_at = now
+    details = {"name": data.name.strip(), "organisation": data.organisation.strip(),
+               "sector": data.sector, "language": data.language}
+    consents = [{"participant_id": person.id, "purpose": purpose,
+                 "text_version": text_version(purpose), "given_at": now}
+                for purpose in sorted(purposes)]
+    outbox = None
+    if mail is not None:
+        body, mark, subject = mail
+        with force_locale(data.language):
+            sentence = str(PLACE_SENTENCES[placement])
+        outbox = {"kind": "opt_in", "to_address": person.email, "subject": subject,
+                  "body_text": body.replace(mark, sentence, 1)}
+    if db.session.get_bind().dialect.name == "postgresql":
+        registration_id = _insert_at_once(registration, person, details, consents, outbox, now)
+        if data.topics:  # the ranking refers to the new row (the object stays out of the session)
+            registration.id, registration.event_id = registration_id, event.id
+            set_preferences(registration, data.topics, commit=False)
+        db.session.commit()
+        return Outcome("new", registration_id, token)
+    for key, value in details.items():
+        setattr(person, key, value)
+    registration.participant = person
     db.session.add(registration)
-    for purpose in sorted(purposes):
-        db.session.add(ConsentRecord(participant=person, registration=registration,
-                                     purpose=purpose, text_version=text_version(purpose),
-                                     given_at=now))
+    for consent in consents:
+        db.session.add(ConsentRecord(registration=registration, **consent))
+    if outbox is not None:
+        db.session.add(OutboxMessage(registration=registration, **outbox))
     if data.topics:
         db.session.flush()
         set_preferences(registration, data.topics, commit=False)
-    mail_registration("opt_in", registration, token)
     db.session.flush()  # the statements the commit would send anyway
     registration_id = registration.id  # read after the commit, it costs a SELECT and a BEGIN
     db.session.commit()
     return Outcome("new", registration_id, token)
 
 
+def _insert_at_once(registration: Registration, person: Participant, details: dict,
+                    consents: list[dict], outbox: dict | None, now: datetime) -> int:
+    """PostgreSQL: the person's details, the registration, its consents and the mail in the
+    outbox in ONE statement (data-modifying CTEs; the rows reference the new registration's
+    id), instead of one round trip each while the edition is locked. The same rows as the
+    ORM path below (SQLite); returns the registration's id."""
+    tables = Registration.__table__, ConsentRecord.__table__, OutboxMessage.__table__
+    new = sa.insert(tables[0]).values({**_defaults(tables[0]), **dict(
+        event_id=registration.event.id, participant_id=person.id, status=registration.status,
+        place=registration.place, token_hash=registration.token_hash,
+        link_secret=registration.link_secret, legacy_token_hash=None, nonce=registration.nonce,
+        language=registration.language, sector=registration.sector,
+        accessibility_needs=registration.accessibility_needs,
+        hold_expires_at=registration.hold_expires_at, waitlisted_at=registration.waitlisted_at,
+        created_at=now)}).returning(tables[0].c.id).cte("new_registration")
+    new_id = sa.select(new.c.id).scalar_subquery()
+    writes = [sa.update(Participant.__table__).where(Participant.id == person.id)
+              .values(updated_at=now, **details).cte("person_details")]
+    # One single-row INSERT per consent: a multi-row VALUES is never in SQLAlchemy's
+    # statement cache, and compiling this statement anew cost more than a round trip.
+    writes.extend(sa.insert(tables[1]).values(
+        **{**_defaults(tables[1]), **consent, "registration_id": new_id}).cte(f"consent_{n}")
+        for n, consent in enumerate(consents))
+    if outbox is not None:
+        writes.append(sa.insert(tables[2]).values(
+            **{**_defaults(tables[2]), **outbox, "registration_id": new_id})
+                      .cte("opt_in_mail"))
+    registration_id = db.session.execute(sa.select(new.c.id).add_cte(*writes)).scalar_one()
+    for key, value in details.items():  # what the statement stored, without another UPDATE
+        set_committed_value(person, key, value)
+    return registration_id
+
+
+def _defaults(table: sa.Table) -> dict:
+    """The columns' Python-side defaults (an INSERT inside a CTE does not apply them)."""
+    return {c.key: c.default.arg if c.default.is_scalar else c.default.arg(None)
+            for c in table.c if c.default is not None and not c.default.is_sequence}
+
+
+def _opt_in_mail(registration: Registration, person: Participant, data: RegistrationData,
+                 token: str) -> tuple[str, str, str] | None:
+    """The opt-in mail's body with a mark where the placement's sentence goes, the mark,
+    and the subject; None for an address the person did not give (queue_mail's guard)."""
+    if not has_real_address(data.email):
+        return None
+    mark = f"\x00{secrets.token_hex(8)}\x00"
+    event = registration.event
+    with force_locale(data.language):
+        subject = str(SUBJECTS["opt_in"]) % {"title": event.title}
+        # The person's details as this registration gives them (stored under the lock).
+        shown = SimpleNamespace(email=person.email, name=data.name.strip())
+        body = render_template("mail/opt_in.txt", lang=data.language, registration=registration,
+                               event=event, person=shown, link=personal_url(token),
+                               show_room_link=False,  # a pending hold never holds the room link
+                               hours=current_app.config["CONFIRMATION_HOURS"],
+                               place_sentence=mark)
+    return body, mark, subject
+
+
 def participant_for(email: str) -> Participant:
     """The person with this address, created if new — safely when two requests race.
 
     The same new address may register for two editions at once; the locks are per
-    edition, so the unique e-mail decides: INSERT … ON CONFLICT DO NOTHING, then read.
+    edition, so the unique e-mail decides: INSERT … ON CONFLICT DO NOTHING RETURNING the
+    new row (one statement for a new person), else read the one that exists.
     """
     insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
         else sqlite.insert
     now = utcnow()
-    db.session.execute(insert(Participant.__table__).values(
-        email=email, name="", organisation="", sector=Sector.UNDISCLOSED.value, language="de",
-        created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["email"]))
+    created = db.session.scalar(
+        insert(Participant).values(
+            email=email, name="", organisation="", sector=Sector.UNDISCLOSED.value,
+            language="de", created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["email"]).returning(Participant))
+    if created is not None:
+        return created
     return db.session.scalar(sa.select(Participant).where(Participant.email == email))
 
 
