@@ -9,10 +9,10 @@ from wtforms.validators import DataRequired
 from app import create_app
 from app.agenda.services import AgendaError
 from app.auth.services import AccountError
-from app.breakouts.services import BreakoutError
+from app.breakouts.topics import BreakoutError
 from app.errors import PAGE_EXPIRED, Refusal, press_button, show_refusal, submit_form
 from app.events.services import EventError
-from app.feedback.services import FeedbackError
+from app.feedback.questions import FeedbackError
 from app.records.services import RecordsError
 from app.registration.services import RegistrationError
 from app.reports.services import ReportError

@@ -3,7 +3,7 @@
 Every change locks the edition (events.locking.lock_event, as seats do), so the
 dot limit holds however many requests arrive at once, and raises the board's `version`,
 which is what a poll compares (ETag; see state.py, the reading side, and harvest.py for the
-plenary, the report and the exports; their names used by other areas are importable here too).
+plenary, the report and the exports; other areas import those from there).
 """
 from datetime import datetime
 
@@ -11,11 +11,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
-# Also importable from here, as app.reports does: board_view, group_of_event_or_404,
-# harvest_text, card_for_harvest.
-from app.boards.harvest import card_for_harvest, harvest_text  # noqa: F401
-from app.boards.state import (Member, board_time, board_view,  # noqa: F401
-                              group_of_event_or_404, prompts_of)
+from app.boards.state import Member, board_time, prompts_of
 from app.domain.boards import (DEFAULT_DOTS, BoardOverride, BoardTime, VoteRefusal,
                                decide_vote, first_name)
 from app.errors import Refusal

@@ -1,5 +1,5 @@
 """Feedback use cases: answering, the survey mails, results. The questions are in
-feedback.questions; routes call their use cases from here too.
+feedback.questions; callers import those from there.
 
 Anonymity is kept here by what is written: an answer is a FeedbackResponse (random id,
 edition, day) with its values; the registration only gets `feedback_answered = True`;
@@ -18,11 +18,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from app.audit import audit
 from app.domain import feedback as rules
 from app.extensions import db
-from app.feedback.questions import (  # noqa: F401  (routes call these as services.*)
-    STANDARD_QUESTIONS, FeedbackError, QuestionData, add_question, change_question,
-    copy_questions, customise_questions, delete_question, ensure_edition_questions,
-    has_own_questions, has_responses, make_series_standard, question_spec, questions_of,
-    series_questions)
+from app.feedback.questions import (FeedbackError, ensure_edition_questions, question_spec,
+                                    questions_of)
 from app.mail.outbox import queue_mail
 from app.models import (Event, EventStatus, FeedbackAnswer, FeedbackQuestion, FeedbackResponse,
                         Participant, Place, QuestionKind, QuestionPurpose, Registration,

@@ -30,9 +30,7 @@ from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, EventStatus, OutboxMessage, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.links import (  # noqa: F401  (callers use them as services.*)
-    find_registration_by_token, get_registration_by_token, hash_token, issue_link, new_token,
-    personal_token)
+from app.registration.links import issue_link, personal_token
 from app.registration.words import CONSENT_TEXTS
 
 

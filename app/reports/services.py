@@ -14,7 +14,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
-from app.boards import services as boards
+from app.boards.harvest import card_for_harvest, harvest_text
+from app.boards.state import group_of_event_or_404
 from app.domain.agenda import compute_move, compute_reorder
 from app.domain.reports import ReportFigures, compute_report_figures
 from app.errors import Refusal
@@ -23,7 +24,7 @@ from app.mail.outbox import queue_mail
 from app.models import (Assignment, BoardCard, BreakoutGroup, ConsentPurpose, ConsentRecord, Event,
                         EventStatus, Learning, Participant, Registration, Report, ReportPhoto,
                         ReportSection, Speaker, User, utcnow)
-from app.breakouts.services import groups_of
+from app.breakouts.topics import groups_of
 from app.feedback.services import Headline, headline
 from app.records.statistics import edition_facts
 from app.registration.services import personal_url_of
@@ -128,13 +129,13 @@ def save_report(event: Event, user: User, text: ReportText, commit: bool = True)
 def harvest_group(event: Event, user: User, group_id: int) -> None:
     """Add the group board's key results and top-voted cards to the group's section, as a
     draft below what is there (authors named only with their consent)."""
-    group = boards.group_of_event_or_404(event, group_id)
+    group = group_of_event_or_404(event, group_id)
     report = _ensure_report(event)
     section = next((s for s in report.sections if s.breakout_group_id == group.id), None)
     if section is None:
         section = ReportSection(report=report, breakout_group_id=group.id, body="")
         db.session.add(section)
-    draft = boards.harvest_text(group)
+    draft = harvest_text(group)
     section.body = f"{section.body.rstrip()}\n\n{draft}" if section.body.strip() else draft
     report.updated_at = utcnow()
     report.updated_by_id = user.id
@@ -146,8 +147,8 @@ def learning_from_card(event: Event, user: User, card_id: int) -> Learning:
     card = db.session.get(BoardCard, card_id)
     if card is None:
         abort(404)
-    group = boards.group_of_event_or_404(event, card.group_id)
-    title, body = boards.card_for_harvest(group, card_id)
+    group = group_of_event_or_404(event, card.group_id)
+    title, body = card_for_harvest(group, card_id)
     report = _ensure_report(event)
     if len(report.learnings) >= MAX_LEARNINGS:
         db.session.rollback()

@@ -6,7 +6,7 @@ from app.domain.agenda import ItemKind
 from app.models import (Assignment, AssignmentSource, BreakoutGroup, ConsentPurpose,
                         ConsentRecord, Participant, Place, Registration, RegistrationStatus,
                         Sector, utcnow)
-from app.registration.services import new_token
+from app.registration.links import new_token
 from tests.factories import make_agenda_item, make_event
 
 
