@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import audit
 from app.breakouts.placement import assignments_of, eligible
 from app.breakouts.topics import BreakoutError, groups_of, preferences_of, topics_of
+from app.errors import refuse
 from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.outbox import queue_mail
@@ -65,7 +66,7 @@ def publish(event: Event, user: User) -> int:
     lock_event(event.id)
     untold, anyone = _untold(event)
     if not anyone:
-        raise BreakoutError(_l("Es ist noch niemand in einer Gruppe."))
+        refuse(BreakoutError(_l("Es ist noch niemand in einer Gruppe.")))
     groups = {g.id: g for g in groups_of(event.id)}
     told = 0
     for r, a in untold:
@@ -130,7 +131,7 @@ def request_topic_choices(event: Event, user: User) -> int:
     lock_event(event.id)
     topics = topics_of(groups_of(event.id))
     if not topics:
-        raise BreakoutError(_l("Legen Sie zuerst Gruppen an."))
+        refuse(BreakoutError(_l("Legen Sie zuerst Gruppen an.")))
     people = list(db.session.scalars(sa.select(Registration).where(
         Registration.event_id == event.id, Registration.anonymised_at.is_(None),
         Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)))

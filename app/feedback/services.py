@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.audit import audit
 from app.domain import feedback as rules
+from app.errors import refuse
 from app.extensions import db
 from app.feedback.questions import (FeedbackError, ensure_edition_questions, question_spec,
                                     questions_of)
@@ -140,21 +141,18 @@ def submit_answers(registration_id: int, raw: dict[int, list[str]],
     registration = db.session.get(Registration, registration_id)
     event = registration.event
     if (refused := _refusal(registration, state_of(event, now))) is not None:
-        db.session.rollback()
-        raise refused
+        refuse(refused)
     questions = ensure_edition_questions(event)
     values, problems = rules.validate_answers(
         [question_spec(i, q) for i, q in enumerate(questions)], raw)
     if problems:
-        db.session.rollback()
-        raise FeedbackError(_l("Bitte prüfen Sie die markierten Fragen."), problems)
+        refuse(FeedbackError(_l("Bitte prüfen Sie die markierten Fragen."), problems))
     question_ids = [q.id for q in questions]
     db.session.commit()  # the edition's own copy of the questions, if it was just made
 
     registration = _lock_registration(registration_id)
     if (refused := _refusal(registration, state_of(registration.event, now))) is not None:
-        db.session.rollback()
-        raise refused
+        refuse(refused)
     registration.feedback_answered = True
     db.session.commit()
 

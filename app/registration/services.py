@@ -20,7 +20,7 @@ from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
                                  decide_promotions)
 from app.domain.editions import Phase, is_upcoming, shows_room_link
-from app.errors import Refusal
+from app.errors import Refusal, refuse
 from app.events.calendar import RoomLink, edition_ics
 from app.events.locking import lock_event
 from app.events.services import (EventData, EventError, edition_times, phase_of,
@@ -198,9 +198,8 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
     seats_before = _seat_setting(event)
     try:
         change = stage_event_update(event, data)
-    except EventError:
-        db.session.rollback()
-        raise
+    except EventError as error:
+        refuse(error)
     recipients = []
     if change.raises_sequence and event.status == EventStatus.PUBLISHED:
         recipients = [r for r in db.session.scalars(
@@ -210,8 +209,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
             .options(selectinload(Registration.participant))
             .order_by(Registration.id)) if r.participant.has_real_address]
     if recipients and inform != len(recipients):
-        db.session.rollback()
-        raise ChangeNeedsConfirmation(len(recipients))
+        refuse(ChangeNeedsConfirmation(len(recipients)))
     for registration in recipients:
         mail_registration("event_changed", registration, change=change)
     # A raised capacity or changed reserved seats may free seats: the first people waiting
@@ -244,7 +242,7 @@ def register_participant(event_id: int, data: RegistrationData,
     event = lock_event(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
     if phase_of(event, now) != Phase.REGISTRATION_OPEN:
-        raise RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet."))
+        refuse(RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet.")))
     # Both questions in one statement (the lock is held meanwhile): this form sent before?
     # this person already registered?
     earlier = db.session.scalars(sa.select(Registration).where(
@@ -315,7 +313,8 @@ def confirm_registration(registration_id: int, now: datetime | None = None) -> R
         return registration
     if registration.status != RegistrationStatus.PENDING or (
             registration.hold_expires_at is not None and now >= registration.hold_expires_at):
-        raise RegistrationError(_l("Diese Anmeldung ist nicht mehr gültig. Bitte melden Sie sich neu an."))
+        refuse(RegistrationError(
+            _l("Diese Anmeldung ist nicht mehr gültig. Bitte melden Sie sich neu an.")))
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     registration.hold_expires_at = None
