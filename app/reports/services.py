@@ -150,22 +150,15 @@ def learning_from_card(event: Event, user: User, card_id: int) -> Learning:
         abort(404)
     group = group_of_event_or_404(event, card.group_id)
     title, body = card_for_harvest(group, card_id)
+    return add_learning(event, user, title, body)
+
+
+def add_learning(event: Event, user: User, title: str = "", body: str = "") -> Learning:
+    """Append a learning (empty, to fill in, unless drafted from a card)."""
     report = _ensure_report(event)
     if len(report.learnings) >= MAX_LEARNINGS:
         refuse(ReportError(_l("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS)))
     learning = Learning(report=report, position=len(report.learnings), title=title, body=body)
-    db.session.add(learning)
-    report.updated_by_id = user.id
-    db.session.commit()
-    return learning
-
-
-def add_learning(event: Event, user: User) -> Learning:
-    """Append an empty learning to fill in."""
-    report = _ensure_report(event)
-    if len(report.learnings) >= MAX_LEARNINGS:
-        refuse(ReportError(_l("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS)))
-    learning = Learning(report=report, position=len(report.learnings), title="", body="")
     db.session.add(learning)
     report.updated_by_id = user.id
     db.session.commit()
