@@ -78,7 +78,7 @@ def test_after_the_release_a_freed_seat_goes_to_the_first_person_waiting(client,
     confirmed(client, db, event.slug, "civil0@example.org", "civil_society")
     confirmed(client, db, event.slug, "civil1@example.org", "civil_society")
     assert registration_of(db, "civil1@example.org").place == Place.WAITLIST
-    from app.registration.jobs import expire_and_promote
+    from app.jobs import expire_and_promote
     assert expire_and_promote(services.utcnow() + timedelta(minutes=30)) == 0  # still reserved
     # The worker notices the release: no hold expired, yet the seat now goes to who waits.
     assert expire_and_promote(services.utcnow() + timedelta(hours=2)) == 1
