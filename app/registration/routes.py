@@ -16,7 +16,7 @@ from app.models import ConsentPurpose, Sector
 from app.public.cache import shared_form_page
 from app.public.services import event_page
 from app.records import services as records
-from app.registration import bp, links, services
+from app.registration import bp, links, personal, services
 from app.registration.forms import ButtonForm, LinkAgainForm, RegistrationForm
 from app.registration.pages import private_page, render_personal_page
 from app.registration.words import sector_label
@@ -123,7 +123,7 @@ def cancel(token: str):
     if request.method == "POST":
         return _button(token, lambda: services.cancel_registration(registration.id),
                        _("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."))
-    view = services.personal_page(registration)
+    view = personal.personal_page(registration)
     if not view.may_cancel:
         return redirect(url_for("registration.personal_page", token=token), 303)
     return private_page(render_template("registration/cancel.html", token=token, view=view,
@@ -146,7 +146,7 @@ def withdraw_consent(token: str, purpose: str):
     registration = links.get_registration_by_token(token)
     if purpose not in {p.value for p in ConsentPurpose} or purpose == ConsentPurpose.PRIVACY_NOTICE:
         abort(404)
-    return _button(token, lambda: services.withdraw_consent(registration, ConsentPurpose(purpose)),
+    return _button(token, lambda: personal.withdraw_consent(registration, ConsentPurpose(purpose)),
                    _("Ihre Einwilligung ist widerrufen."), "#consents-heading")
 
 
@@ -166,4 +166,4 @@ def delete(token: str):
         records.erase_person(registration.participant)
         return private_page(render_template("registration/deleted.html"))
     return private_page(render_template("registration/delete.html", token=token,
-                                    view=services.personal_page(registration)))
+                                    view=personal.personal_page(registration)))
