@@ -192,12 +192,15 @@ def _queue(kind: str, registration: Registration, closes_on: date) -> None:
 def send_feedback_mails(now: datetime) -> dict:
     """Invite the attendees of editions that ended; remind once; nothing after closing."""
     closes_days = current_app.config["FEEDBACK_CLOSES_DAYS"]
+    # The query only narrows the editions down; whether a survey is open decides state_of.
     events = list(db.session.scalars(
         sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now,
                                Event.ends_at > now - timedelta(days=closes_days))
         .order_by(Event.ends_at)))
     invited = reminded = 0
     for event in events:
+        if state_of(event, now) != rules.SurveyState.OPEN:
+            continue
         window = window_of(event)
         rows = list(db.session.execute(
             sa.select(Registration, Participant.email)

@@ -26,8 +26,8 @@ from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.links import new_token
-from app.registration.services import RegistrationError, participant_for, seat_count
-from app.registration.staff import effective_status
+from app.registration.services import (RegistrationError, effective_status, participant_for,
+                                       seat_count)
 from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
 

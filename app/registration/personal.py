@@ -10,8 +10,8 @@ from app.domain.editions import is_upcoming
 from app.events.services import edition_times
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, Place,
-                        Registration, RegistrationStatus, utcnow)
-from app.registration.services import holds_room_link, waitlist_position
+                        Registration, utcnow)
+from app.registration.services import effective_status, holds_room_link, waitlist_position
 
 
 def active_consents(registration: Registration) -> list[ConsentRecord]:
@@ -69,10 +69,7 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
     """What the personal page shows and offers, decided here, not in the template."""
     now = now or utcnow()
     event = registration.event
-    status = registration.status.value
-    if registration.status == RegistrationStatus.PENDING and registration.hold_expires_at \
-            and now >= registration.hold_expires_at:
-        status = RegistrationStatus.EXPIRED.value
+    status = effective_status(registration, now)
     upcoming = is_upcoming(edition_times(event), now)
     waiting = registration.place == Place.WAITLIST and status in ("pending", "confirmed")
     return PersonalPage(

@@ -18,7 +18,7 @@ from app.audit import audit
 from app.breakouts.topics import set_preferences
 from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
-                                 decide_promotions)
+                                 decide_promotions, is_expired)
 from app.domain.editions import Phase, shows_room_link
 from app.errors import Refusal, refuse
 from app.events.calendar import RoomLink, edition_ics
@@ -86,9 +86,22 @@ def holders_of(event_id: int) -> list[Holder]:
                   Registration.hold_expires_at, Registration.waitlisted_at, Registration.sector)
         .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
         .execution_options(populate_existing=True))
-    return [Holder(id=r.id, place=r.place.value, confirmed=r.status == RegistrationStatus.CONFIRMED,
-                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at,
-                   sector=r.sector.value) for r in rows]
+    return [holder(r) for r in rows]
+
+
+def holder(registration) -> Holder:
+    """One registration (or a row of its columns) as the capacity rules see it."""
+    return Holder(id=registration.id, place=registration.place.value,
+                  confirmed=registration.status == RegistrationStatus.CONFIRMED,
+                  hold_expires_at=registration.hold_expires_at,
+                  waitlisted_at=registration.waitlisted_at, sector=registration.sector.value)
+
+
+def effective_status(registration: Registration, now: datetime) -> str:
+    """The status as people see it: a pending hold past its time is expired."""
+    if registration.status == RegistrationStatus.PENDING and is_expired(holder(registration), now):
+        return RegistrationStatus.EXPIRED.value
+    return registration.status.value
 
 
 def seat_count(event: Event, now: datetime | None = None) -> SeatCount:
@@ -311,8 +324,7 @@ def confirm_registration(registration_id: int, now: datetime | None = None) -> R
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.CONFIRMED:
         return registration
-    if registration.status != RegistrationStatus.PENDING or (
-            registration.hold_expires_at is not None and now >= registration.hold_expires_at):
+    if registration.status != RegistrationStatus.PENDING or is_expired(holder(registration), now):
         refuse(RegistrationError(
             _l("Diese Anmeldung ist nicht mehr gültig. Bitte melden Sie sich neu an.")))
     registration.status = RegistrationStatus.CONFIRMED

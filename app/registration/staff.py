@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
-from app.domain.capacity import (Holder, Placement, SeatCount, SectorSeatRow,
-                                 compute_seat_count, decide_placement, decide_staff_move,
-                                 is_expired, sector_seat_rows, waitlist_order)
+from app.domain.capacity import (Placement, SeatCount, SectorSeatRow, compute_seat_count,
+                                 decide_placement, decide_staff_move, sector_seat_rows,
+                                 waitlist_order)
 from app.domain.editions import local_time
 from app.errors import refuse
 from app.audit import audit, audit_access
@@ -27,7 +27,8 @@ from app.extensions import db
 from app.models import (ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.links import issue_link, new_token
-from app.registration.services import (RegistrationError, cancel_registration, holders_of,
+from app.registration.services import (RegistrationError, cancel_registration, effective_status,
+                                       holder, holders_of,
                                        mail_registration, plan_promotions, seat_count,
                                        waitlist_position)
 from app.registration.words import place_label, sector_label, status_label
@@ -88,20 +89,6 @@ class RegistrationList:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _holder(registration: Registration) -> Holder:
-    return Holder(id=registration.id, place=registration.place.value,
-                  confirmed=registration.status == RegistrationStatus.CONFIRMED,
-                  hold_expires_at=registration.hold_expires_at,
-                  waitlisted_at=registration.waitlisted_at, sector=registration.sector.value)
-
-
-def effective_status(registration: Registration, now: datetime) -> str:
-    """The status as people see it: a pending hold past its time is expired."""
-    if registration.status == RegistrationStatus.PENDING and is_expired(_holder(registration), now):
-        return RegistrationStatus.EXPIRED.value
-    return registration.status.value
-
-
 def _matches(row: StaffRow, status: str | None, query: str) -> bool:
     if status in ("seat", "waitlist"):
         if row.status not in ("pending", "confirmed") or row.place != status:
@@ -125,8 +112,8 @@ def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
         .options(joinedload(Registration.participant))
         .execution_options(populate_existing=True)).all()
     live = [r for r in registrations if effective_status(r, now) in ("pending", "confirmed")]
-    queue = waitlist_order([_holder(r) for r in live])
-    positions = {holder.id: n for n, holder in enumerate(queue, start=1)}
+    queue = waitlist_order([holder(r) for r in live])
+    positions = {h.id: n for n, h in enumerate(queue, start=1)}
     seats = sorted((r for r in live if r.place == Place.SEAT), key=lambda r: (r.created_at, r.id))
     by_id = {r.id: r for r in live}
     waiting = [by_id[h.id] for h in queue]
@@ -186,7 +173,7 @@ def view_registrations(event: Event, user: User, status: str | None = None,
         audit_access("accessibility_needs.view", user, event)
     needs = _consented_needs(event) if has_needs else {}
     rows = _all_rows(event, now)
-    holders = [_holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
+    holders = [holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
     count = compute_seat_count(event.capacity, holders, now, sector_seats_of(event))
     return RegistrationList(
         rows=[row for row in rows if _matches(row, status, query)],
