@@ -1,7 +1,7 @@
 """One way to refuse, and one way to show a refusal.
 
 A service that will not do what it was asked rolls its transaction back and raises a
-`Refusal` (or its area's subclass): a message for the person, written with lazy_gettext so
+`Refusal` (or its area's subclass), both in one call: `refuse(error)`: a message for the person, written with lazy_gettext so
 that it speaks the language of the page that shows it, and the form field it belongs to if
 it belongs to one. Routes show it in one of two ways, both defined here: `press_button` for a
 button's POST (a flash and a redirect, or JSON for a page's script), and `submit_form` (with
@@ -9,12 +9,14 @@ button's POST (a flash and a redirect, or JSON for a page's script), and `submit
 route shows becomes a 409 page (app.register_error_handlers), never a 500.
 """
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from flask import flash, jsonify, redirect, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Form
+
+from app.extensions import db
 
 # A POST whose CSRF token has run out (or was never there).
 PAGE_EXPIRED = _l("Die Seite war zu lange geöffnet. Bitte versuchen Sie es noch einmal.")
@@ -31,6 +33,13 @@ class Refusal(Exception):
 
     def __str__(self) -> str:
         return str(self.message or NOT_POSSIBLE)
+
+
+def refuse(error: Exception) -> NoReturn:
+    """Roll the use case's transaction back (what it wrote, and the edition's lock), then raise
+    `error`: a Refusal, or an exception that asks the person first (ChangeNeedsConfirmation)."""
+    db.session.rollback()
+    raise error
 
 
 def wants_json() -> bool:

@@ -54,7 +54,7 @@ def _released_with_people_waiting(now: datetime) -> list[int]:
         sa.select(Event).where(Event.ends_at > now, reserved > 0, sa.exists().where(
             Registration.event_id == Event.id, Registration.place == Place.WAITLIST,
             Registration.status == RegistrationStatus.CONFIRMED))).all()
-    return [e.id for e in events if sector_seats_of(e).releases_at <= now]
+    return [e.id for e in events if not sector_seats_of(e).in_force(now)]
 
 
 def send_reminders(now: datetime) -> int:

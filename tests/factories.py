@@ -96,7 +96,7 @@ def make_registration(event: Event, name: str | None = None, *, email: str | Non
     """A registration as the public flow leaves it in `status` and `place` (its times at `at`,
     default now), of `person`, else of the person with this address, else of a new person
     named `name`. Returns the registration and its personal-link token."""
-    from app.registration.services import new_token
+    from app.registration.links import new_token
     n = next(_counter)
     status, place, at = RegistrationStatus(status), Place(place), at or utcnow()
     if email is None:

@@ -9,14 +9,17 @@ from wtforms.validators import DataRequired
 from app import create_app
 from app.agenda.services import AgendaError
 from app.auth.services import AccountError
-from app.breakouts.services import BreakoutError
-from app.errors import PAGE_EXPIRED, Refusal, press_button, show_refusal, submit_form
+from app.breakouts.placement import allocate
+from app.breakouts.topics import BreakoutError
+from app.errors import PAGE_EXPIRED, Refusal, press_button, refuse, show_refusal, submit_form
 from app.events.services import EventError
-from app.feedback.services import FeedbackError
+from app.feedback.questions import FeedbackError
 from app.records.services import RecordsError
 from app.registration.services import RegistrationError
 from app.reports.services import ReportError
+from app.models import Series
 from config import TestConfig
+from tests.factories import make_event, make_user
 
 NO = _l("Das geht so nicht.")  # any message of the catalogue would do; this one is for tests
 
@@ -148,3 +151,21 @@ def test_a_form_is_shown_again_with_the_refusal_under_its_field(web, outcome, da
     assert (response.headers["Location"] if status == 303 else response.get_data(as_text=True)) \
         == answer
     assert client.get("/_messages").get_json() == {"flashed": flashed}
+
+
+def test_refuse_rolls_back_what_the_use_case_wrote_and_the_lock_then_raises(db):
+    db.session.add(Series(slug="verworfen", name="Verworfen", description=""))
+    db.session.flush()
+    error = RecordsError(NO)
+    with pytest.raises(RecordsError) as raised:
+        refuse(error)
+    assert raised.value is error
+    assert not db.session().in_transaction()  # the edition's lock (or SQLite's) is released
+    assert db.session.query(Series).filter_by(slug="verworfen").count() == 0
+
+
+def test_a_service_that_refuses_under_the_lock_leaves_no_transaction_open(db):
+    event, user = make_event(), make_user()
+    with pytest.raises(BreakoutError):
+        allocate(event, 1.0, user)  # no groups yet: refused after lock_event
+    assert not db.session().in_transaction()

@@ -2,7 +2,8 @@
 
 No import cycle; no import of app.* inside a function (the way a cycle is usually dodged);
 no `_private` name taken from another module; no view module importing another area's views;
-no service module importing a form module. tests/domain/test_layers.py keeps the domain pure.
+no service module importing a form module; no name re-exported (`# noqa: F401`) from the module
+it lives in, so each name has one home. tests/domain/test_layers.py keeps the domain pure.
 """
 import ast
 from collections import defaultdict
@@ -19,6 +20,15 @@ FUNCTION_IMPORTS_ALLOWED = {
     # areas only when it is called; otherwise importing the models would load every view.
     "app": "the application factory's named steps",
 }
+# Packages whose purpose is to re-export the names of their modules, each with its reason.
+RE_EXPORTS_ALLOWED = {
+    "app.models": "every table known to Alembic autogenerate from one import",
+    "app.domain.allocation": "the allocation's public names; its modules are internals",
+}
+# Imports kept for their side effect only (not re-exports), each with its reason.
+SIDE_EFFECT_IMPORTS_ALLOWED = {
+    ("app", "app.models"): "the factory makes every table known before anything queries",
+}
 # Areas: packages of app/ with views; models and domain are layers, not areas.
 NOT_AREAS = {"models", "domain"}
 
@@ -30,6 +40,7 @@ class Import:
     names: tuple[str, ...]  # the names taken by `from … import …` (empty for `import x`)
     in_function: bool
     line: int
+    unused: bool = False  # marked `# noqa: F401`: imported to be re-exported (or for a side effect)
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -49,6 +60,7 @@ def imports_of(name: str, source: str, modules: set[str], is_package: bool = Fal
     app/__init__ would otherwise sit on every path).
     """
     tree = ast.parse(source)
+    lines = source.splitlines()
     package = name if is_package else name.rpartition(".")[0]
     found = []
 
@@ -56,10 +68,12 @@ def imports_of(name: str, source: str, modules: set[str], is_package: bool = Fal
         for child in ast.iter_child_nodes(node):
             inside = in_function or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
                                                        ast.Lambda))
+            unused = isinstance(child, (ast.Import, ast.ImportFrom)) and any(
+                "noqa: F401" in line for line in lines[child.lineno - 1:child.end_lineno])
             if isinstance(child, ast.Import):
                 for alias in child.names:
                     if alias.name.split(".")[0] == "app":
-                        found.append(Import(name, alias.name, (), inside, child.lineno))
+                        found.append(Import(name, alias.name, (), inside, child.lineno, unused))
             elif isinstance(child, ast.ImportFrom):
                 if child.level:
                     base = package.split(".")[:len(package.split(".")) - child.level + 1]
@@ -70,11 +84,11 @@ def imports_of(name: str, source: str, modules: set[str], is_package: bool = Fal
                     continue
                 plain = tuple(a.name for a in child.names if f"{module}.{a.name}" not in modules)
                 if plain:
-                    found.append(Import(name, module, plain, inside, child.lineno))
+                    found.append(Import(name, module, plain, inside, child.lineno, unused))
                 for alias in child.names:
                     if f"{module}.{alias.name}" in modules:
                         found.append(Import(name, f"{module}.{alias.name}", (), inside,
-                                            child.lineno))
+                                            child.lineno, unused))
             visit(child, inside)
 
     visit(tree, False)
@@ -181,6 +195,14 @@ def services_on_views(imports: list[Import]) -> list[str]:
                   and (is_view_module(i.target) or is_view_helper(i.target)))
 
 
+def re_exports(imports: list[Import]) -> list[str]:
+    """Names imported only to be importable from here: a second home for a name."""
+    return sorted(f"{i.importer}:{i.line} re-exports {i.target}" + (f".{', '.join(i.names)}"
+                                                                    if i.names else "")
+                  for i in imports if i.unused and i.importer not in RE_EXPORTS_ALLOWED
+                  and (i.importer, i.target) not in SIDE_EFFECT_IMPORTS_ALLOWED)
+
+
 @pytest.fixture(scope="module")
 def imports():
     return all_imports()
@@ -218,6 +240,17 @@ def test_no_service_module_imports_a_form_module(imports):
 
 def test_no_service_module_imports_views_or_view_helpers(imports):
     assert services_on_views(imports) == []
+
+
+def test_no_module_re_exports_a_name_of_app(imports):
+    """A name has one home: callers import it from the module that defines it."""
+    assert re_exports(imports) == []
+
+
+def test_the_packages_allowed_to_re_export_do_so_through_all():
+    for package in RE_EXPORTS_ALLOWED:
+        path = APP.parent.joinpath(*package.split("."), "__init__.py")
+        assert "__all__" in path.read_text(encoding="utf-8"), package
 
 
 def test_mail_only_sends_mail(imports):
@@ -272,3 +305,16 @@ def test_private_names_views_and_forms_are_caught():
     assert services_on_forms(imports) == ["app.a.services imports app.a.forms",
                                           "app.b.staff imports app.forms"]
     assert services_on_views(imports) == ["app.b.staff imports app.b.pages"]
+
+
+def test_a_re_export_is_caught_but_not_an_allowed_package_or_a_side_effect():
+    imports = parse({
+        "app.a.services": ("from app.a.topics import (  # noqa: F401  (routes call these)\n"
+                           "    groups_of, topics_of)\nfrom app.a.placement import allocate\n"),
+        "app.b.services": "from app.a import topics  # noqa: F401\n",
+        "app.models": "from app.models.user import User  # noqa: F401\n",
+        "app": "def create_app():\n    from app import models  # noqa: F401\n",
+        "app.a.topics": "", "app.a.placement": "", "app.a": "", "app.models.user": "",
+    })
+    assert re_exports(imports) == ["app.a.services:1 re-exports app.a.topics.groups_of, topics_of",
+                                   "app.b.services:1 re-exports app.a.topics"]

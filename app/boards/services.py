@@ -3,7 +3,7 @@
 Every change locks the edition (events.locking.lock_event, as seats do), so the
 dot limit holds however many requests arrive at once, and raises the board's `version`,
 which is what a poll compares (ETag; see state.py, the reading side, and harvest.py for the
-plenary, the report and the exports; their names used by other areas are importable here too).
+plenary, the report and the exports; other areas import those from there).
 """
 from datetime import datetime
 
@@ -11,14 +11,10 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
-# Also importable from here, as app.reports does: board_view, group_of_event_or_404,
-# harvest_text, card_for_harvest.
-from app.boards.harvest import card_for_harvest, harvest_text  # noqa: F401
-from app.boards.state import (Member, board_time, board_view,  # noqa: F401
-                              group_of_event_or_404, prompts_of)
+from app.boards.state import Member, board_time, prompts_of
 from app.domain.boards import (DEFAULT_DOTS, BoardOverride, BoardTime, VoteRefusal,
                                decide_vote, first_name)
-from app.errors import Refusal
+from app.errors import Refusal, refuse
 from app.events.locking import lock_event
 from app.extensions import db
 from app.models import Board, BoardCard, BoardPrompt, BoardVote, BreakoutGroup, Event, utcnow
@@ -63,9 +59,8 @@ def _changed(board: Board) -> None:
 def _writable_for_member(group: BreakoutGroup, board: Board, now: datetime | None) -> BoardTime:
     time = _time(group, board, now)
     if not time.writable:
-        db.session.rollback()
-        raise BoardError(_l("Die Tafel ist gerade nicht offen; Karten können nicht geändert "
-                            "werden."))
+        refuse(BoardError(_l("Die Tafel ist gerade nicht offen; Karten können nicht geändert "
+                             "werden.")))
     return time
 
 
@@ -141,8 +136,7 @@ def vote(member: Member, card_id: int, now: datetime | None = None) -> None:
                           already_voted=card.id in votes, dots_used=len(votes),
                           dots_per_member=board.dots_per_member)
     if refusal is not None:
-        db.session.rollback()
-        raise BoardError(REFUSALS[refusal])
+        refuse(BoardError(REFUSALS[refusal]))
     db.session.add(BoardVote(card_id=card.id, group_id=member.group.id,
                              registration_id=member.registration.id))
     _changed(board)
@@ -154,9 +148,8 @@ def unvote(member: Member, card_id: int, now: datetime | None = None) -> None:
     card = _card_of_group(member.group, card_id)
     time = _time(member.group, board, now)
     if not time.writable or not board.voting_open:
-        db.session.rollback()
-        raise BoardError(REFUSALS[VoteRefusal.BOARD_CLOSED if not time.writable
-                                  else VoteRefusal.VOTING_CLOSED])
+        refuse(BoardError(REFUSALS[VoteRefusal.BOARD_CLOSED if not time.writable
+                                   else VoteRefusal.VOTING_CLOSED]))
     db.session.execute(sa.delete(BoardVote).where(
         BoardVote.card_id == card.id, BoardVote.registration_id == member.registration.id))
     _changed(board)
@@ -194,8 +187,7 @@ def merge_cards(group: BreakoutGroup, card_id: int, into_id: int) -> None:
     if target.merged_into_id is not None:
         target = _card_of_group(group, target.merged_into_id)
     if target.id == card.id:
-        db.session.rollback()
-        raise BoardError(_l("Eine Karte kann nicht mit sich selbst zusammengeführt werden."))
+        refuse(BoardError(_l("Eine Karte kann nicht mit sich selbst zusammengeführt werden.")))
     voters_of_target = set(db.session.scalars(sa.select(BoardVote.registration_id).where(
         BoardVote.card_id == target.id, BoardVote.registration_id.is_not(None))))
     for v in db.session.scalars(sa.select(BoardVote).where(BoardVote.card_id.in_(
@@ -224,8 +216,7 @@ def set_key_result(group: BreakoutGroup, card_id: int, value: bool) -> None:
     board = _locked_board(group)
     card = _card_of_group(group, card_id)
     if card.merged_into_id is not None:
-        db.session.rollback()
-        raise BoardError(_l("Diese Karte ist zusammengeführt; markieren Sie die Zielkarte."))
+        refuse(BoardError(_l("Diese Karte ist zusammengeführt; markieren Sie die Zielkarte.")))
     card.key_result = value
     _changed(board)
 

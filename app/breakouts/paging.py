@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from markupsafe import Markup, escape
 from wtforms.widgets import Select, html_params
 
-from app.breakouts.services import BoardView, Card, Column
+from app.breakouts.placement import BoardView, Card, Column
 
 GROUPS_PER_PAGE = 20
 UNASSIGNED_PER_PAGE = 200

@@ -19,6 +19,7 @@ from app.audit import audit
 from app.breakouts.topics import (BreakoutError, get_group_or_404, groups_of, preferences_of,
                                   topics_of)
 from app.domain import allocation as alloc
+from app.errors import refuse
 from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (AllocationRun, Assignment, AssignmentSource, BreakoutGroup, BreakoutPair,
@@ -271,9 +272,9 @@ def allocate(event: Event, mix_weight: float, user: User) -> tuple[AllocationRun
     basis, people = eligible(event)
     groups = groups_of(event.id)
     if not groups:
-        raise BreakoutError(_l("Legen Sie zuerst Gruppen an."))
+        refuse(BreakoutError(_l("Legen Sie zuerst Gruppen an.")))
     if not people:
-        raise BreakoutError(_l("Es gibt noch niemanden zum Einteilen."))
+        refuse(BreakoutError(_l("Es gibt noch niemanden zum Einteilen.")))
     preferences = preferences_of([r.id for r in people])
     assignments = assignments_of(event.id)
     problem = _problem(groups, people, preferences, assignments, _pairs(event.id), mix_weight)
@@ -281,7 +282,7 @@ def allocate(event: Event, mix_weight: float, user: User) -> tuple[AllocationRun
     result = alloc.compute_allocation(problem, time_limit=TIME_LIMIT)
     language = "en" if str(get_locale()) == "en" else "de"
     if not result.ok:
-        raise BreakoutError(result.error[language])
+        refuse(BreakoutError(result.error[language]))
     run = AllocationRun(
         event_id=event.id, created_by_id=user.id, status=result.status, method=result.method,
         people=len(people), objective=result.objective, bound=result.bound, gap=result.gap,
@@ -318,7 +319,7 @@ def _placeable(event: Event, registration_id: int) -> Registration:
     for r in people:
         if r.id == registration_id:
             return r
-    raise BreakoutError(_l("Diese Person ist nicht (mehr) unter den Einzuteilenden."))
+    refuse(BreakoutError(_l("Diese Person ist nicht (mehr) unter den Einzuteilenden.")))
 
 
 def move(event: Event, registration_id: int, group_id: int | None, user: User) -> None:
@@ -348,7 +349,7 @@ def set_pinned(event: Event, registration_id: int, pinned: bool) -> None:
     current = db.session.scalar(sa.select(Assignment).where(
         Assignment.registration_id == registration.id))
     if current is None:
-        raise BreakoutError(_l("Nur wer in einer Gruppe ist, kann angeheftet werden."))
+        refuse(BreakoutError(_l("Nur wer in einer Gruppe ist, kann angeheftet werden.")))
     current.pinned = pinned
     db.session.commit()
 
@@ -357,7 +358,7 @@ def add_pair(event: Event, first_id: int, second_id: int, kind: PairKind) -> Non
     """Keep two people apart or together in every later run."""
     lock_event(event.id)
     if first_id == second_id:
-        raise BreakoutError(_l("Bitte wählen Sie zwei verschiedene Personen."))
+        refuse(BreakoutError(_l("Bitte wählen Sie zwei verschiedene Personen.")))
     first, second = sorted((_placeable(event, first_id).id, _placeable(event, second_id).id))
     existing = db.session.scalar(sa.select(BreakoutPair).where(
         BreakoutPair.first_id == first, BreakoutPair.second_id == second))

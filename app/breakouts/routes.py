@@ -6,14 +6,14 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from app.auth.decorators import facilitator_of_event, staff_event
-from app.breakouts import bp, paging, services
+from app.breakouts import bp, paging, placement, services, topics
 from app.breakouts.forms import (MIX_STEPS, AllocateForm, GroupForm, MoveForm, PairForm,
                                  PinForm, ranking_form)
 from app.errors import press_button, show_refusal
 from app.models import PairKind, Role
 from app.pdf import render_pdf
 from app.registration.pages import private_page, render_personal_page
-from app.registration.services import get_registration_by_token
+from app.registration.links import get_registration_by_token
 from app.registration.words import sector_label
 
 
@@ -33,7 +33,7 @@ def _button(event, action, done, anchor: str = "", show: int | None = None, **op
                         then=_board_url(event, anchor, show), **options)
 
 
-def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
+def _move_choices(view: placement.BoardView) -> list[tuple[str, str]]:
     """Groups by their short topic; groups sharing a topic get a number."""
     shared = {t for t in view.topics if sum(c.group.topic == t for c in view.columns) > 1}
     seen: dict[str, int] = {}
@@ -46,7 +46,7 @@ def _move_choices(view: services.BoardView) -> list[tuple[str, str]]:
     return choices
 
 
-def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairForm:
+def _pair_form(view: placement.BoardView, form: PairForm | None = None) -> PairForm:
     form = form or PairForm(formdata=None)
     choices = [SelectChoice(rid, name) for rid, name in view.choosers]
     form.first_id.choices = choices
@@ -58,10 +58,10 @@ def _pair_form(view: services.BoardView, form: PairForm | None = None) -> PairFo
 @bp.route("/manage/events/<slug>/breakouts")
 @facilitator_of_event
 def board(event):
-    return _board_page(event, services.board_view(event))
+    return _board_page(event, placement.board_view(event))
 
 
-def _board_page(event, view: services.BoardView, pair_form: PairForm | None = None,
+def _board_page(event, view: placement.BoardView, pair_form: PairForm | None = None,
                 status: int = 200):
     allocate_form = AllocateForm(formdata=None)
     allocate_form.mix.data = min(range(len(MIX_STEPS)),
@@ -82,13 +82,13 @@ def _board_page(event, view: services.BoardView, pair_form: PairForm | None = No
 def _group_form(group=None) -> GroupForm:
     form = GroupForm(obj=group)
     form.facilitator_id.choices = [SelectChoice("", _("Niemand festgelegt"))] + \
-        [SelectChoice(uid, name) for uid, name in services.facilitator_choices()]
+        [SelectChoice(uid, name) for uid, name in topics.facilitator_choices()]
     return form
 
 
 def _group_page(event, form: GroupForm, group=None):
     if form.validate_on_submit():
-        services.save_group(event, group, services.GroupData(
+        topics.save_group(event, group, topics.GroupData(
             title=form.title.data, topic=form.topic.data, description=form.description.data or "",
             facilitator_id=form.facilitator_id.data, min_size=form.min_size.data,
             max_size=form.max_size.data, room=form.room.data or ""))
@@ -108,15 +108,15 @@ def create_group(event):
 @bp.route("/manage/events/<slug>/breakouts/groups/<int:group_id>", methods=["GET", "POST"])
 @facilitator_of_event
 def edit_group(event, group_id: int):
-    group = services.get_group_or_404(event, group_id)
+    group = topics.get_group_or_404(event, group_id)
     return _group_page(event, _group_form(group), group)
 
 
 @bp.route("/manage/events/<slug>/breakouts/groups/<int:group_id>/delete", methods=["POST"])
 @facilitator_of_event
 def delete_group(event, group_id: int):
-    group = services.get_group_or_404(event, group_id)
-    return _button(event, lambda: services.delete_group(event, group),
+    group = topics.get_group_or_404(event, group_id)
+    return _button(event, lambda: topics.delete_group(event, group),
                    lambda _result: _("Die Gruppe „%(title)s“ ist gelöscht.", title=group.title))
 
 
@@ -128,8 +128,8 @@ def allocate(event):
         flash(_("Bitte wählen Sie eine Einstellung für die Mischung."), "danger")
         return _board(event)
     try:
-        run, warnings = services.allocate(event, form.mix_weight, current_user)
-    except services.BreakoutError as exc:
+        run, warnings = placement.allocate(event, form.mix_weight, current_user)
+    except topics.BreakoutError as exc:
         show_refusal(exc)
         return _board(event)
     flash(_("%(count)d Personen sind eingeteilt.", count=run.people), "success")
@@ -144,8 +144,8 @@ def allocate(event):
 def move(event, registration_id: int):
     form = MoveForm()
     form.group_id.choices = [SelectChoice("", "")] + \
-        [SelectChoice(g.id, g.title) for g in services.groups_of(event.id)]
-    return _button(event, lambda: services.move(event, registration_id, form.group_id.data,
+        [SelectChoice(g.id, g.title) for g in topics.groups_of(event.id)]
+    return _button(event, lambda: placement.move(event, registration_id, form.group_id.data,
                                                 current_user),
                    _("Verschoben und angeheftet."), f"#card-{registration_id}", registration_id,
                    form=form, as_json=lambda _result: {"moved": True})
@@ -156,7 +156,7 @@ def move(event, registration_id: int):
 def pin(event, registration_id: int):
     form = PinForm()
     pinned = form.pinned.data == "1"
-    return _button(event, lambda: services.set_pinned(event, registration_id, pinned),
+    return _button(event, lambda: placement.set_pinned(event, registration_id, pinned),
                    _("Angeheftet: bleibt bei jeder neuen Berechnung in dieser Gruppe.") if pinned
                    else _("Gelöst: darf bei der nächsten Berechnung wechseln."),
                    f"#card-{registration_id}", registration_id, form=form)
@@ -165,13 +165,13 @@ def pin(event, registration_id: int):
 @bp.route("/manage/events/<slug>/breakouts/pairs", methods=["POST"])
 @facilitator_of_event
 def add_pair(event):
-    view = services.board_view(event)
+    view = placement.board_view(event)
     form = _pair_form(view, PairForm())
     if form.validate_on_submit():
         try:
-            services.add_pair(event, form.first_id.data, form.second_id.data,
+            placement.add_pair(event, form.first_id.data, form.second_id.data,
                               PairKind(form.kind.data))
-        except services.BreakoutError as exc:
+        except topics.BreakoutError as exc:
             show_refusal(exc)
         else:
             flash(_("Gilt ab der nächsten Berechnung."), "success")
@@ -182,7 +182,7 @@ def add_pair(event):
 @bp.route("/manage/events/<slug>/breakouts/pairs/<int:pair_id>/delete", methods=["POST"])
 @facilitator_of_event
 def delete_pair(event, pair_id: int):
-    return _button(event, lambda: services.remove_pair(event, pair_id),
+    return _button(event, lambda: placement.remove_pair(event, pair_id),
                    lambda _result: _("Die Regel ist entfernt."), "#pairs-heading")
 
 
@@ -249,14 +249,14 @@ def video_rooms_csv(event):
 @bp.route("/r/<token>/topics", methods=["POST"])
 def save_topics(token: str):
     registration = get_registration_by_token(token)
-    choice = services.topic_choice(registration)
+    choice = topics.topic_choice(registration)
     form = ranking_form(choice.topics, choice.ranked, request.form)
     target = url_for("registration.personal_page", token=token) + "#topics-heading"
     if not choice.may_rank:
         flash(_("Die Themen können nicht mehr geändert werden."), "danger")
         return redirect(target, 303)
     if form.validate_on_submit():
-        services.set_preferences(registration, form.ranked())
+        topics.set_preferences(registration, form.ranked())
         flash(_("Ihre Themenwünsche sind gespeichert."), "success")
         return redirect(target, 303)
     flash(_("Bitte prüfen Sie Ihre Themenwünsche."), "danger")
@@ -266,14 +266,14 @@ def save_topics(token: str):
 @bp.route("/topics/<token>", methods=["GET", "POST"])
 def choose_topics(token: str):
     registration = services.registration_for_topic_link(token)
-    choice = services.topic_choice(registration)
+    choice = topics.topic_choice(registration)
     form = ranking_form(choice.topics, choice.ranked,
                         request.form if request.method == "POST" else None)
     saved = False
     if request.method == "POST" and choice.may_rank and form.validate_on_submit():
-        services.set_preferences(registration, form.ranked())
+        topics.set_preferences(registration, form.ranked())
         saved = True
-        choice = services.topic_choice(registration)
+        choice = topics.topic_choice(registration)
     status = 422 if form.errors else 200
     return private_page(render_template("breakouts/choose_topics.html", token=token,
                                     registration=registration, event=registration.event,

@@ -1,6 +1,6 @@
 """Breakout use cases: publication and its mails, the link to choose topics, and the group
 lists. Groups, topics and rankings are in breakouts.topics, the board and allocation in
-breakouts.placement; their use cases are importable from here too, as routes call them.
+breakouts.placement; callers import those from there (each name has one home).
 
 Every change locks the edition (as registrations do); each use case commits once.
 """
@@ -15,13 +15,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
-from app.breakouts.placement import (  # noqa: F401  (routes call these as services.*)
-    ALLOCATOR_SECTOR, DEFAULT_MIX, SECTOR_ORDER, TIME_LIMIT, BoardView, Card, Column, PairRow,
-    add_pair, allocate, assignments_of, board_view, eligible, move, remove_pair, set_pinned)
-from app.breakouts.topics import (  # noqa: F401  (routes call these as services.*)
-    BreakoutError, GroupData, TopicChoice, copy_groups, delete_group, facilitator_choices,
-    get_group_or_404, groups_of, preferences_of, save_group, set_preferences, topic_choice,
-    topic_titles, topics_of)
+from app.breakouts.placement import assignments_of, eligible
+from app.breakouts.topics import BreakoutError, groups_of, preferences_of, topics_of
+from app.errors import refuse
 from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.outbox import queue_mail
@@ -70,7 +66,7 @@ def publish(event: Event, user: User) -> int:
     lock_event(event.id)
     untold, anyone = _untold(event)
     if not anyone:
-        raise BreakoutError(_l("Es ist noch niemand in einer Gruppe."))
+        refuse(BreakoutError(_l("Es ist noch niemand in einer Gruppe.")))
     groups = {g.id: g for g in groups_of(event.id)}
     told = 0
     for r, a in untold:
@@ -135,7 +131,7 @@ def request_topic_choices(event: Event, user: User) -> int:
     lock_event(event.id)
     topics = topics_of(groups_of(event.id))
     if not topics:
-        raise BreakoutError(_l("Legen Sie zuerst Gruppen an."))
+        refuse(BreakoutError(_l("Legen Sie zuerst Gruppen an.")))
     people = list(db.session.scalars(sa.select(Registration).where(
         Registration.event_id == event.id, Registration.anonymised_at.is_(None),
         Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)))

@@ -65,6 +65,12 @@ def has_ended(t: EditionTimes, now: datetime) -> bool:
     return now >= t.ends_at
 
 
+def compute_retention_cutoff(now: datetime, retention_days: int) -> datetime:
+    """Editions that ended at or before this moment lose their people's personal data
+    (retention); those that ended after it keep it."""
+    return now - timedelta(days=retention_days)
+
+
 def is_upcoming(t: EditionTimes, now: datetime) -> bool:
     """True while an edition is still ahead for the people registered: not cancelled and not
     ended. Only then may they confirm, cancel, rank topics or see the room link."""

@@ -13,7 +13,7 @@ from app.audit import audit
 from app.domain.capacity import QUOTA_SECTORS, SeatCount, SectorSeats, sector_seats
 from app.domain.editions import (PHASE_ORDER, EditionTimes, Phase, compute_phase, compute_slug,
                                  slugify)
-from app.errors import Refusal
+from app.errors import Refusal, refuse
 from app.events.calendar import edition_ics
 from app.extensions import db
 from app.mail.outbox import Attachment, queue_mail
@@ -366,8 +366,7 @@ def cancel_event(event: Event, note: str = "", user: User | None = None,
                               .with_for_update().execution_options(populate_existing=True))
     refusal = _cancel_refusal(event, now)
     if refusal is not None:
-        db.session.rollback()
-        raise EventError(None, refusal)
+        refuse(EventError(None, refusal))
     event.status = EventStatus.CANCELLED
     event.cancelled_at = now
     event.ics_sequence += 1

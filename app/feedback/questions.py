@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.domain import feedback as rules
-from app.errors import Refusal
+from app.errors import Refusal, refuse
 from app.extensions import db
 from app.models import (Event, FeedbackQuestion, FeedbackResponse, QuestionKind, QuestionPurpose,
                         Series)
@@ -107,9 +107,9 @@ class QuestionData:
 
 def _refuse_once_answered(event: Event) -> None:
     if has_responses(event):
-        db.session.rollback()
-        raise FeedbackError(_l("Es gibt schon Antworten: Die Fragen lassen sich nicht mehr "
-                               "ändern, sonst passen Antworten und Fragen nicht mehr zusammen."))
+        refuse(FeedbackError(_l("Es gibt schon Antworten: Die Fragen lassen sich nicht mehr "
+                                "ändern, sonst passen Antworten und Fragen nicht mehr "
+                                "zusammen.")))
 
 
 def _apply(question: FeedbackQuestion, data: QuestionData) -> None:

@@ -8,6 +8,7 @@ from app.domain.statistics import Figure, compute_bar_chart
 from app.errors import PAGE_EXPIRED, press_button, show_refusal
 from app.extensions import db
 from app.feedback import bp, services
+from app.feedback import questions as bank
 from app.feedback.forms import (PROBLEM_MESSAGES, ButtonForm, QuestionForm, field_name,
                                 raw_answers, survey_form)
 from app.models import FeedbackQuestion, QuestionKind
@@ -35,7 +36,7 @@ def survey(token: str):
             return redirect(url_for("feedback.survey", token=token), 303)
         try:
             services.submit_answers(registration.id, raw_answers(form, len(page.questions)))
-        except services.FeedbackError as exc:
+        except bank.FeedbackError as exc:
             for index, problem in exc.problems.items():
                 getattr(form, field_name(index)).errors.append(PROBLEM_MESSAGES[problem])
             if exc.problems:
@@ -110,9 +111,9 @@ def results_csv(event):
 
 def _editor(event, form=None, status: int = 200):
     return render_template("feedback/questions.html", event=event,
-                           questions=services.questions_of(event),
-                           own=services.has_own_questions(event),
-                           locked=services.has_responses(event),
+                           questions=bank.questions_of(event),
+                           own=bank.has_own_questions(event),
+                           locked=bank.has_responses(event),
                            form=form or QuestionForm(), button=ButtonForm(),
                            language=str(get_locale())), status
 
@@ -123,8 +124,8 @@ def questions(event):
     form = QuestionForm()
     if form.validate_on_submit():
         try:
-            services.add_question(event, _question_data(form))
-        except services.FeedbackError as exc:
+            bank.add_question(event, _question_data(form))
+        except bank.FeedbackError as exc:
             show_refusal(exc)
             return redirect(url_for("feedback.questions", slug=event.slug), 303)
         flash(_("Die Frage wurde hinzugefügt."), "success")
@@ -138,8 +139,8 @@ def _button(event, change, done):
                         form=ButtonForm())
 
 
-def _question_data(form: QuestionForm) -> services.QuestionData:
-    return services.QuestionData(text_de=form.text_de.data.strip(),
+def _question_data(form: QuestionForm) -> bank.QuestionData:
+    return bank.QuestionData(text_de=form.text_de.data.strip(),
                                  text_en=form.text_en.data.strip(),
                                  kind=QuestionKind(form.kind.data),
                                  options=form.parsed_options(), required=form.required.data,
@@ -166,8 +167,8 @@ def edit_question(event, question_id: int):
             "options": "\n".join(f"{o['de']} | {o['en']}" for o in question.options or ())})
     if form.validate_on_submit():
         try:
-            services.change_question(event, question, _question_data(form))
-        except services.FeedbackError as exc:
+            bank.change_question(event, question, _question_data(form))
+        except bank.FeedbackError as exc:
             show_refusal(exc)
         else:
             flash(_("Die Frage wurde gespeichert."), "success")
@@ -181,20 +182,20 @@ def edit_question(event, question_id: int):
 @staff_event
 def delete_question(event, question_id: int):
     question = _own_question_or_404(event, question_id)
-    return _button(event, lambda: services.delete_question(event, question),
+    return _button(event, lambda: bank.delete_question(event, question),
                    _("Die Frage wurde entfernt."))
 
 
 @bp.route("/manage/events/<slug>/feedback/questions/customise", methods=["POST"])
 @staff_event
 def customise_questions(event):
-    return _button(event, lambda: services.customise_questions(event),
+    return _button(event, lambda: bank.customise_questions(event),
                    _("Diese Ausgabe hat jetzt eigene Fragen, die Sie ändern können."))
 
 
 @bp.route("/manage/events/<slug>/feedback/questions/standard", methods=["POST"])
 @staff_event
 def make_standard(event):
-    return _button(event, lambda: services.make_series_standard(event), lambda count: _(
+    return _button(event, lambda: bank.make_series_standard(event), lambda count: _(
         "Diese %(count)s Fragen sind jetzt die Standardfragen der Reihe „%(name)s“.",
         count=count, name=event.series.name))

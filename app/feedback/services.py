@@ -1,5 +1,5 @@
 """Feedback use cases: answering, the survey mails, results. The questions are in
-feedback.questions; routes call their use cases from here too.
+feedback.questions; callers import those from there.
 
 Anonymity is kept here by what is written: an answer is a FeedbackResponse (random id,
 edition, day) with its values; the registration only gets `feedback_answered = True`;
@@ -17,12 +17,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from app.audit import audit
 from app.domain import feedback as rules
+from app.errors import refuse
 from app.extensions import db
-from app.feedback.questions import (  # noqa: F401  (routes call these as services.*)
-    STANDARD_QUESTIONS, FeedbackError, QuestionData, add_question, change_question,
-    copy_questions, customise_questions, delete_question, ensure_edition_questions,
-    has_own_questions, has_responses, make_series_standard, question_spec, questions_of,
-    series_questions)
+from app.feedback.questions import (FeedbackError, ensure_edition_questions, question_spec,
+                                    questions_of)
 from app.mail.outbox import queue_mail
 from app.models import (Event, EventStatus, FeedbackAnswer, FeedbackQuestion, FeedbackResponse,
                         Participant, Place, QuestionKind, QuestionPurpose, Registration,
@@ -143,21 +141,18 @@ def submit_answers(registration_id: int, raw: dict[int, list[str]],
     registration = db.session.get(Registration, registration_id)
     event = registration.event
     if (refused := _refusal(registration, state_of(event, now))) is not None:
-        db.session.rollback()
-        raise refused
+        refuse(refused)
     questions = ensure_edition_questions(event)
     values, problems = rules.validate_answers(
         [question_spec(i, q) for i, q in enumerate(questions)], raw)
     if problems:
-        db.session.rollback()
-        raise FeedbackError(_l("Bitte prüfen Sie die markierten Fragen."), problems)
+        refuse(FeedbackError(_l("Bitte prüfen Sie die markierten Fragen."), problems))
     question_ids = [q.id for q in questions]
     db.session.commit()  # the edition's own copy of the questions, if it was just made
 
     registration = _lock_registration(registration_id)
     if (refused := _refusal(registration, state_of(registration.event, now))) is not None:
-        db.session.rollback()
-        raise refused
+        refuse(refused)
     registration.feedback_answered = True
     db.session.commit()
 
@@ -197,12 +192,15 @@ def _queue(kind: str, registration: Registration, closes_on: date) -> None:
 def send_feedback_mails(now: datetime) -> dict:
     """Invite the attendees of editions that ended; remind once; nothing after closing."""
     closes_days = current_app.config["FEEDBACK_CLOSES_DAYS"]
+    # The query only narrows the editions down; whether a survey is open decides state_of.
     events = list(db.session.scalars(
         sa.select(Event).where(Event.status == EventStatus.PUBLISHED, Event.ends_at <= now,
                                Event.ends_at > now - timedelta(days=closes_days))
         .order_by(Event.ends_at)))
     invited = reminded = 0
     for event in events:
+        if state_of(event, now) != rules.SurveyState.OPEN:
+            continue
         window = window_of(event)
         rows = list(db.session.execute(
             sa.select(Registration, Participant.email)

@@ -1,6 +1,6 @@
 """What the public pages show."""
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, current_app
@@ -8,7 +8,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app.agenda.services import AgendaRow, agenda_view
 from app.domain.capacity import SeatCount
-from app.domain.editions import Phase, has_ended
+from app.domain.editions import Phase, compute_retention_cutoff, has_ended
 from app.events.services import edition_times, may_facilitate, phase_of, seat_counts
 from app.extensions import db
 from app.models import AgendaItem, Event, EventFormat, EventStatus, User, utcnow
@@ -99,7 +99,7 @@ def editions_with_video_service(now: datetime | None = None) -> list[Event]:
     """Published online and hybrid editions whose people's data is still kept, soonest first:
     the privacy notice names the video-conference service of each."""
     now = now or utcnow()
-    kept_since = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    kept_since = compute_retention_cutoff(now, current_app.config["RETENTION_DAYS"])
     return list(db.session.scalars(
         sa.select(Event).where(Event.status == EventStatus.PUBLISHED,
                                Event.format.in_((EventFormat.ONLINE, EventFormat.HYBRID)),

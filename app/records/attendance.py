@@ -20,13 +20,14 @@ from app.auth.services import normalise_email
 from app.domain.addresses import has_real_address, placeholder_address
 from app.domain.capacity import decide_staff_move
 from app.domain.checkin import CheckinState, CheckinWindow, decide_checkin_window
+from app.errors import refuse
 from app.events.locking import lock_event
 from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, EventStatus, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.links import new_token
-from app.registration.services import RegistrationError, participant_for, seat_count
-from app.registration.staff import effective_status
+from app.registration.services import (RegistrationError, effective_status, participant_for,
+                                       seat_count)
 from app.registration.words import place_label, sector_label, status_label
 from app.spreadsheet import csv_text
 
@@ -59,8 +60,7 @@ def _refuse_outside_window(event: Event, now: datetime) -> None:
     """Refuse (and change nothing) unless check-in is open; the caller holds the lock."""
     window = checkin_window(event, now)
     if not window.is_open:
-        db.session.rollback()
-        raise RegistrationError(checkin_closed_message(window))
+        refuse(RegistrationError(checkin_closed_message(window)))
 
 
 def sort_key(name: str) -> tuple[str, str]:
@@ -196,8 +196,7 @@ def set_attendance(registration: Registration, attended: bool, user: User | None
     db.session.refresh(registration)
     _refuse_outside_window(event, now)
     if registration.status != RegistrationStatus.CONFIRMED:
-        db.session.rollback()
-        raise RegistrationError(_l("Nur bestätigte Anmeldungen können abgehakt werden."))
+        refuse(RegistrationError(_l("Nur bestätigte Anmeldungen können abgehakt werden.")))
     if attended and registration.checked_in_at is None:
         if registration.place == Place.WAITLIST:
             _seat_from_waitlist(registration, event, user, now, "check-in from the waiting list")

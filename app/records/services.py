@@ -3,7 +3,7 @@ merging duplicates, and the audit log of staff access to personal data."""
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, current_app
@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import audit
 from app.boards.erasure import forget_authors
+from app.domain.editions import compute_retention_cutoff
 from app.errors import Refusal
 from app.events.locking import lock_event
 from app.extensions import db
@@ -239,7 +240,7 @@ def run_retention(now: datetime | None = None) -> dict:
     retention. Figures stay: rows, statuses, sectors, attendance and "returning" remain.
     """
     now = now or utcnow()
-    cutoff = now - timedelta(days=current_app.config["RETENTION_DAYS"])
+    cutoff = compute_retention_cutoff(now, current_app.config["RETENTION_DAYS"])
     keeping = sa.exists().where(ConsentRecord.participant_id == Participant.id,
                                 ConsentRecord.purpose == ConsentPurpose.KEEP_HISTORY,
                                 ConsentRecord.confirmed_at.is_not(None),

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
+from app.errors import refuse
 from app.events.locking import lock_event
 from app.extensions import db
 from app.mail.outbox import queue_mail
@@ -84,9 +85,8 @@ def send_message(event: Event, user: User, group: str, text: MessageText,
     event = lock_event(event.id)
     recipients = [r for r in _group(event, group) if r.participant.has_real_address]
     if not recipients:
-        db.session.rollback()
-        raise RegistrationError(_l("Niemand in dieser Gruppe hat eine E-Mail-Adresse "
-                                   "angegeben; es wurde nichts versandt."))
+        refuse(RegistrationError(_l("Niemand in dieser Gruppe hat eine E-Mail-Adresse "
+                                    "angegeben; es wurde nichts versandt.")))
     for registration in recipients:
         language = text.language_for(registration)
         subject = text.subject_en if language == "en" else text.subject_de

@@ -4,7 +4,7 @@ from flask import make_response, render_template
 
 from app.breakouts.forms import ranking_form
 from app.breakouts.topics import topic_choice
-from app.registration import services
+from app.registration import personal
 
 
 def private_page(response):
@@ -19,6 +19,6 @@ def render_personal_page(registration, token: str, ranking=None, status: int = 2
     """The personal page; `ranking` is a topic form that came back with errors."""
     choice = topic_choice(registration)
     return private_page(render_template(
-        "registration/personal.html", token=token, view=services.personal_page(registration),
-        consents=services.active_consents(registration), topics=choice,
+        "registration/personal.html", token=token, view=personal.personal_page(registration),
+        consents=personal.active_consents(registration), topics=choice,
         ranking=ranking or ranking_form(choice.topics, choice.ranked))), status

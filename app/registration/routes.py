@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.services import normalise_email
-from app.breakouts import services as breakouts
 from app.breakouts.forms import ranking_fields
+from app.breakouts.topics import groups_of, topic_titles, topics_of
 from app.errors import press_button, show_refusal
 from app.events.services import seat_counts
 from app.extensions import limiter
@@ -18,7 +18,7 @@ from app.models import ConsentPurpose, Sector
 from app.public.cache import shared_form_page
 from app.public.services import event_page
 from app.records import services as records
-from app.registration import bp, services
+from app.registration import bp, links, personal, services
 from app.registration.forms import ButtonForm, LinkAgainForm, RegistrationForm
 from app.registration.pages import private_page, render_personal_page
 from app.registration.words import sector_label
@@ -33,8 +33,8 @@ def register(slug: str):
     # A POST counts its seats under the lock; the page's figure only if the form comes back.
     page = event_page(slug, current_user, with_agenda=False,
                       with_seats=request.method != "POST")
-    groups = breakouts.groups_of(page.event.id)
-    form = ranking_fields(RegistrationForm, breakouts.topics_of(groups))()
+    groups = groups_of(page.event.id)
+    form = ranking_fields(RegistrationForm, topics_of(groups))()
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
@@ -61,7 +61,7 @@ def register(slug: str):
     if page.seats is None:
         page = replace(page, seats=seat_counts([page.event])[page.event.id])
     return render_template("registration/form.html", page=page, form=form,
-                           topic_titles=breakouts.topic_titles(groups)), status
+                           topic_titles=topic_titles(groups)), status
 
 
 @bp.route("/events/<slug>/register/sent")
@@ -73,7 +73,7 @@ def submitted(slug: str):
 
 @bp.route("/r/<token>")
 def personal_page(token: str):
-    registration = services.find_registration_by_token(token)
+    registration = links.find_registration_by_token(token)
     if registration is None:
         return link_not_found()
     return render_personal_page(registration, token)
@@ -116,7 +116,7 @@ def _button(token: str, change, message: str, anchor: str = ""):
 
 @bp.route("/r/<token>/confirm", methods=["POST"])
 def confirm(token: str):
-    registration = services.get_registration_by_token(token)
+    registration = links.get_registration_by_token(token)
     return _button(token, lambda: services.confirm_registration(registration.id),
                    _("Danke! Ihre Anmeldung ist bestätigt."))
 
@@ -124,13 +124,13 @@ def confirm(token: str):
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
     """GET asks first and says what happens to the place; only the POST button cancels."""
-    registration = services.find_registration_by_token(token)
+    registration = links.find_registration_by_token(token)
     if registration is None:
         return link_not_found()
     if request.method == "POST":
         return _button(token, lambda: services.cancel_registration(registration.id),
                        _("Sie sind abgemeldet. Schade, dass Sie nicht dabei sein können."))
-    view = services.personal_page(registration)
+    view = personal.personal_page(registration)
     if not view.may_cancel:
         return redirect(url_for("registration.personal_page", token=token), 303)
     return private_page(render_template("registration/cancel.html", token=token, view=view,
@@ -140,7 +140,7 @@ def cancel(token: str):
 @bp.route("/r/<token>/event.ics")
 def personal_ics(token: str):
     """The edition as this person's calendar entry (with the room link once it is theirs)."""
-    registration = services.get_registration_by_token(token)
+    registration = links.get_registration_by_token(token)
     response = private_page(services.personal_calendar(registration))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = \
@@ -150,16 +150,16 @@ def personal_ics(token: str):
 
 @bp.route("/r/<token>/consents/<purpose>/withdraw", methods=["POST"])
 def withdraw_consent(token: str, purpose: str):
-    registration = services.get_registration_by_token(token)
+    registration = links.get_registration_by_token(token)
     if purpose not in {p.value for p in ConsentPurpose} or purpose == ConsentPurpose.PRIVACY_NOTICE:
         abort(404)
-    return _button(token, lambda: services.withdraw_consent(registration, ConsentPurpose(purpose)),
+    return _button(token, lambda: personal.withdraw_consent(registration, ConsentPurpose(purpose)),
                    _("Ihre Einwilligung ist widerrufen."), "#consents-heading")
 
 
 @bp.route("/r/<token>/data.json")
 def export(token: str):
-    registration = services.get_registration_by_token(token)
+    registration = links.get_registration_by_token(token)
     response = private_page(jsonify(records.export_person(registration.participant)))
     response.headers["Content-Disposition"] = 'attachment; filename="meine-daten.json"'
     return response
@@ -167,10 +167,10 @@ def export(token: str):
 
 @bp.route("/r/<token>/delete", methods=["GET", "POST"])
 def delete(token: str):
-    registration = services.get_registration_by_token(token)
+    registration = links.get_registration_by_token(token)
     form = ButtonForm()
     if form.validate_on_submit():
         records.erase_person(registration.participant)
         return private_page(render_template("registration/deleted.html"))
     return private_page(render_template("registration/delete.html", token=token,
-                                    view=services.personal_page(registration)))
+                                    view=personal.personal_page(registration)))

@@ -21,9 +21,9 @@ from app.audit import audit
 from app.breakouts.topics import set_preferences
 from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
-                                 decide_promotions)
-from app.domain.editions import Phase, is_upcoming, shows_room_link
-from app.errors import Refusal
+                                 decide_promotions, is_expired)
+from app.domain.editions import Phase, shows_room_link
+from app.errors import Refusal, refuse
 from app.events.calendar import RoomLink, edition_ics
 from app.events.locking import lock_event
 from app.events.services import (EventData, EventError, edition_times, phase_of,
@@ -34,9 +34,7 @@ from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, EventStatus, OutboxMessage, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
-from app.registration.links import (  # noqa: F401  (callers use them as services.*)
-    find_registration_by_token, get_registration_by_token, hash_token, issue_link, new_token,
-    personal_token)
+from app.registration.links import issue_link, personal_token
 from app.registration.words import CONSENT_TEXTS
 
 
@@ -92,9 +90,22 @@ def holders_of(event_id: int) -> list[Holder]:
                   Registration.hold_expires_at, Registration.waitlisted_at, Registration.sector)
         .where(Registration.event_id == event_id, Registration.status.in_(ACTIVE_STATUSES))
         .execution_options(populate_existing=True))
-    return [Holder(id=r.id, place=r.place.value, confirmed=r.status == RegistrationStatus.CONFIRMED,
-                   hold_expires_at=r.hold_expires_at, waitlisted_at=r.waitlisted_at,
-                   sector=r.sector.value) for r in rows]
+    return [holder(r) for r in rows]
+
+
+def holder(registration) -> Holder:
+    """One registration (or a row of its columns) as the capacity rules see it."""
+    return Holder(id=registration.id, place=registration.place.value,
+                  confirmed=registration.status == RegistrationStatus.CONFIRMED,
+                  hold_expires_at=registration.hold_expires_at,
+                  waitlisted_at=registration.waitlisted_at, sector=registration.sector.value)
+
+
+def effective_status(registration: Registration, now: datetime) -> str:
+    """The status as people see it: a pending hold past its time is expired."""
+    if registration.status == RegistrationStatus.PENDING and is_expired(holder(registration), now):
+        return RegistrationStatus.EXPIRED.value
+    return registration.status.value
 
 
 def seat_count(event: Event, now: datetime | None = None) -> SeatCount:
@@ -204,9 +215,8 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
     seats_before = _seat_setting(event)
     try:
         change = stage_event_update(event, data)
-    except EventError:
-        db.session.rollback()
-        raise
+    except EventError as error:
+        refuse(error)
     recipients = []
     if change.raises_sequence and event.status == EventStatus.PUBLISHED:
         recipients = [r for r in db.session.scalars(
@@ -216,8 +226,7 @@ def change_edition(event_id: int, data: EventData, inform: int | None = None,
             .options(selectinload(Registration.participant))
             .order_by(Registration.id)) if r.participant.has_real_address]
     if recipients and inform != len(recipients):
-        db.session.rollback()
-        raise ChangeNeedsConfirmation(len(recipients))
+        refuse(ChangeNeedsConfirmation(len(recipients)))
     for registration in recipients:
         mail_registration("event_changed", registration, change=change)
     # A raised capacity or changed reserved seats may free seats: the first people waiting
@@ -271,7 +280,7 @@ def register_participant(event_id: int, data: RegistrationData,
     event = lock_event(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
     if phase_of(event, now) != Phase.REGISTRATION_OPEN:
-        raise RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet."))
+        refuse(RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet.")))
     # Both questions in one statement (the lock is held meanwhile): this form sent before?
     # this person already registered?
     earlier = db.session.execute(sa.select(
@@ -426,9 +435,9 @@ def confirm_registration(registration_id: int, now: datetime | None = None) -> R
     db.session.refresh(registration)
     if registration.status == RegistrationStatus.CONFIRMED:
         return registration
-    if registration.status != RegistrationStatus.PENDING or (
-            registration.hold_expires_at is not None and now >= registration.hold_expires_at):
-        raise RegistrationError(_l("Diese Anmeldung ist nicht mehr gültig. Bitte melden Sie sich neu an."))
+    if registration.status != RegistrationStatus.PENDING or is_expired(holder(registration), now):
+        refuse(RegistrationError(
+            _l("Diese Anmeldung ist nicht mehr gültig. Bitte melden Sie sich neu an.")))
     registration.status = RegistrationStatus.CONFIRMED
     registration.confirmed_at = now
     registration.hold_expires_at = None
@@ -501,28 +510,6 @@ def apply_promotions(event: Event, now: datetime) -> list[Registration]:
     return promoted
 
 
-def active_consents(registration: Registration) -> list[ConsentRecord]:
-    """The optional consents this person has given and not withdrawn."""
-    return [c for c in registration.participant.consents
-            if c.withdrawn_at is None and c.purpose != ConsentPurpose.PRIVACY_NOTICE]
-
-
-def withdraw_consent(registration: Registration, purpose: ConsentPurpose,
-                     now: datetime | None = None) -> int:
-    """Withdraw a consent for the future; accessibility data goes with its consent."""
-    now = now or utcnow()
-    withdrawn = 0
-    for consent in registration.participant.consents:
-        if consent.purpose == purpose and consent.withdrawn_at is None:
-            consent.withdrawn_at = now
-            withdrawn += 1
-    if purpose == ConsentPurpose.ACCESSIBILITY_DATA:
-        for r in registration.participant.registrations:
-            r.accessibility_needs = ""
-    db.session.commit()
-    return withdrawn
-
-
 def send_personal_links(email: str, now: datetime | None = None) -> int:
     """Mail an address the personal links of its active registrations, in one mail.
 
@@ -572,54 +559,3 @@ def promote_waitlist(event_id: int, now: datetime | None = None) -> list[int]:
 def waitlist_position(registration: Registration, now: datetime | None = None) -> int | None:
     return compute_waitlist_position(holders_of(registration.event_id), registration.id,
                                      now or utcnow())
-
-
-def overtaken_by_reserved(registration: Registration) -> int:
-    """How many who joined the waiting list after this person moved up into a seat reserved
-    for their sector (and hold it still)."""
-    if registration.waitlisted_at is None:
-        return 0
-    later = sa.or_(Registration.waitlisted_at > registration.waitlisted_at,
-                   sa.and_(Registration.waitlisted_at == registration.waitlisted_at,
-                           Registration.id > registration.id))
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Registration).where(
-        Registration.event_id == registration.event_id, Registration.promoted_reserved,
-        Registration.place == Place.SEAT, Registration.status.in_(ACTIVE_STATUSES), later))
-
-
-@dataclass(frozen=True)
-class PersonalPage:
-    registration: Registration
-    event: Event
-    status: str  # pending | confirmed | cancelled | expired
-    place: str
-    waitlist_position: int | None
-    may_confirm: bool
-    may_cancel: bool
-    show_room_link: bool
-    hold_expires_at: datetime | None
-    # People who joined the waiting list after this person and moved up into a seat reserved
-    # for their sector (seats per sector): why the position did not move for them.
-    overtaken_by_reserved: int = 0
-
-
-def personal_page(registration: Registration, now: datetime | None = None) -> PersonalPage:
-    """What the personal page shows and offers, decided here, not in the template."""
-    now = now or utcnow()
-    event = registration.event
-    status = registration.status.value
-    if registration.status == RegistrationStatus.PENDING and registration.hold_expires_at \
-            and now >= registration.hold_expires_at:
-        status = RegistrationStatus.EXPIRED.value
-    upcoming = is_upcoming(edition_times(event), now)
-    waiting = registration.place == Place.WAITLIST and status in ("pending", "confirmed")
-    return PersonalPage(
-        registration=registration, event=event, status=status,
-        place=registration.place.value,
-        waitlist_position=waitlist_position(registration, now) if waiting else None,
-        overtaken_by_reserved=overtaken_by_reserved(registration) if waiting else 0,
-        may_confirm=status == "pending" and upcoming,
-        may_cancel=status in ("pending", "confirmed") and upcoming,
-        show_room_link=status == "confirmed" and holds_room_link(registration, now),
-        hold_expires_at=registration.hold_expires_at if status == "pending" else None,
-    )

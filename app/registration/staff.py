@@ -8,7 +8,6 @@ import secrets
 from dataclasses import dataclass
 import math
 from datetime import datetime, timedelta
-from typing import NoReturn
 
 import sqlalchemy as sa
 from flask import abort
@@ -16,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from app.auth.services import normalise_email
-from app.domain.capacity import (Holder, Placement, SeatCount, SectorSeatRow,
-                                 compute_seat_count, decide_placement, decide_staff_move,
-                                 is_expired, sector_seat_rows, waitlist_order)
+from app.domain.capacity import (Placement, SeatCount, SectorSeatRow, compute_seat_count,
+                                 decide_placement, decide_staff_move, sector_seat_rows,
+                                 waitlist_order)
 from app.domain.editions import local_time
+from app.errors import refuse
 from app.audit import audit, audit_access
 from app.events.locking import lock_event
 from app.events.services import reserved_seats, sector_seats_of
@@ -27,7 +27,8 @@ from app.extensions import db
 from app.models import (ConsentPurpose, ConsentRecord, Event, Participant, Place,
                         Registration, RegistrationStatus, Sector, User, utcnow)
 from app.registration.links import issue_link, new_token
-from app.registration.services import (RegistrationError, cancel_registration, holders_of,
+from app.registration.services import (RegistrationError, cancel_registration, effective_status,
+                                       holder, holders_of,
                                        mail_registration, plan_promotions, seat_count,
                                        waitlist_position)
 from app.registration.words import place_label, sector_label, status_label
@@ -88,20 +89,6 @@ class RegistrationList:
 
 # --- reading ---------------------------------------------------------------------------------
 
-def _holder(registration: Registration) -> Holder:
-    return Holder(id=registration.id, place=registration.place.value,
-                  confirmed=registration.status == RegistrationStatus.CONFIRMED,
-                  hold_expires_at=registration.hold_expires_at,
-                  waitlisted_at=registration.waitlisted_at, sector=registration.sector.value)
-
-
-def effective_status(registration: Registration, now: datetime) -> str:
-    """The status as people see it: a pending hold past its time is expired."""
-    if registration.status == RegistrationStatus.PENDING and is_expired(_holder(registration), now):
-        return RegistrationStatus.EXPIRED.value
-    return registration.status.value
-
-
 def _matches(row: StaffRow, status: str | None, query: str) -> bool:
     if status in ("seat", "waitlist"):
         if row.status not in ("pending", "confirmed") or row.place != status:
@@ -125,8 +112,8 @@ def _all_rows(event: Event, now: datetime) -> list[StaffRow]:
         .options(joinedload(Registration.participant))
         .execution_options(populate_existing=True)).all()
     live = [r for r in registrations if effective_status(r, now) in ("pending", "confirmed")]
-    queue = waitlist_order([_holder(r) for r in live])
-    positions = {holder.id: n for n, holder in enumerate(queue, start=1)}
+    queue = waitlist_order([holder(r) for r in live])
+    positions = {h.id: n for n, h in enumerate(queue, start=1)}
     seats = sorted((r for r in live if r.place == Place.SEAT), key=lambda r: (r.created_at, r.id))
     by_id = {r.id: r for r in live}
     waiting = [by_id[h.id] for h in queue]
@@ -186,7 +173,7 @@ def view_registrations(event: Event, user: User, status: str | None = None,
         audit_access("accessibility_needs.view", user, event)
     needs = _consented_needs(event) if has_needs else {}
     rows = _all_rows(event, now)
-    holders = [_holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
+    holders = [holder(r.registration) for r in rows if r.status in ("pending", "confirmed")]
     count = compute_seat_count(event.capacity, holders, now, sector_seats_of(event))
     return RegistrationList(
         rows=[row for row in rows if _matches(row, status, query)],
@@ -238,11 +225,6 @@ def get_registration_or_404(event: Event, registration_id: int) -> Registration:
     return registration
 
 
-def _refuse(message) -> NoReturn:
-    db.session.rollback()  # release the lock on the edition
-    raise RegistrationError(message)
-
-
 def _lock(registration: Registration) -> Event:
     event = lock_event(registration.event_id)
     db.session.refresh(registration)
@@ -270,7 +252,8 @@ def add_by_hand(event: Event, name: str, email: str, organisation: str, sector: 
     elif db.session.scalar(sa.select(Registration.id).where(
             Registration.event_id == event.id, Registration.participant_id == person.id,
             Registration.status.in_((RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED)))):
-        _refuse(_l("%(email)s ist für diese Ausgabe bereits angemeldet.", email=email))
+        refuse(RegistrationError(_l("%(email)s ist für diese Ausgabe bereits angemeldet.",
+                                    email=email)))
     person.name, person.organisation, person.sector = name, organisation, Sector(sector)
 
     count = seat_count(event, now)
@@ -346,7 +329,7 @@ def staff_cancel(registration: Registration, user: User, reason: str = "",
     reason = (reason or "").strip()
     event = _lock(registration)
     if not registration.is_active:
-        _refuse(_l("Diese Anmeldung ist bereits abgesagt oder verfallen."))
+        refuse(RegistrationError(_l("Diese Anmeldung ist bereits abgesagt oder verfallen.")))
     # The reason is the person's data (it is in their mail), so it stays out of the log.
     audit("registration.staff_cancel", user, event_id=event.id, registration_id=registration.id,
           details=f"place: {registration.place.value}, status: {registration.status.value}, "
@@ -365,22 +348,26 @@ def move_to_seat(registration: Registration, user: User, override: bool = False,
     event = _lock(registration)
     if registration.status != RegistrationStatus.CONFIRMED or registration.place != Place.WAITLIST:
         if registration.place == Place.SEAT and registration.is_active:
-            _refuse(_l("%(name)s hat bereits einen Platz.", name=registration.participant.name))
+            refuse(RegistrationError(_l("%(name)s hat bereits einen Platz.",
+                                        name=registration.participant.name)))
         if registration.status == RegistrationStatus.PENDING:
-            _refuse(_l("%(name)s hat die Anmeldung noch nicht bestätigt. Erst danach kann "
-                       "die Person einen Platz bekommen.", name=registration.participant.name))
-        _refuse(_l("Nur bestätigte Personen auf der Warteliste können auf einen Platz "
-                   "gesetzt werden."))
+            refuse(RegistrationError(_l(
+                "%(name)s hat die Anmeldung noch nicht bestätigt. Erst danach kann "
+                "die Person einen Platz bekommen.", name=registration.participant.name)))
+        refuse(RegistrationError(_l("Nur bestätigte Personen auf der Warteliste können auf "
+                                    "einen Platz gesetzt werden.")))
     count = seat_count(event, now)
     decision = decide_staff_move(count, override, registration.sector.value)
     if not decision.allowed and count.left > 0:
-        _refuse(_l("Die freien Plätze sind für andere Bereiche reserviert. Um %(name)s trotzdem "
-                   "einen Platz zu geben, kreuzen Sie „Kapazität überschreiten“ an; das wird "
-                   "protokolliert.", name=registration.participant.name))
+        refuse(RegistrationError(_l(
+            "Die freien Plätze sind für andere Bereiche reserviert. Um %(name)s trotzdem "
+            "einen Platz zu geben, kreuzen Sie „Kapazität überschreiten“ an; das wird "
+            "protokolliert.", name=registration.participant.name)))
     if not decision.allowed:
-        _refuse(_l("Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
-                   "geben, kreuzen Sie „Kapazität überschreiten“ an; das wird protokolliert.",
-                   capacity=event.capacity, name=registration.participant.name))
+        refuse(RegistrationError(_l(
+            "Alle %(capacity)d Plätze sind belegt. Um %(name)s trotzdem einen Platz zu "
+            "geben, kreuzen Sie „Kapazität überschreiten“ an; das wird protokolliert.",
+            capacity=event.capacity, name=registration.participant.name)))
     if decision.needs_override:
         audit("registration.override_capacity", user, event_id=event.id,
               registration_id=registration.id,
@@ -403,10 +390,11 @@ def resend_mail(registration: Registration, user: User, now: datetime | None = N
     event = _lock(registration)
     status = effective_status(registration, now)
     if status not in ("pending", "confirmed"):
-        _refuse(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird keine E-Mail versandt."))
+        refuse(RegistrationError(_l("Diese Anmeldung ist abgesagt oder verfallen; es wird "
+                                    "keine E-Mail versandt.")))
     if not registration.participant.has_real_address:
-        _refuse(_l("%(name)s hat keine E-Mail-Adresse angegeben und bekommt keine E-Mail.",
-                   name=registration.participant.name))
+        refuse(RegistrationError(_l("%(name)s hat keine E-Mail-Adresse angegeben und bekommt "
+                                    "keine E-Mail.", name=registration.participant.name)))
     kind = "opt_in" if status == "pending" else "link_again"
     token = issue_link(registration)  # a new secret: every older link, legacy ones too, ends
     audit("registration.resend_mail", user, event_id=event.id, registration_id=registration.id,

@@ -4,8 +4,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.decorators import staff_event
-from app.boards.services import board_view
-from app.breakouts.services import groups_of
+from app.boards.state import board_view
+from app.breakouts.topics import groups_of
 from app.errors import press_button, show_refusal
 from app.events.forms import ConfirmForm
 from app.events.services import get_event_or_404

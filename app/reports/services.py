@@ -11,19 +11,21 @@ import sqlalchemy as sa
 from flask import abort, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import audit
-from app.boards import services as boards
+from app.boards.harvest import card_for_harvest, harvest_text
+from app.boards.state import group_of_event_or_404
 from app.domain.agenda import compute_move, compute_reorder
 from app.domain.reports import ReportFigures, compute_report_figures
-from app.errors import Refusal
+from app.errors import Refusal, refuse
 from app.extensions import db
 from app.mail.outbox import queue_mail
 from app.models import (Assignment, BoardCard, BreakoutGroup, ConsentPurpose, ConsentRecord, Event,
                         EventStatus, Learning, Participant, Registration, Report, ReportPhoto,
                         ReportSection, Speaker, User, utcnow)
-from app.breakouts.services import groups_of
+from app.breakouts.topics import groups_of
 from app.feedback.services import Headline, headline
 from app.records.statistics import edition_facts
 from app.registration.services import personal_url_of
@@ -128,13 +130,13 @@ def save_report(event: Event, user: User, text: ReportText, commit: bool = True)
 def harvest_group(event: Event, user: User, group_id: int) -> None:
     """Add the group board's key results and top-voted cards to the group's section, as a
     draft below what is there (authors named only with their consent)."""
-    group = boards.group_of_event_or_404(event, group_id)
+    group = group_of_event_or_404(event, group_id)
     report = _ensure_report(event)
     section = next((s for s in report.sections if s.breakout_group_id == group.id), None)
     if section is None:
         section = ReportSection(report=report, breakout_group_id=group.id, body="")
         db.session.add(section)
-    draft = boards.harvest_text(group)
+    draft = harvest_text(group)
     section.body = f"{section.body.rstrip()}\n\n{draft}" if section.body.strip() else draft
     report.updated_at = utcnow()
     report.updated_by_id = user.id
@@ -146,26 +148,17 @@ def learning_from_card(event: Event, user: User, card_id: int) -> Learning:
     card = db.session.get(BoardCard, card_id)
     if card is None:
         abort(404)
-    group = boards.group_of_event_or_404(event, card.group_id)
-    title, body = boards.card_for_harvest(group, card_id)
+    group = group_of_event_or_404(event, card.group_id)
+    title, body = card_for_harvest(group, card_id)
+    return add_learning(event, user, title, body)
+
+
+def add_learning(event: Event, user: User, title: str = "", body: str = "") -> Learning:
+    """Append a learning (empty, to fill in, unless drafted from a card)."""
     report = _ensure_report(event)
     if len(report.learnings) >= MAX_LEARNINGS:
-        db.session.rollback()
-        raise ReportError(_("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS))
+        refuse(ReportError(_l("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS)))
     learning = Learning(report=report, position=len(report.learnings), title=title, body=body)
-    db.session.add(learning)
-    report.updated_by_id = user.id
-    db.session.commit()
-    return learning
-
-
-def add_learning(event: Event, user: User) -> Learning:
-    """Append an empty learning to fill in."""
-    report = _ensure_report(event)
-    if len(report.learnings) >= MAX_LEARNINGS:
-        db.session.rollback()
-        raise ReportError(_("Ein Bericht hat höchstens %(n)d Learnings.", n=MAX_LEARNINGS))
-    learning = Learning(report=report, position=len(report.learnings), title="", body="")
     db.session.add(learning)
     report.updated_by_id = user.id
     db.session.commit()
@@ -175,8 +168,7 @@ def add_learning(event: Event, user: User) -> Learning:
 def _learning(report: Report, learning_id: int) -> Learning:
     learning = next((item for item in report.learnings if item.id == learning_id), None)
     if learning is None:
-        db.session.rollback()
-        raise ReportError(_("Dieses Learning gibt es nicht (mehr)."))
+        refuse(ReportError(_l("Dieses Learning gibt es nicht (mehr).")))
     return learning
 
 
@@ -199,9 +191,8 @@ def move_learning(event: Event, learning_id: int, delta: int = 0,
     try:
         order = (compute_reorder(ids, learning_id, new_index) if new_index is not None
                  else compute_move(ids, learning_id, delta))
-    except (ValueError, KeyError, IndexError) as exc:
-        db.session.rollback()
-        raise ReportError(_("Das Learning lässt sich nicht dorthin verschieben.")) from exc
+    except (ValueError, KeyError, IndexError):
+        refuse(ReportError(_l("Das Learning lässt sich nicht dorthin verschieben.")))
     by_id = {item.id: item for item in report.learnings}
     for position, key in enumerate(order):
         by_id[key].position = position
@@ -214,8 +205,7 @@ def add_photo(event: Event, user: User, photo: ProcessedPhoto, alt: str, caption
     """Store a re-encoded photo with its alternative text and credit line."""
     report = _ensure_report(event)
     if len(report.photos) >= MAX_PHOTOS:
-        db.session.rollback()
-        raise ReportError(_("Ein Bericht hat höchstens %(n)d Fotos.", n=MAX_PHOTOS))
+        refuse(ReportError(_l("Ein Bericht hat höchstens %(n)d Fotos.", n=MAX_PHOTOS)))
     row = ReportPhoto(report=report, position=len(report.photos), data=photo.data,
                       mime_type=photo.mime_type, width=photo.width, height=photo.height,
                       sha256=photo.sha256, alt=alt, caption=caption, credit=credit)
@@ -229,8 +219,7 @@ def delete_photo(event: Event, photo_id: int) -> None:
     report = _ensure_report(event)
     photo = next((p for p in report.photos if p.id == photo_id), None)
     if photo is None:
-        db.session.rollback()
-        raise ReportError(_("Dieses Foto gibt es nicht (mehr)."))
+        refuse(ReportError(_l("Dieses Foto gibt es nicht (mehr).")))
     report.photos.remove(photo)
     for position, item in enumerate(report.photos):
         item.position = position
@@ -246,16 +235,14 @@ def publish_report(event: Event, user: User, now: datetime | None = None) -> Non
     """Publish: public page, PDF and feed entry. Only for a held edition with some text."""
     now = now or utcnow()
     if event.status != EventStatus.PUBLISHED:
-        raise ReportError(_("Nur der Bericht einer veröffentlichten Ausgabe kann erscheinen."))
+        raise ReportError(_l("Nur der Bericht einer veröffentlichten Ausgabe kann erscheinen."))
     if event.starts_at > now:
-        raise ReportError(_("Der Bericht kann erst erscheinen, wenn die Ausgabe begonnen hat."))
+        raise ReportError(_l("Der Bericht kann erst erscheinen, wenn die Ausgabe begonnen hat."))
     report = _lock_report(event)
     if report is None or not (report.introduction.strip() or report.learnings):
-        db.session.rollback()
-        raise ReportError(_("Schreiben Sie zuerst eine Einleitung oder ein Learning."))
+        refuse(ReportError(_l("Schreiben Sie zuerst eine Einleitung oder ein Learning.")))
     if any(not learning.title.strip() for learning in report.learnings):
-        db.session.rollback()
-        raise ReportError(_("Jedes Learning braucht eine Überschrift."))
+        refuse(ReportError(_l("Jedes Learning braucht eine Überschrift.")))
     if report.published_at is None:
         report.published_at = now
         report.first_published_at = report.first_published_at or now
@@ -305,11 +292,9 @@ def notify_participants(event: Event, user: User) -> int:
     """Queue the report link for every attendee who wants to hear from us; once per report."""
     report = _lock_report(event)
     if report is None or report.published_at is None:
-        db.session.rollback()
-        raise ReportError(_("Veröffentlichen Sie den Bericht, bevor Sie ihn verschicken."))
+        refuse(ReportError(_l("Veröffentlichen Sie den Bericht, bevor Sie ihn verschicken.")))
     if report.participants_notified_at is not None:
-        db.session.rollback()
-        raise ReportError(_("Die Teilnehmenden wurden schon über diesen Bericht informiert."))
+        refuse(ReportError(_l("Die Teilnehmenden wurden schon über diesen Bericht informiert.")))
     recipients = _report_recipients(event)
     url = url_for("reports.show", slug=event.slug, _external=True)
     for registration in recipients:

@@ -4,10 +4,8 @@ from datetime import timedelta
 
 from app.domain.agenda import ItemKind
 from app.models import (Assignment, AssignmentSource, BreakoutGroup, ConsentPurpose,
-                        ConsentRecord, Participant, Place, Registration, RegistrationStatus,
-                        Sector, utcnow)
-from app.registration.services import new_token
-from tests.factories import make_agenda_item, make_event
+                        ConsentRecord, Registration, Sector, utcnow)
+from tests.factories import make_agenda_item, make_event, make_registration
 
 
 @dataclass
@@ -39,14 +37,10 @@ def add_group(db, event, topic="Zugang", title="Was hält Familien davon ab, Dat
 
 def member(db, event, group, name="Ada Lovelace", *, named_consent=False) -> Person:
     """A confirmed registration placed in `group`, with its personal-link token."""
-    token, token_hash = new_token()
     email = f"{name.lower().replace(' ', '.')}.{group.id}@example.org"
-    person = Participant(email=email, name=name, sector=Sector.RESEARCH)
-    registration = Registration(event=event, participant=person,
-                                status=RegistrationStatus.CONFIRMED, place=Place.SEAT,
-                                token_hash=token_hash, nonce=f"n-{email}",
-                                confirmed_at=utcnow())
-    db.session.add(registration)
+    registration, token = make_registration(event, name, email=email, organisation="",
+                                            sector=Sector.RESEARCH, commit=False)
+    person = registration.participant
     db.session.flush()
     db.session.add(Assignment(registration_id=registration.id, group_id=group.id,
                               source=AssignmentSource.HAND, notified_group_id=group.id))

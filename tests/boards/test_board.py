@@ -521,7 +521,7 @@ def test_results_export_as_markdown_and_csv_audited_names_only_with_consent(
 # --- duplication ---------------------------------------------------------------------------------
 
 def test_prompts_are_copied_with_the_groups_when_an_edition_is_duplicated(db, edition, group):
-    from app.breakouts.services import copy_groups
+    from app.breakouts.topics import copy_groups
     db.session.add_all([
         BoardPrompt(event_id=edition.id, group_id=None, position=0, title="Standard A"),
         BoardPrompt(event_id=edition.id, group_id=group.id, position=0, title="Eigene A"),

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
-from app.breakouts import services
+from app.breakouts import topics
 from app.models import (AllocationRun, Assignment, AssignmentSource, AuditLog, BreakoutGroup,
                         BreakoutPair, OutboxMessage, PairKind, Preference, Registration,
                         Sector, utcnow)
@@ -591,6 +591,6 @@ def test_duplicating_an_edition_copies_its_groups_but_not_its_people(client, db,
     add_groups(db, edition, ("A", 2, 5), ("B", 3, 6))
     enrol(edition, "Ada Beispiel")
     copy = duplicate_as_next(edition)
-    copied = services.groups_of(copy.id)
+    copied = topics.groups_of(copy.id)
     assert [(g.topic, g.min_size, g.max_size) for g in copied] == [("A", 2, 5), ("B", 3, 6)]
     assert placement(db, copy) == {}

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Event, Sector, utcnow
-from app.registration.services import issue_link
+from app.registration.links import issue_link
 from tests.browser.conftest import axe_violations, demo_app, serving
 from tests.factories import make_registration
 

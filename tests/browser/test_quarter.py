@@ -32,7 +32,7 @@ from pypdf import PdfReader
 
 from app.domain.editions import local_time, shift_local_days
 from app.extensions import db
-from app.feedback.services import STANDARD_QUESTIONS
+from app.feedback.questions import STANDARD_QUESTIONS
 from app.jobs import run_worker
 from app.models import Event, Place, Registration, RegistrationStatus, utcnow
 from tests.browser.conftest import ARTIFACTS, axe_violations

@@ -192,21 +192,27 @@ def assert_valid(problem: Problem, result):
     assert all(set(r) == {"de", "en"} and r["de"] and r["en"] for r in result.reasons.values())
 
 
+def assert_brute_force_optimum(problem: Problem, objective) -> None:
+    """The allocation is valid and reaches the brute-force optimum of `objective` (proven: gap
+    0), or both find the problem infeasible."""
+    result = compute_allocation(problem)
+    best = brute_force(problem, objective)
+    if best is None:
+        assert not result.ok and result.status == "infeasible"
+        return
+    assert_valid(problem, result)
+    assert result.objective == pytest.approx(best, abs=1e-6)
+    assert objective(problem, result.assignment) == pytest.approx(best, abs=1e-6)
+    assert result.gap == pytest.approx(0.0, abs=1e-6)
+
+
 # --------------------------------------------------------------------------- properties
 
 @settings(FAST, max_examples=300)
 @given(problems(previous=True))
 def test_on_tiny_problems_the_objective_is_the_brute_force_optimum(problem):
     with banded():  # the terms beyond EXACT_LIMIT people
-        result = compute_allocation(problem)
-        best = brute_force(problem)
-        if best is None:
-            assert not result.ok and result.status == "infeasible"
-            return
-        assert_valid(problem, result)
-        assert result.objective == pytest.approx(best, abs=1e-6)
-        assert oracle_objective(problem, result.assignment) == pytest.approx(best, abs=1e-6)
-        assert result.gap == pytest.approx(0.0, abs=1e-6)
+        assert_brute_force_optimum(problem, oracle_objective)
 
 
 @settings(FAST, max_examples=150)
@@ -552,15 +558,7 @@ def test_reasons_name_people_and_groups_by_their_labels():
 @settings(FAST, max_examples=200)
 @given(problems(previous=True))
 def test_on_tiny_problems_the_exact_objective_is_the_brute_force_optimum(problem):
-    result = compute_allocation(problem)
-    best = brute_force(problem, exact_objective)
-    if best is None:
-        assert not result.ok and result.status == "infeasible"
-        return
-    assert_valid(problem, result)
-    assert result.objective == pytest.approx(best, abs=1e-6)
-    assert exact_objective(problem, result.assignment) == pytest.approx(best, abs=1e-6)
-    assert result.gap == pytest.approx(0.0, abs=1e-6)
+    assert_brute_force_optimum(problem, exact_objective)
 
 
 def test_exact_mix_and_colleague_terms_on_hand_made_assignments():

@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from app.domain.editions import (BERLIN, EditionTimes, Phase, compute_phase,
+                                 compute_retention_cutoff,
                                  compute_quarter_shift, compute_registration_window,
                                  compute_slug, has_ended, is_upcoming, shift_local_days,
                                  shows_room_link, slugify, to_utc)
@@ -129,3 +130,9 @@ def test_the_room_link_is_for_a_confirmed_seat_of_an_upcoming_online_edition(kwa
     assert shows_room_link(times(), now=now, **values) is shown
     assert not shows_room_link(times(status="cancelled"), now=START - timedelta(days=1),
                                **values)
+
+
+def test_retention_cuts_off_the_retention_days_before_now():
+    now = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    cutoff = compute_retention_cutoff(now, 365)
+    assert cutoff == datetime(2025, 12, 3, 12, 0, tzinfo=UTC)

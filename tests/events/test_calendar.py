@@ -37,8 +37,11 @@ def unfolded(ics: bytes) -> str:
     return ics.decode("utf-8").replace("\r\n ", "")
 
 
-def make_edition(**overrides):
+def make_edition(*, evening: tuple[int, int, int] | None = None, **overrides):
+    """An edition of the Innovationswerkstatt; `evening` (year, month, day): 17:00–18:30."""
     series = overrides.pop("series", None) or make_series(name="Innovationswerkstatt")
+    if evening:
+        overrides.update(starts_at=berlin(*evening, 17), ends_at=berlin(*evening, 18, 30))
     values = {"number": 7, "title": "Verwaltung, die Familien mitdenkt",
               "guiding_question": "Wie finden Familien Leistungen?",
               "teaser": "Ein Abend über Wege durch die Verwaltung.",
@@ -71,7 +74,7 @@ def test_calendar_header_names_the_product_and_publishes(db):
 
 
 def test_start_and_end_read_back_as_the_edition_times_in_berlin(db):
-    event = make_edition(starts_at=berlin(2026, 9, 8, 17), ends_at=berlin(2026, 9, 8, 18, 30))
+    event = make_edition(evening=(2026, 9, 8))
 
     ics = build(event)
     vevent, ievent = parse(ics)
@@ -102,7 +105,7 @@ def test_calendar_carries_the_berlin_timezone_definition(db):
 
 def test_evening_after_the_autumn_clock_change_is_utc_plus_one(db):
     # Sunday 25 October 2026 is the last Sunday of October: clocks went back at 03:00.
-    event = make_edition(starts_at=berlin(2026, 10, 25, 17), ends_at=berlin(2026, 10, 25, 18, 30))
+    event = make_edition(evening=(2026, 10, 25))
 
     vevent, ievent = parse(build(event))
 
@@ -117,7 +120,7 @@ def test_evening_after_the_autumn_clock_change_is_utc_plus_one(db):
 
 def test_evening_after_the_spring_clock_change_is_utc_plus_two(db):
     # Sunday 29 March 2026: clocks went forward at 02:00.
-    event = make_edition(starts_at=berlin(2026, 3, 29, 17), ends_at=berlin(2026, 3, 29, 18, 30))
+    event = make_edition(evening=(2026, 3, 29))
 
     vevent, ievent = parse(build(event))
 
@@ -243,10 +246,8 @@ def test_description_without_agenda_has_question_teaser_and_link(db):
 
 def test_feed_has_one_entry_per_edition_and_one_timezone(db):
     series = make_series(name="Innovationswerkstatt")
-    spring = make_edition(series=series, number=8, starts_at=berlin(2026, 3, 29, 17),
-                          ends_at=berlin(2026, 3, 29, 18, 30))
-    autumn = make_edition(series=series, number=9, starts_at=berlin(2026, 10, 25, 17),
-                          ends_at=berlin(2026, 10, 25, 18, 30))
+    spring = make_edition(series=series, number=8, evening=(2026, 3, 29))
+    autumn = make_edition(series=series, number=9, evening=(2026, 10, 25))
     add_items(db, autumn, [(ItemKind.WELCOME, "Begrüßung", 90, [])])
 
     ics = editions_ics([(e, agenda_view(e).rows, url_of(e)) for e in (spring, autumn)], DOMAIN)
@@ -270,10 +271,8 @@ def test_feed_has_one_entry_per_edition_and_one_timezone(db):
 
 def test_feed_spanning_a_new_year_places_both_editions_correctly(db):
     series = make_series(name="Innovationswerkstatt")
-    december = make_edition(series=series, number=10, starts_at=berlin(2026, 12, 8, 17),
-                            ends_at=berlin(2026, 12, 8, 18, 30))
-    june = make_edition(series=series, number=11, starts_at=berlin(2027, 6, 8, 17),
-                        ends_at=berlin(2027, 6, 8, 18, 30))
+    december = make_edition(series=series, number=10, evening=(2026, 12, 8))
+    june = make_edition(series=series, number=11, evening=(2027, 6, 8))
 
     ics = editions_ics([(e, [], url_of(e)) for e in (december, june)], DOMAIN)
 
@@ -316,7 +315,7 @@ def test_changing_the_room_link_raises_the_sequence_and_an_unchanged_save_does_n
     from tests.events.test_events import event_form, post
 
     login_as("staff")
-    event = make_edition(starts_at=berlin(2027, 3, 9, 17), ends_at=berlin(2027, 3, 9, 18, 30),
+    event = make_edition(evening=(2027, 3, 9),
                          online_url="https://konferenz.example.org/raum")
     form = event_form(event.series_id, number="7", title=event.title)
 

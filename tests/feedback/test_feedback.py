@@ -6,7 +6,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from app.extensions import db as _db
-from app.feedback import services
+from app.feedback import questions, services
 from app.models import (AuditLog, FeedbackAnswer, FeedbackQuestion, FeedbackResponse,
                         OutboxMessage, Registration, RegistrationStatus, utcnow)
 from app.records.services import erase_person, run_retention
@@ -263,8 +263,8 @@ def test_erasure_and_retention_leave_the_answers_and_the_figures_intact(app, cli
 def test_duplicating_an_edition_copies_its_questions(app, client, db, login_as):
     event = ended_event()
     with app.test_request_context():
-        services.customise_questions(event)
-        services.add_question(event, services.QuestionData(
+        questions.customise_questions(event)
+        questions.add_question(event, questions.QuestionData(
             text_de="Wie war der Raum?", text_en="How was the room?",
             kind=services.QuestionKind.SCALE, options=[], required=False, position=None))
     login_as("staff")
@@ -362,8 +362,8 @@ def test_an_editions_questions_can_become_the_series_standard_for_new_editions(
         app, client, db, login_as):
     event = ended_event()
     with app.test_request_context():
-        services.customise_questions(event)
-        services.add_question(event, services.QuestionData(
+        questions.customise_questions(event)
+        questions.add_question(event, questions.QuestionData(
             text_de="Wie war das Essen?", text_en="How was the food?",
             kind=services.QuestionKind.SINGLE, required=False, position=None,
             options=[{"key": "o1", "de": "Gut", "en": "Good"},
@@ -374,14 +374,14 @@ def test_an_editions_questions_can_become_the_series_standard_for_new_editions(
         .status_code == 303
     later = make_event(series=event.series, number=event.number + 1)
     with app.test_request_context():
-        texts = [q.text_de for q in services.questions_of(later)]
+        texts = [q.text_de for q in questions.questions_of(later)]
     assert texts == ["Wie war die Werkstatt insgesamt?", "Die Mischung der Teilnehmenden war …",
                      "Ich würde wieder teilnehmen", "Was sollen wir ändern?",
                      "Welches Thema wünschen Sie sich für die nächste Werkstatt?",
                      "Wie war das Essen?"]
     # Another series keeps the built-in set.
     with app.test_request_context():
-        assert len(services.questions_of(make_event())) == 5
+        assert len(questions.questions_of(make_event())) == 5
 
 
 def test_no_transaction_id_links_an_answer_to_the_registration_on_postgresql(app, client, db):

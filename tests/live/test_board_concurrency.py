@@ -2,13 +2,13 @@
 votes for fifty cards at once, to a real gunicorn with two workers on PostgreSQL. Exactly
 three count. A control run with the edition lock turned off (REGISTRATION_LOCKING, the
 same switch the seat tests use) shows the race does happen, so the real test can fail."""
-import re
 
 import sqlalchemy as sa
 
 from app.extensions import db
 from app.models import Board, BoardCard, BoardVote
 from tests.boards.helpers import add_group, member, work_phase_edition
+from tests.live.races import one_session, rounds_until_race
 from tests.live.test_concurrency import all_at_once
 
 VOTES = 50
@@ -16,7 +16,6 @@ DOTS = 3
 # Without the lock the race shows within a few rounds on four workers (two were too few to
 # show it reliably on a quiet machine); the rounds stop at the first overcount.
 CONTROL_ROUNDS = 20
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def voting_member(app) -> tuple[str, list[int], int]:
@@ -44,18 +43,9 @@ def dots_counted(app, group_id: int) -> int:
 
 def vote_fifty_at_once(server, token: str, card_ids: list[int]) -> list[int]:
     """One person (one session, one CSRF token) presses "give a dot" on fifty cards at once."""
-    with server.client() as first:
-        page = first.get(f"/r/{token}/group")
-        assert page.status_code == 200, page.text[:300]
-        csrf = CSRF_RE.search(page.text).group(1)
-        cookies = dict(first.cookies)
-    clients = [server.client(cookies=cookies) for _ in card_ids]
-    try:
+    with one_session(server, f"/r/{token}/group", len(card_ids)) as (csrf, clients):
         return all_at_once(list(zip(clients, card_ids, strict=True)), lambda job: job[0].post(
             f"/r/{token}/group/cards/{job[1]}/vote", data={"csrf_token": csrf}).status_code)
-    finally:
-        for client in clients:
-            client.close()
 
 
 def test_fifty_votes_at_once_by_a_member_with_three_dots_count_exactly_three(
@@ -74,12 +64,13 @@ def test_control_without_the_lock_the_same_votes_exceed_the_dots(
         live_postgres_url, gunicorn_server, data_app, timings):
     app = data_app(live_postgres_url)
     server = gunicorn_server(live_postgres_url, workers=4, locking=False)
-    per_round = []
-    for round_no in range(1, CONTROL_ROUNDS + 1):
+
+    def one_round(round_no: int) -> int:
         token, card_ids, group_id = voting_member(app)
         vote_fifty_at_once(server, token, card_ids)
-        per_round.append(dots_counted(app, group_id))
-        timings(f"board control (no lock) round {round_no}: {per_round[-1]} dots counted")
-        if per_round[-1] > DOTS:
-            break
+        counted = dots_counted(app, group_id)
+        timings(f"board control (no lock) round {round_no}: {counted} dots counted")
+        return counted
+
+    per_round = rounds_until_race(CONTROL_ROUNDS, one_round, lambda counted: counted > DOTS)
     assert max(per_round) > DOTS, f"no race in {len(per_round)} rounds without the lock"

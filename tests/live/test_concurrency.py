@@ -24,6 +24,7 @@ from app.extensions import db
 from app.models import (ACTIVE_STATUSES, Event, OutboxMessage, Participant, Place, Registration,
                         RegistrationStatus, utcnow)
 from tests.factories import make_event, make_series
+from tests.live.races import CSRF_RE, rounds_until_race
 
 PEOPLE = 200
 SEATS = 20
@@ -31,7 +32,6 @@ THREADS = 50
 PG_ROUNDS = 3
 CONTROL_ROUNDS = 5
 
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 NONCE_RE = re.compile(r'name="nonce"[^>]*value="([^"]+)"')
 LINK_RE = re.compile(r"/r/([A-Za-z0-9_-]{20,100})")
 
@@ -379,16 +379,16 @@ def test_control_without_the_lock_the_rush_overbooks(
     """Proves the rush test can fail: the same rush with REGISTRATION_LOCKING off overbooks."""
     app = data_app(live_postgres_url)
     server = gunicorn_server(live_postgres_url, workers=4, locking=False)
-    seats_per_round = []
-    for round_no in range(1, CONTROL_ROUNDS + 1):
+
+    def one_round(round_no: int) -> int:
         event_id, slug = new_edition(app, SEATS)
-        answers, forms_s, posts_s = rush(server, slug)
+        answers, _forms_s, posts_s = rush(server, slug)
         counts = places(app, event_id)
-        seats_per_round.append(counts["seat"])
         timings(f"control (no lock) round {round_no}: posts in {posts_s:.1f}s; "
                 f"{describe(answers)}; {dict(counts)} for {SEATS} seats")
-        if counts["seat"] > SEATS:
-            break
+        return counts["seat"]
+
+    seats_per_round = rounds_until_race(CONTROL_ROUNDS, one_round, lambda seats: seats > SEATS)
     assert max(seats_per_round) > SEATS, (
         f"no overbooking in {len(seats_per_round)} rounds without the lock: {seats_per_round}")
 

@@ -4,7 +4,6 @@ Twenty parallel submits of the same link at a real gunicorn with four worker pro
 store exactly one response. The control turns REGISTRATION_LOCKING off (the row lock on
 the registration) and shows that then the race does happen, so the real test can fail.
 """
-import re
 import uuid
 from datetime import timedelta
 
@@ -13,12 +12,12 @@ import sqlalchemy as sa
 from app.extensions import db
 from app.models import FeedbackQuestion, FeedbackResponse, Registration, utcnow
 from tests.factories import make_event, make_registration, make_series
+from tests.live.races import CSRF_RE, one_session, rounds_until_race
 from tests.live.test_concurrency import all_at_once, post
 
 SUBMITS = 20
 ROUNDS = 3
 CONTROL_ROUNDS = 8
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def ended_edition_with_link(app) -> tuple[int, str]:
@@ -47,18 +46,10 @@ def responses(app, event_id: int) -> int:
 def submit_at_once(server, token: str) -> list:
     """One session (cookie, CSRF token) posting the same answers on SUBMITS connections."""
     url = f"/r/{token}/feedback"
-    with server.client() as opener:
-        page = opener.get(url)
-        assert page.status_code == 200, page.text[:300]
-        form = {"csrf_token": CSRF_RE.search(page.text).group(1), "q0": "4", "q1": "5",
-                "q2": "yes", "q3": "Gern wieder", "q4": ""}
-        cookies = dict(opener.cookies)
-    clients = [server.client(cookies=cookies) for _ in range(SUBMITS)]
-    try:
+    with one_session(server, url, SUBMITS) as (csrf, clients):
+        form = {"csrf_token": csrf, "q0": "4", "q1": "5", "q2": "yes", "q3": "Gern wieder",
+                "q4": ""}
         return all_at_once(clients, lambda c: post(c, url, form), threads=SUBMITS)
-    finally:
-        for client in clients:
-            client.close()
 
 
 def test_twenty_parallel_submits_of_one_link_store_one_answer(
@@ -113,12 +104,12 @@ def test_control_without_the_lock_one_link_stores_several_answers(
     """Proves the test above can fail: without the row lock the submits race."""
     app = data_app(live_postgres_url)
     server = gunicorn_server(live_postgres_url, workers=4, locking=False)
-    stored = []
-    for _round in range(CONTROL_ROUNDS):
+
+    def one_round(_round_no: int) -> int:
         event_id, token = ended_edition_with_link(app)
         submit_at_once(server, token)
-        stored.append(responses(app, event_id))
-        if stored[-1] > 1:
-            break
+        return responses(app, event_id)
+
+    stored = rounds_until_race(CONTROL_ROUNDS, one_round, lambda answers: answers > 1)
     timings(f"feedback control (no lock): responses per round {stored}")
     assert max(stored) > 1, f"no double answer in {len(stored)} rounds without the lock"

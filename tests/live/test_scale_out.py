@@ -24,7 +24,8 @@ from app.extensions import db
 from app.models import Event, OutboxMessage, OutboxStatus, Registration, RegistrationStatus
 from tests.conftest import temporary_postgres_database
 from tests.live.conftest import migrate, start_gunicorn, start_worker, stop_process
-from tests.live.test_concurrency import (CSRF_RE, LINK_RE, all_at_once, assert_invariants,
+from tests.live.races import CSRF_RE
+from tests.live.test_concurrency import (LINK_RE, all_at_once, assert_invariants,
                                          new_edition, open_form, post)
 from tests.smtp import SMTPServer
 

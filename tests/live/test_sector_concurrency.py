@@ -15,6 +15,7 @@ from app.domain.capacity import (QUOTA_SECTORS, Holder, compute_seat_count, deci
 from app.extensions import db
 from app.models import ACTIVE_STATUSES, Registration, utcnow
 from tests.factories import make_event, make_series
+from tests.live.races import rounds_until_race
 from tests.live.test_concurrency import (CONTROL_ROUNDS, THREADS, all_at_once, assert_all_sent,
                                          describe, open_form, post)
 
@@ -100,16 +101,16 @@ def test_control_without_the_lock_the_sector_rush_overbooks(
     """Proves the test above can fail: without the lock a sector or the room overbooks."""
     app = data_app(live_postgres_url)
     server = gunicorn_server(live_postgres_url, workers=4, locking=False)
-    overbooked = []
-    for round_no in range(1, CONTROL_ROUNDS + 1):
+
+    def one_round(round_no: int) -> bool:
         event_id, slug, _ = new_edition(app)
         answers = sector_rush(server, slug)
         by_sector = seats_by_sector(rows(app, event_id))
         beyond_reserved = sum(max(by_sector[s] - RESERVED, 0) for s in QUOTA_SECTORS)
         timings(f"sector control (no lock) round {round_no}: {describe(answers)}; "
                 f"{dict(by_sector)}")
-        overbooked.append(sum(by_sector.values()) > CAPACITY or beyond_reserved > OPEN
-                          or any(by_sector[s] > RESERVED + OPEN for s in QUOTA_SECTORS))
-        if overbooked[-1]:
-            break
+        return (sum(by_sector.values()) > CAPACITY or beyond_reserved > OPEN
+                or any(by_sector[s] > RESERVED + OPEN for s in QUOTA_SECTORS))
+
+    overbooked = rounds_until_race(CONTROL_ROUNDS, one_round, bool)
     assert any(overbooked), f"no overbooking in {len(overbooked)} rounds without the lock"

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from app.models import (AuditLog, ConsentPurpose, ConsentRecord, Participant, Place,
                         Registration, RegistrationStatus, Sector, utcnow)
 from app.records import services
+from app.registration.personal import withdraw_consent
 from app.registration.services import RegistrationData, register_participant
 from tests.conftest import csrf_from
 from tests.factories import make_event
@@ -347,7 +348,6 @@ def test_retention_unties_old_editions_from_a_returning_person_and_keeps_the_fig
 
 def test_with_the_history_consent_old_editions_stay_with_the_person_until_it_is_withdrawn(
         app, client, db, login_as):
-    from app.registration.services import withdraw_consent
     series, old, recent, registrations, current = _returning_history(app, db, keep_history=True)
     person_id = current.participant_id
     before = _series_figures(series)

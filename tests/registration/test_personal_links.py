@@ -12,7 +12,7 @@ from app.breakouts import services as breakouts
 from app.models import (Assignment, AssignmentSource, BreakoutGroup, ConsentPurpose,
                         ConsentRecord, EventFormat, OutboxMessage, Place,
                         Registration, RegistrationStatus, Sector, utcnow)
-from app.registration import services
+from app.registration import links, services
 from app.jobs import send_reminders
 from app.reports.services import notify_participants
 from tests.conftest import csrf_from
@@ -98,8 +98,8 @@ def test_the_personal_token_is_stored_only_as_its_hash_and_re_created_for_each_m
     columns = [str(value) for value in db.session.execute(
         sa.select(Registration.__table__)).one()]
     assert token not in columns
-    assert registration.token_hash == services.hash_token(token)
-    assert services.personal_token(registration) == token
+    assert registration.token_hash == links.hash_token(token)
+    assert links.personal_token(registration) == token
 
 
 def test_a_link_mailed_before_links_were_derived_keeps_working_next_to_the_new_one(

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.models import (ConsentPurpose, ConsentRecord, EventStatus, OutboxMessage, Participant,
                         Place, Registration, RegistrationStatus, utcnow)
-from app.registration import services
+from app.registration import links, services
 from tests.factories import make_event
 from tests.registration.conftest import (link_token, outbox, post_button, register,
                                          registration_of, token_for)
@@ -34,7 +34,7 @@ def test_registering_holds_a_seat_and_sends_the_opt_in_mail(client, db, edition)
     assert mail.subject == "Bitte bestätigen Sie Ihre Anmeldung: Daten für Familien"
     token = link_token(mail)
     assert len(token) >= 43  # 256 bits, URL-safe
-    assert registration.token_hash == services.hash_token(token) != token
+    assert registration.token_hash == links.hash_token(token) != token
     assert "2 von 3 Plätzen frei" in client.get(f"/events/{edition.slug}").get_data(as_text=True)
 
 

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from app.models import (ConsentPurpose, ConsentRecord, OutboxMessage, Participant, Registration,
                         RegistrationStatus, Sector, utcnow)
 from app.registration import services as registration_services
+from app.registration.links import hash_token
 from tests.conftest import SERVER_ERRORS, csrf_from
 from tests.factories import PASSWORD, make_event, make_user
 
@@ -310,7 +311,7 @@ def registration_state(db, token: str):
     """What a button could have changed: status, place, consents, and whether the person exists."""
     db.session.rollback()
     registration = db.session.scalar(sa.select(Registration).where(
-        Registration.token_hash == registration_services.hash_token(token)))
+        Registration.token_hash == hash_token(token)))
     if registration is None:
         return None
     consents = sorted((c.purpose.value, c.withdrawn_at is not None)
@@ -441,7 +442,7 @@ def wrong_purpose_tokens(client, db, token: str) -> dict[str, str]:
     """Other secrets of the app, tried where a personal-link token belongs."""
     user = make_user()
     registration = db.session.scalar(sa.select(Registration).where(
-        Registration.token_hash == registration_services.hash_token(token)))
+        Registration.token_hash == hash_token(token)))
     return {
         "staff session token": user.session_token,
         "the stored hash of the token": registration.token_hash,
@@ -465,14 +466,14 @@ def test_wrong_purpose_tokens_are_not_found_on_every_route(app, client, db):
 
 def _expire_hold(db, token):
     registration = db.session.scalar(sa.select(Registration).where(
-        Registration.token_hash == registration_services.hash_token(token)))
+        Registration.token_hash == hash_token(token)))
     registration.hold_expires_at = utcnow() - timedelta(minutes=1)
     db.session.commit()
 
 
 def _cancel(db, token):
     registration = db.session.scalar(sa.select(Registration).where(
-        Registration.token_hash == registration_services.hash_token(token)))
+        Registration.token_hash == hash_token(token)))
     with posting():
         registration_services.cancel_registration(registration.id)
 
@@ -480,7 +481,7 @@ def _cancel(db, token):
 def _anonymise(db, token):
     from app.records.services import run_retention
     registration = db.session.scalar(sa.select(Registration).where(
-        Registration.token_hash == registration_services.hash_token(token)))
+        Registration.token_hash == hash_token(token)))
     registration.event.starts_at = utcnow() - timedelta(days=200)
     registration.event.ends_at = utcnow() - timedelta(days=200) + timedelta(hours=2)
     db.session.commit()
@@ -490,7 +491,7 @@ def _anonymise(db, token):
 def _erase(db, token):
     from app.records.services import erase_person
     registration = db.session.scalar(sa.select(Registration).where(
-        Registration.token_hash == registration_services.hash_token(token)))
+        Registration.token_hash == hash_token(token)))
     with posting():
         erase_person(registration.participant)
 
@@ -522,7 +523,7 @@ def test_links_of_expired_or_cancelled_registrations_change_nothing(app, client,
             assert response.status_code == 303, (name, button, response.status_code)
         db.session.rollback()
         registration = db.session.scalar(sa.select(Registration).where(
-            Registration.token_hash == registration_services.hash_token(token)))
+            Registration.token_hash == hash_token(token)))
         # Confirming was refused; cancelling an expired hold is recorded as a cancellation.
         assert (registration.status, registration.confirmed_at) == (
             RegistrationStatus.CANCELLED, None), name
