@@ -252,3 +252,17 @@ def test_staff_see_reserved_against_taken_per_sector_on_the_list_and_the_statist
             '<td class="kern-table__cell num">1</td>') in html
     stats = client.get(f"/manage/events/{edition.slug}/statistics").get_data(as_text=True)
     assert business in stats
+
+
+def test_the_form_says_which_sectors_have_reserved_seats_until_they_are_released(client, db):
+    """Whoever registers learns that their sector decides the seat, for the sectors that
+    really have reserved seats, and only while they bind."""
+    event = make_event(capacity=4, reserved_business=2, title="Daten für Familien")
+    html = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Plätze reserviert für: Wirtschaft. Ob Sie einen Platz bekommen" in html
+    english = client.get(f"/events/{event.slug}/register?lang=en").get_data(as_text=True)
+    assert "seats reserved for: Business. Whether you get a seat" in english
+    event.seats_release_at = services.utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert "Plätze reserviert für" not in client.get(
+        f"/events/{event.slug}/register").get_data(as_text=True)
