@@ -324,7 +324,7 @@ def test_one_edition_from_duplicate_to_report(smtp_live_server, smtp_server, pag
     staff.wait_for_url(f"{live_server}/manage/events/{EIGHTH}/edit")
     expect(staff.locator("h1")).to_have_text("Verwaltung, die Familien mitdenkt")
     staff.get_by_label("Titel", exact=True).fill(TITLE)
-    staff.get_by_label("Plätze").fill(str(CAPACITY))
+    staff.get_by_label("Plätze", exact=True).fill(str(CAPACITY))
     opens = local_time(utcnow() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     staff.get_by_label("Anmeldung öffnet").fill(opens)
     staff.get_by_label("Anmeldung schließt").fill(
