@@ -182,7 +182,11 @@ def test_more_reserved_than_seats_is_a_message_at_the_field_in_both_languages(
         series.id, reserved_civil_society="8", reserved_public_administration="8",
         reserved_business="8", reserved_research="8", capacity="30"))
     assert response.status_code == 200
-    assert message in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert message in html
+    # The page opens at its top: an alert there links to the field with the message.
+    field = {"de": "Wissenschaft und Forschung", "en": "Science and research"}[lang]
+    assert f'<a class="kern-link" href="#reserved_research">{field}</a>: {message}' in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
 
 
