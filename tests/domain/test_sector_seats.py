@@ -291,3 +291,14 @@ def test_staff_rows_count_each_seat_once_so_they_add_up():
     assert sum(r.reserved for r in rows) == count.capacity
     assert sum(r.taken for r in rows) == count.taken
     assert sum(r.free for r in rows) == count.left
+
+    # Released: research's free reserved seat has become an open one, and a person of civil
+    # society who waited holds it; nothing shows as free in a full room.
+    released = SeatCount(capacity=30, taken=30, waiting=0, reserved={},
+                         taken_by_sector={**count.taken_by_sector, "civil_society": 9})
+    rows = sector_seat_rows(reserved, released)
+    assert [(r.sector, r.reserved, r.taken, r.free) for r in rows] == [
+        ("civil_society", 6, 6, 0), ("public_administration", 6, 6, 0), ("business", 6, 6, 0),
+        ("research", 5, 5, 0), ("open", 7, 7, 0)]
+    assert (sum(r.reserved for r in rows), sum(r.taken for r in rows),
+            sum(r.free for r in rows)) == (30, 30, 0)
