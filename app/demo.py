@@ -10,12 +10,15 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from app.auth.services import hash_password
+from app.domain.capacity import (QUOTA_SECTORS, Holder, compute_seat_count, decide_placement,
+                                 decide_promotions, sector_seats)
 from app.domain.editions import BERLIN
 from app.extensions import db
 from app.domain.agenda import ItemKind
-from app.models import (AgendaItem, BreakoutGroup, ConsentPurpose, ConsentRecord, Event,
-                        EventFormat, EventStatus, Participant, Place, Preference, Registration,
-                        RegistrationStatus, Role, Sector, Series, Speaker, User, utcnow)
+from app.models import (ACTIVE_STATUSES, AgendaItem, BreakoutGroup, ConsentPurpose,
+                        ConsentRecord, Event, EventFormat, EventStatus, Participant, Place,
+                        Preference, Registration, RegistrationStatus, Role, Sector, Series,
+                        Speaker, User, utcnow)
 from app.registration.services import text_version
 from app.reports.demo import load_demo_reports
 
@@ -128,6 +131,10 @@ def _editions(now: datetime) -> list[dict]:
             "starts_at": upcoming, "ends_at": upcoming + timedelta(minutes=90),
             "format": EventFormat.ONLINE, "capacity": 30, "video_service": DEMO_VIDEO_SERVICE,
             "online_url": "https://konferenz.example.org/innovationswerkstatt-7",
+            # Seats per sector: 6 each for the four sectors, 6 open to everyone; unfilled
+            # reserved seats open to all 7 days before the start (the default release).
+            "reserved_civil_society": 6, "reserved_public_administration": 6,
+            "reserved_business": 6, "reserved_research": 6,
             "breakout": "Wie kann Verwaltung Familien von sich aus auf Leistungen hinweisen, "
                         "die ihnen zustehen?",
             "speakers": [
@@ -174,6 +181,7 @@ _ORGS = {
     Sector.BUSINESS: ["Datenwerk GmbH", "Civic Apps UG", "Beratung Plus AG"],
     Sector.RESEARCH: ["Institut für Sozialforschung", "Hochschule für Verwaltung", "Zentrum für Datenethik"],
     Sector.PRIVATE_PERSON: [""],
+    Sector.UNDISCLOSED: [""],
 }
 
 
@@ -206,13 +214,44 @@ def _demo_preferences(event: Event, groups: list[BreakoutGroup]) -> None:
     """Rankings for the people of an edition, skewed towards the first topic as in real rooms."""
     topics = [g.topic for g in groups]
     registrations = db.session.scalars(sa.select(Registration).where(
-        Registration.event_id == event.id).order_by(Registration.id)).all()
+        Registration.event_id == event.id, Registration.status.in_(ACTIVE_STATUSES))
+        .order_by(Registration.id)).all()
     for i, registration in enumerate(registrations):
         if i % 6 == 5:
             continue  # some people rank nothing
         order = topics[i % 3:] + topics[:i % 3] if i % 4 else topics
         for rank, topic in enumerate(order[:2 + i % 2], start=1):
             db.session.add(Preference(registration=registration, topic=topic, rank=rank))
+
+
+def _demo_person(i: int, sector: Sector, event: Event) -> Participant:
+    """The i-th invented person of an edition; the first eight come back every time."""
+    shift = 0 if i < 8 else event.number
+    name = f"{_FIRST[(i * 7 + shift) % len(_FIRST)]} {_LAST[(i * 5 + shift) % len(_LAST)]}"
+    email = f"{name.lower().replace(' ', '.').replace('ç', 'c')}@example.org"
+    person = db.session.scalar(sa.select(Participant).where(Participant.email == email))
+    if person is None:
+        person = Participant(email=email, name=name, sector=sector,
+                             organisation=_ORGS[sector][i % len(_ORGS[sector])], language="de")
+        db.session.add(person)
+    return person
+
+
+def _demo_registration(event: Event, person: Participant, sector: Sector,
+                       registered_at: datetime, **values) -> Registration:
+    """A confirmed registration (double opt-in done nine minutes later) with its consent."""
+    registration = Registration(
+        event=event, participant=person, status=RegistrationStatus.CONFIRMED,
+        token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
+        nonce=secrets.token_urlsafe(16), language="de", sector=sector,
+        created_at=registered_at, confirmed_at=registered_at + timedelta(minutes=9), **values)
+    db.session.add(registration)
+    db.session.add(ConsentRecord(participant=person, registration=registration,
+                                 purpose=ConsentPurpose.PRIVACY_NOTICE,
+                                 text_version=text_version(ConsentPurpose.PRIVACY_NOTICE),
+                                 given_at=registered_at,
+                                 confirmed_at=registered_at + timedelta(minutes=9)))
+    return registration
 
 
 def _demo_people(event: Event, count: int, attended: int, now: datetime) -> None:
@@ -225,26 +264,63 @@ def _demo_people(event: Event, count: int, attended: int, now: datetime) -> None
                Sector.RESEARCH, Sector.PRIVATE_PERSON]
     for i in range(count):
         sector = sectors[i % len(sectors)]
-        shift = 0 if i < 8 else event.number  # the first eight come back every time
-        name = f"{_FIRST[(i * 7 + shift) % len(_FIRST)]} {_LAST[(i * 5 + shift) % len(_LAST)]}"
-        email = f"{name.lower().replace(' ', '.').replace('ç', 'c')}@example.org"
-        person = db.session.scalar(sa.select(Participant).where(Participant.email == email))
-        if person is None:
-            person = Participant(email=email, name=name, sector=sector,
-                                 organisation=_ORGS[sector][i % len(_ORGS[sector])], language="de")
+        person = _demo_person(i, sector, event)
         registered_at = min(now, event.starts_at - timedelta(days=30 - i % 25, hours=i % 7))
-        registration = Registration(
-            event=event, participant=person, status=RegistrationStatus.CONFIRMED,
-            place=Place.SEAT, token_hash=hashlib.sha256(secrets.token_bytes(32)).hexdigest(),
-            nonce=secrets.token_urlsafe(16), language="de", sector=sector,
-            created_at=registered_at, confirmed_at=registered_at + timedelta(minutes=9),
+        _demo_registration(
+            event, person, sector, registered_at, place=Place.SEAT,
             checked_in_at=event.starts_at + timedelta(minutes=i % 12) if i < attended else None)
-        db.session.add(registration)
-        db.session.add(ConsentRecord(participant=person, registration=registration,
-                                     purpose=ConsentPurpose.PRIVACY_NOTICE,
-                                     text_version=text_version(ConsentPurpose.PRIVACY_NOTICE),
-                                     given_at=registered_at,
-                                     confirmed_at=registered_at + timedelta(minutes=9)))
+
+
+# How the coming edition's room filled, one step every five hours up to now: "+" a person of
+# that sector registers (and confirms), "-" the n-th registration cancels. The first eight
+# are the people who come every time (same sectors as before). Civil society and
+# administration heard of it first: their reserved seats and the open seats are gone, so the
+# next person of civil society waits; a research person who came after her moved up into a
+# research seat freed by a cancellation; business and research still have seats.
+_C, _A, _B, _R = (Sector.CIVIL_SOCIETY, Sector.PUBLIC_ADMINISTRATION, Sector.BUSINESS,
+                  Sector.RESEARCH)
+_P, _U = Sector.PRIVATE_PERSON, Sector.UNDISCLOSED
+_FILLING = [("+", s) for s in (_C, _A, _B, _R, _C, _A, _R, _P,
+                               _C, _A, _C, _A, _R, _C, _A, _C, _R, _U, _A, _C, _R, _P, _B, _C,
+                               _A, _R, _B)] + [
+    ("+", _C),  # #27: civil society's six seats and the six open seats are taken: she waits
+    ("+", _R),  # #28: research's six seats are taken too: he waits behind her
+    ("-", 12),  # a research seat holder cancels: #28 moves up into the research seat, past #27
+    ("-", 20),  # another research seat holder cancels; nobody of research waits now
+    ("+", _B),
+]
+
+
+def _demo_filling(event: Event, now: datetime) -> None:
+    """Registrations for the coming edition, placed by the rules themselves (seats per
+    sector), so the room, the waiting list and the moves up are what the app would do."""
+    if db.session.scalar(sa.select(Registration.id).where(
+            Registration.event_id == event.id).limit(1)):
+        return
+    seats = sector_seats({s: getattr(event, f"reserved_{s}") for s in QUOTA_SECTORS},
+                         event.starts_at, event.seats_release_at)
+    registrations: list[Registration] = []
+    at = now - timedelta(hours=5 * len(_FILLING))
+    for step, what in _FILLING:
+        at += timedelta(hours=5)
+        holders = [Holder(id=n, place=r.place.value, confirmed=True, hold_expires_at=None,
+                          waitlisted_at=r.waitlisted_at, sector=r.sector.value)
+                   for n, r in enumerate(registrations)
+                   if r.status == RegistrationStatus.CONFIRMED]
+        if step == "+":
+            count = compute_seat_count(event.capacity, holders, at, seats)
+            place = Place(decide_placement(count, what.value).value)
+            registrations.append(_demo_registration(
+                event, _demo_person(len(registrations), what, event), what, at, place=place,
+                waitlisted_at=at if place == Place.WAITLIST else None))
+            continue
+        leaving = registrations[what]
+        leaving.status, leaving.cancelled_at = RegistrationStatus.CANCELLED, at
+        rest = [h for h in holders if h.id != what]
+        plan = decide_promotions(event.capacity, rest, at, event.starts_at, timedelta(0), seats)
+        for n in plan.promote:
+            registrations[n].place, registrations[n].promoted_at = Place.SEAT, at
+            registrations[n].promoted_reserved = n in plan.reserved
 
 
 def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
@@ -279,7 +355,10 @@ def load_demo(now: datetime | None = None) -> list[tuple[str, str, str]]:
         db.session.add(event)
         db.session.flush()
         held = event.ends_at < now
-        _demo_people(event, count=26 if held else 24, attended=21 if held else 0, now=now)
+        if held:
+            _demo_people(event, count=26, attended=21, now=now)
+        else:
+            _demo_filling(event, now)
         groups = _demo_groups(event, accounts[Role.FACILITATOR])
         if not held:
             db.session.flush()

@@ -214,20 +214,31 @@ def decide_promotions(capacity: int, holders: Sequence[Holder], now: datetime,
 @dataclass(frozen=True)
 class SectorSeatRow:
     sector: str  # a QUOTA_SECTORS value, or "open" for the seats open to everyone
-    reserved: int
-    taken: int
+    reserved: int  # seats of this kind
+    taken: int  # of them, taken (a sector's people beyond its reserved seats sit on open ones)
+
+    @property
+    def free(self) -> int:
+        return max(self.reserved - self.taken, 0)
 
 
 def sector_seat_rows(reserved: Mapping[str, int], count: SeatCount) -> tuple[SectorSeatRow, ...]:
     """Reserved against taken per sector, then the open seats, for staff (also after the
-    release); nothing for an edition without reserved seats."""
+    release); nothing for an edition without reserved seats.
+
+    Each seat is counted once, so the rows add up to the capacity, the seats taken and the
+    seats left: a sector's people fill its reserved seats first, those beyond them count as
+    open seats. Once released (`count` has no reserved seats in force), a sector keeps only
+    the reserved seats its people hold; the rest have become open seats."""
     setting = {s: reserved.get(s, 0) for s in QUOTA_SECTORS}
     if not any(setting.values()):
         return ()
-    rows = [SectorSeatRow(s, n, count.taken_by_sector.get(s, 0)) for s, n in setting.items()]
-    in_reserved = sum(min(row.taken, row.reserved) for row in rows)
+    taken = {s: min(count.taken_by_sector.get(s, 0), n) for s, n in setting.items()}
+    if not count.reserved:
+        setting = taken
+    rows = [SectorSeatRow(s, n, taken[s]) for s, n in setting.items()]
     rows.append(SectorSeatRow("open", max(count.capacity - sum(setting.values()), 0),
-                              count.taken - in_reserved))
+                              count.taken - sum(row.taken for row in rows)))
     return tuple(rows)
 
 

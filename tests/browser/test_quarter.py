@@ -65,7 +65,10 @@ LAST = ["Acker", "Bauer", "Cordes", "Dietz", "Eckert", "Franke", "Göbel", "Haas
         "Urban", "Voss", "Wolf", "Xu", "Yilmaz", "Zorn", "Arndt", "Berg", "Czech", "Dahl",
         "Ebert", "Fuchs", "Gerber", "Horn", "Imhof", "Jansen"]
 IN_THE_BROWSER = (0, 1, 2, CAPACITY)  # register and confirm in Chromium; the others by HTTP
-CANCELS = 2  # a seat holder who cancels; the first waiting (index CAPACITY) moves up
+# A seat holder who cancels; the first waiting (index CAPACITY) moves up. Both are of civil
+# society: #8 copies #7's seats per sector, and a freed reserved seat goes to the first
+# waiting person of its sector.
+CANCELS = 15
 CHECKED_IN = (0, 1, *range(3, 15), CAPACITY)  # 15 people at the door
 # Who answers the survey (all of them came): overall rating, mix of participants, would come
 # again, topic for next time. The first answers on a phone, the others by HTTP.

@@ -273,3 +273,32 @@ def test_a_rush_fills_each_sector_to_its_reserved_seats_plus_the_open_ones(secto
         assert count.taken_by_sector.get(sector, 0) == reserved + beyond[:10].count(sector)
     assert count.taken == sum(min(sectors.count(s), 5) for s in QUOTA_SECTORS) \
         + min(len(beyond), 10)
+
+
+def test_staff_rows_count_each_seat_once_so_they_add_up():
+    """A sector beyond its reserved seats counts its extra people under the open seats, so
+    the rows add up to the capacity, the seats taken and the seats left (not 32 of 30)."""
+    from app.domain.capacity import sector_seat_rows
+    reserved = {s: 6 for s in QUOTA_SECTORS}
+    count = SeatCount(capacity=30, taken=29, waiting=1, reserved=reserved,
+                      taken_by_sector={"civil_society": 8, "public_administration": 7,
+                                       "business": 6, "research": 5, "private_person": 2,
+                                       "undisclosed": 1})
+    rows = sector_seat_rows(reserved, count)
+    assert [(r.sector, r.reserved, r.taken, r.free) for r in rows] == [
+        ("civil_society", 6, 6, 0), ("public_administration", 6, 6, 0), ("business", 6, 6, 0),
+        ("research", 6, 5, 1), ("open", 6, 6, 0)]
+    assert sum(r.reserved for r in rows) == count.capacity
+    assert sum(r.taken for r in rows) == count.taken
+    assert sum(r.free for r in rows) == count.left
+
+    # Released: research's free reserved seat has become an open one, and a person of civil
+    # society who waited holds it; nothing shows as free in a full room.
+    released = SeatCount(capacity=30, taken=30, waiting=0, reserved={},
+                         taken_by_sector={**count.taken_by_sector, "civil_society": 9})
+    rows = sector_seat_rows(reserved, released)
+    assert [(r.sector, r.reserved, r.taken, r.free) for r in rows] == [
+        ("civil_society", 6, 6, 0), ("public_administration", 6, 6, 0), ("business", 6, 6, 0),
+        ("research", 5, 5, 0), ("open", 7, 7, 0)]
+    assert (sum(r.reserved for r in rows), sum(r.taken for r in rows),
+            sum(r.free for r in rows)) == (30, 30, 0)

@@ -182,7 +182,11 @@ def test_more_reserved_than_seats_is_a_message_at_the_field_in_both_languages(
         series.id, reserved_civil_society="8", reserved_public_administration="8",
         reserved_business="8", reserved_research="8", capacity="30"))
     assert response.status_code == 200
-    assert message in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert message in html
+    # The page opens at its top: an alert there links to the field with the message.
+    field = {"de": "Wissenschaft und Forschung", "en": "Science and research"}[lang]
+    assert f'<a class="kern-link" href="#reserved_research">{field}</a>: {message}' in html
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Event)) == 0
 
 
@@ -243,8 +247,26 @@ def test_staff_see_reserved_against_taken_per_sector_on_the_list_and_the_statist
     login_as("staff")
     html = client.get(f"/manage/events/{edition.slug}/registrations").get_data(as_text=True)
     assert "Plätze nach Bereichen" in html
-    assert '<th scope="row">Wirtschaft</th><td class="num">2</td><td class="num">1</td>' in html
-    assert ('<th scope="row">Offene Plätze (für alle)</th><td class="num">2</td>'
-            '<td class="num">1</td>') in html
+    business = ('<th scope="row" class="kern-table__header">Wirtschaft</th>'
+                '<td class="kern-table__cell num">2</td><td class="kern-table__cell num">1</td>'
+                '<td class="kern-table__cell num">1</td>')
+    assert business in html
+    assert ('<th scope="row" class="kern-table__header">Offene Plätze (für alle)</th>'
+            '<td class="kern-table__cell num">2</td><td class="kern-table__cell num">1</td>'
+            '<td class="kern-table__cell num">1</td>') in html
     stats = client.get(f"/manage/events/{edition.slug}/statistics").get_data(as_text=True)
-    assert '<th scope="row">Wirtschaft</th><td class="num">2</td><td class="num">1</td>' in stats
+    assert business in stats
+
+
+def test_the_form_says_which_sectors_have_reserved_seats_until_they_are_released(client, db):
+    """Whoever registers learns that their sector decides the seat, for the sectors that
+    really have reserved seats, and only while they bind."""
+    event = make_event(capacity=4, reserved_business=2, title="Daten für Familien")
+    html = client.get(f"/events/{event.slug}/register").get_data(as_text=True)
+    assert "Plätze reserviert für: Wirtschaft. Ob Sie einen Platz bekommen" in html
+    english = client.get(f"/events/{event.slug}/register?lang=en").get_data(as_text=True)
+    assert "seats reserved for: Business. Whether you get a seat" in english
+    event.seats_release_at = services.utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    assert "Plätze reserviert für" not in client.get(
+        f"/events/{event.slug}/register").get_data(as_text=True)
