@@ -41,7 +41,7 @@ from app.extensions import db  # noqa: E402
 from app.models import (AgendaItem, Assignment, AssignmentSource, Board, BoardCard,  # noqa: E402
                         BoardVote, BreakoutGroup, Event, EventFormat, EventStatus, Participant,
                         Place, Registration, RegistrationStatus, Sector, Series, utcnow)
-from app.registration.services import new_token  # noqa: E402
+from app.registration.links import new_token  # noqa: E402
 from bench.registration_rush import (create_database, drop_database, percentile,  # noqa: E402
                                      start_server, stop_server)
 from config import Config  # noqa: E402
