@@ -12,7 +12,7 @@ from app.events import bp, duplicate, services
 from app.events.forms import MAX_SPEAKERS, CancelEventForm, EventForm, SeriesForm
 from app.feedback import services as feedback
 from app.models import EventFormat
-from app.registration import services as registration
+from app.registration import changes
 
 
 @bp.route("/")
@@ -74,12 +74,11 @@ def edit_event(event):
     if form.validate_on_submit():
         try:
             # The confirm button carries the number of people staff agreed to mail.
-            mails = registration.change_edition(event.id, _event_data(form),
-                                                request.form.get("inform", type=int),
-                                                current_user)
+            mails = changes.change_edition(event.id, _event_data(form),
+                                           request.form.get("inform", type=int), current_user)
         except services.EventError as exc:
             show_refusal(exc, form)
-        except registration.ChangeNeedsConfirmation as question:
+        except changes.ChangeNeedsConfirmation as question:
             inform = question.mails
         else:
             flash(ngettext("Die Änderungen wurden gespeichert. %(num)d Person bekommt eine "

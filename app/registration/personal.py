@@ -1,17 +1,20 @@
 """The personal page's use cases: what the page shows and offers, the consents a person has
-given and their withdrawal. The registration's own use cases (confirm, cancel) are in
-registration.services."""
+given and their withdrawal, and mailing a person their links again. The registration's own
+use cases (confirm, cancel) are in registration.services."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from app.domain.editions import is_upcoming
 from app.events.services import edition_times
 from app.extensions import db
-from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, Place,
-                        Registration, utcnow)
-from app.registration.services import effective_status, holds_room_link, waitlist_position
+from app.mail.outbox import queue_mail
+from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event, OutboxMessage,
+                        Participant, Place, Registration, utcnow)
+from app.registration.services import (LINKS_SUBJECT, effective_status, holds_room_link,
+                                       personal_url_of, waitlist_position)
 
 
 def active_consents(registration: Registration) -> list[ConsentRecord]:
@@ -82,3 +85,35 @@ def personal_page(registration: Registration, now: datetime | None = None) -> Pe
         show_room_link=status == "confirmed" and holds_room_link(registration, now),
         hold_expires_at=registration.hold_expires_at if status == "pending" else None,
     )
+
+
+def send_personal_links(email: str, now: datetime | None = None) -> int:
+    """Mail an address the personal links of its active registrations, in one mail.
+
+    The caller answers the same whatever happens here (no hint whether the address is
+    known). An unknown address gets nothing, and an address gets at most one such mail per
+    LINK_AGAIN_MINUTES, so the form cannot flood anyone's inbox. Returns the links sent.
+    """
+    now = now or utcnow()
+    person = db.session.scalar(sa.select(Participant).where(
+        Participant.email == email, Participant.anonymised_at.is_(None)))
+    if person is None:
+        return 0
+    registrations = list(db.session.scalars(
+        sa.select(Registration).join(Event, Event.id == Registration.event_id)
+        .where(Registration.participant_id == person.id,
+               Registration.status.in_(ACTIVE_STATUSES), Registration.anonymised_at.is_(None))
+        .order_by(Event.starts_at, Registration.id)))
+    recent = now - timedelta(minutes=current_app.config["LINK_AGAIN_MINUTES"])
+    already = db.session.scalar(sa.select(OutboxMessage.id).where(
+        OutboxMessage.kind == "your_links", OutboxMessage.to_address == person.email,
+        OutboxMessage.created_at > recent).limit(1))
+    if not registrations or already is not None:
+        db.session.rollback()
+        return 0
+    entries = [(r.event, personal_url_of(r)) for r in registrations]
+    message = queue_mail("your_links", person.email, person.language, LINKS_SUBJECT,
+                         {"person": person, "entries": entries, "link": None})
+    message.created_at = now
+    db.session.commit()
+    return len(entries)

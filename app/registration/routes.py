@@ -97,7 +97,7 @@ def link_again():
             except ValueError:
                 form.email.errors.append(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
             else:
-                services.send_personal_links(email)
+                personal.send_personal_links(email)
         if not form.email.errors:
             flash(_("Wenn unter dieser Adresse eine Anmeldung besteht, bekommt sie in wenigen "
                     "Minuten eine E-Mail mit dem persönlichen Link. Bitte schauen Sie auch im "

@@ -10,14 +10,12 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from flask import abort, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.audit import audit
 from app.breakouts.topics import set_preferences
 from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
@@ -26,14 +24,13 @@ from app.domain.editions import Phase, shows_room_link
 from app.errors import Refusal, refuse
 from app.events.calendar import RoomLink, edition_ics
 from app.events.locking import lock_event
-from app.events.services import (EventData, EventError, edition_times, phase_of,
-                                 seat_counts, sector_seats_of, stage_event_update)
+from app.events.services import edition_times, phase_of, seat_counts, sector_seats_of
 from app.extensions import db
 from app.domain.addresses import has_real_address
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
-                        EventFormat, EventStatus, OutboxMessage, Participant, Place,
-                        Registration, RegistrationStatus, Sector, User, utcnow)
+                        EventFormat, OutboxMessage, Participant, Place,
+                        Registration, RegistrationStatus, Sector, utcnow)
 from app.registration.links import issue_link, personal_token
 from app.registration.words import CONSENT_TEXTS
 
@@ -196,55 +193,6 @@ def mail_registration(kind: str, registration: Registration, token: str | None =
 
 
 # --- use cases -------------------------------------------------------------------------------
-
-class ChangeNeedsConfirmation(Exception):
-    """Saving the change would mail people: staff confirm first, knowing how many."""
-
-    def __init__(self, mails: int):
-        super().__init__(f"{mails} mails")
-        self.mails = mails
-
-
-def change_edition(event_id: int, data: EventData, inform: int | None = None,
-                   user: User | None = None) -> int:
-    """Save staff's change of an edition. A new time or place of a published edition is
-    mailed, with the updated calendar entry, to everyone registered who gave an address —
-    only when staff confirmed for exactly that many people (`inform`); otherwise nothing is
-    stored and ChangeNeedsConfirmation says how many. Return the mails queued."""
-    event = lock_event(event_id)  # a registration arriving meanwhile is counted or told
-    seats_before = _seat_setting(event)
-    try:
-        change = stage_event_update(event, data)
-    except EventError as error:
-        refuse(error)
-    recipients = []
-    if change.raises_sequence and event.status == EventStatus.PUBLISHED:
-        recipients = [r for r in db.session.scalars(
-            sa.select(Registration).where(Registration.event_id == event.id,
-                                          Registration.status.in_(ACTIVE_STATUSES),
-                                          Registration.anonymised_at.is_(None))
-            .options(selectinload(Registration.participant))
-            .order_by(Registration.id)) if r.participant.has_real_address]
-    if recipients and inform != len(recipients):
-        refuse(ChangeNeedsConfirmation(len(recipients)))
-    for registration in recipients:
-        mail_registration("event_changed", registration, change=change)
-    # A raised capacity or changed reserved seats may free seats: the first people waiting
-    # who may take them move up now, in this transaction.
-    if _seat_setting(event) != seats_before:
-        apply_promotions(event, utcnow())
-    if recipients:
-        audit("event.change_mailed", user, event_id=event.id, details=f"mails: {len(recipients)}")
-    db.session.commit()
-    return len(recipients)
-
-
-def _seat_setting(event: Event) -> tuple:
-    """What decides who may sit: the capacity and the reserved seats with their release."""
-    seats = sector_seats_of(event)
-    return (event.capacity, seats.reserved, seats.releases_at) if any(seats.reserved.values()) \
-        else (event.capacity,)
-
 
 # The opt-in mail's one sentence that depends on the placement (the same msgids as
 # templates/mail/opt_in.txt, which other senders of the mail still render themselves).
@@ -508,38 +456,6 @@ def apply_promotions(event: Event, now: datetime) -> list[Registration]:
         promoted.append(registration)
     db.session.flush()
     return promoted
-
-
-def send_personal_links(email: str, now: datetime | None = None) -> int:
-    """Mail an address the personal links of its active registrations, in one mail.
-
-    The caller answers the same whatever happens here (no hint whether the address is
-    known). An unknown address gets nothing, and an address gets at most one such mail per
-    LINK_AGAIN_MINUTES, so the form cannot flood anyone's inbox. Returns the links sent.
-    """
-    now = now or utcnow()
-    person = db.session.scalar(sa.select(Participant).where(
-        Participant.email == email, Participant.anonymised_at.is_(None)))
-    if person is None:
-        return 0
-    registrations = list(db.session.scalars(
-        sa.select(Registration).join(Event, Event.id == Registration.event_id)
-        .where(Registration.participant_id == person.id,
-               Registration.status.in_(ACTIVE_STATUSES), Registration.anonymised_at.is_(None))
-        .order_by(Event.starts_at, Registration.id)))
-    recent = now - timedelta(minutes=current_app.config["LINK_AGAIN_MINUTES"])
-    already = db.session.scalar(sa.select(OutboxMessage.id).where(
-        OutboxMessage.kind == "your_links", OutboxMessage.to_address == person.email,
-        OutboxMessage.created_at > recent).limit(1))
-    if not registrations or already is not None:
-        db.session.rollback()
-        return 0
-    entries = [(r.event, personal_url_of(r)) for r in registrations]
-    message = queue_mail("your_links", person.email, person.language, LINKS_SUBJECT,
-                         {"person": person, "entries": entries, "link": None})
-    message.created_at = now
-    db.session.commit()
-    return len(entries)
 
 
 def queue_reminder(registration: Registration) -> None:

@@ -12,7 +12,7 @@ from app.breakouts import services as breakouts
 from app.models import (Assignment, AssignmentSource, BreakoutGroup, ConsentPurpose,
                         ConsentRecord, EventFormat, OutboxMessage, Place,
                         Registration, RegistrationStatus, Sector, utcnow)
-from app.registration import links, services
+from app.registration import links, personal, services
 from app.jobs import send_reminders
 from app.reports.services import notify_participants
 from tests.conftest import csrf_from
@@ -69,7 +69,7 @@ def test_every_mail_that_mentions_the_personal_page_links_that_persons_page(app,
     make_report(edition)
     with app.test_request_context():
         notify_participants(edition, staff)
-        services.send_personal_links("max@example.org")
+        personal.send_personal_links("max@example.org")
 
     expected = {"erika@example.org": ["opt_in", "confirmed", "link_again", "cancelled"],
                 "max@example.org": ["opt_in", "waitlisted", "promoted", "reminder",
@@ -108,7 +108,7 @@ def test_a_link_mailed_before_links_were_derived_keeps_working_next_to_the_new_o
     registration, old_token = make_registration(edition, "Alma Alt", email="alt@example.org",
                                                 organisation="", sector=Sector.RESEARCH)
     with app.test_request_context():
-        services.send_personal_links("alt@example.org")
+        personal.send_personal_links("alt@example.org")
     new_token = token_for(db, "alt@example.org")
     assert new_token != old_token
     for token in (old_token, new_token):
@@ -126,7 +126,7 @@ def test_a_new_link_from_staff_ends_every_older_link_the_legacy_one_too(app, cli
     _registration, old_token = make_registration(edition, "Alma Alt", email="alt@example.org",
                                                  organisation="", sector=Sector.RESEARCH)
     with app.test_request_context():
-        services.send_personal_links("alt@example.org")  # keeps old_token as the legacy link
+        personal.send_personal_links("alt@example.org")  # keeps old_token as the legacy link
         derived = token_for(db, "alt@example.org")
         resend_mail(registration_of(db, "alt@example.org"), make_user("staff"))
     newest = token_for(db, "alt@example.org")
