@@ -51,8 +51,8 @@ def test_demo_edition_open_for_registration_shows_seats_per_sector(runner, clien
     filled theirs and the open seats, one of civil society waits, a research person who came
     after her moved up into a freed research seat, and business and research still have seats."""
     from app.models import Place, Registration, RegistrationStatus
-    from app.registration.services import (holders_of, overtaken_by_reserved, plan_promotions,
-                                           seat_count)
+    from app.registration.personal import overtaken_by_reserved
+    from app.registration.services import holders_of, plan_promotions, seat_count
     runner.invoke(args=["demo"])
     seventh = db.session.scalar(sa.select(Event).where(Event.number == 7))
     assert (seventh.reserved_civil_society, seventh.reserved_public_administration,
