@@ -1,6 +1,11 @@
 """The base of forms that take only text: what a browser's form POST carries."""
+import functools
+
+from babel import support
 from flask import request
+from flask_babel import get_locale
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 # Characters no text field takes, for a regex character class: DEL and the C1 controls
 # (U+0085 is a line break to some mail programs), the line and paragraph separators, and the
@@ -18,8 +23,32 @@ class TextForm(FlaskForm):
     """
 
     class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            # WTForms' own messages in the person's language, as Flask-WTF gives them, but
+            # the catalogue read once per process and language: Flask-WTF reads and parses
+            # it on every request, a cost the public forms pay in a registration rush.
+            return _WTFORMS_MESSAGES
+
         def wrap_formdata(self, form, formdata):
             wrapped = super().wrap_formdata(form, formdata)
             if wrapped is None or wrapped is formdata:  # not submitted, or data given explicitly
                 return wrapped
             return request.form
+
+
+@functools.cache
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' translations for the request's locale (the interface WTForms calls)."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalogue(str(get_locale())).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalogue(str(get_locale())).ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()

@@ -3,6 +3,7 @@
 The lowest breakout module: registration stores a ranking through it, and the other breakout
 modules build on it. Changes lock the edition; each use case commits once.
 """
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,8 +38,14 @@ class GroupData:
 
 
 def groups_of(event_id: int) -> list[BreakoutGroup]:
-    return list(db.session.scalars(sa.select(BreakoutGroup).where(
-        BreakoutGroup.event_id == event_id).order_by(BreakoutGroup.position, BreakoutGroup.id)))
+    return list(db.session.scalars(_groups_statement(), {"event_id": event_id}))
+
+
+@functools.cache
+def _groups_statement() -> sa.Select:
+    """groups_of's statement, built once: the registration form asks it on every request."""
+    return sa.select(BreakoutGroup).where(BreakoutGroup.event_id == sa.bindparam("event_id")) \
+        .order_by(BreakoutGroup.position, BreakoutGroup.id)
 
 
 def topics_of(groups: list[BreakoutGroup]) -> list[str]:

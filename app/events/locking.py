@@ -1,11 +1,24 @@
 """Locking an edition: every use case that changes seats, groups or boards of one edition
 takes this lock first, so two requests never decide on the same stale count."""
+import functools
+
 import sqlalchemy as sa
 from flask import abort, current_app
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.models import Event
+
+
+@functools.cache
+def _lock_statement(locking: bool) -> sa.Select:
+    """Built once per process: the statement is the same for every edition (its id is a
+    parameter), and building it anew under a contended lock cost more than running it."""
+    # The series comes along (one statement instead of a lazy load under the lock: every
+    # mail names it); only the edition's row is locked, not the series the editions share.
+    query = sa.select(Event).where(Event.id == sa.bindparam("event_id")).options(
+        joinedload(Event.series, innerjoin=True)).execution_options(populate_existing=True)
+    return query.with_for_update(of=Event) if locking else query
 
 
 def lock_event(event_id: int) -> Event:
@@ -16,13 +29,9 @@ def lock_event(event_id: int) -> Event:
     write lock (see configure_sqlite). REGISTRATION_LOCKING is only ever off in
     the control test that shows the race.
     """
-    # The series comes along (one statement instead of a lazy load under the lock: every
-    # mail names it); only the edition's row is locked, not the series the editions share.
-    query = sa.select(Event).where(Event.id == event_id).options(
-        joinedload(Event.series, innerjoin=True)).execution_options(populate_existing=True)
-    if current_app.config.get("REGISTRATION_LOCKING", True):
-        query = query.with_for_update(of=Event)
-    event = db.session.scalar(query)
+    event = db.session.scalar(
+        _lock_statement(bool(current_app.config.get("REGISTRATION_LOCKING", True))),
+        {"event_id": event_id})
     if event is None:
         abort(404)
     return event

@@ -1,4 +1,5 @@
 """Edition use cases: list, create, change, publish, cancel, duplicate."""
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -79,6 +80,20 @@ def sector_seats_of(event: Event) -> SectorSeats:
     return sector_seats(reserved_seats(event), event.starts_at, event.seats_release_at)
 
 
+@functools.cache
+def _seat_count_statement() -> sa.Select:
+    """The aggregate behind seat_counts, built once (the editions and the time are
+    parameters): it runs under the edition's lock on every registration."""
+    live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
+                  Registration.hold_expires_at.is_(None),
+                  Registration.hold_expires_at > sa.bindparam("now"))
+    return (sa.select(Registration.event_id, Registration.place, Registration.sector,
+                      sa.func.count())
+            .where(Registration.event_id.in_(sa.bindparam("ids", expanding=True)),
+                   Registration.status.in_(ACTIVE_STATUSES), live)
+            .group_by(Registration.event_id, Registration.place, Registration.sector))
+
+
 def seat_counts(events: list[Event], now: datetime | None = None) -> dict[int, SeatCount]:
     """The domain's SeatCount of several editions in one query, for pages that list them.
 
@@ -88,13 +103,7 @@ def seat_counts(events: list[Event], now: datetime | None = None) -> dict[int, S
     """
     now = now or utcnow()
     ids = [e.id for e in events]
-    live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
-                  Registration.hold_expires_at.is_(None), Registration.hold_expires_at > now)
-    rows = db.session.execute(
-        sa.select(Registration.event_id, Registration.place, Registration.sector,
-                  sa.func.count())
-        .where(Registration.event_id.in_(ids), Registration.status.in_(ACTIVE_STATUSES), live)
-        .group_by(Registration.event_id, Registration.place, Registration.sector)) if ids else []
+    rows = db.session.execute(_seat_count_statement(), {"ids": ids, "now": now}) if ids else []
     counts = {event_id: ({}, {}) for event_id in ids}  # (seats, waiting) by sector
     for event_id, place, sector, n in rows:
         counts[event_id][0 if place == Place.SEAT else 1][str(sector.value)] = n

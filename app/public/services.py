@@ -1,4 +1,5 @@
 """What the public pages show."""
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -56,17 +57,22 @@ def event_page(slug: str, viewer: User, with_agenda: bool = True,
     path of a registration rush and do not show it); a page that shows no seat figure skips
     their count (`with_seats=False`).
     """
-    query = sa.select(Event).where(Event.slug == slug)
     # Without the agenda (the registration form, the hot path of a rush): the series joined,
-    # one statement instead of two.
-    event = db.session.scalar(_with_details(query) if with_agenda
-                              else query.options(joinedload(Event.series, innerjoin=True)))
+    # one statement instead of two, built once.
+    event = db.session.scalar(_with_details(sa.select(Event).where(Event.slug == slug))) \
+        if with_agenda else db.session.scalar(_edition_with_series(), {"slug": slug})
     if event is None:
         abort(404)
     is_preview = event.status == EventStatus.DRAFT
     if is_preview and not (viewer.is_authenticated and may_facilitate(viewer, event)):
         abort(404)
     return _page(event, is_preview, with_agenda, with_seats)
+
+
+@functools.cache
+def _edition_with_series() -> sa.Select:
+    return sa.select(Event).where(Event.slug == sa.bindparam("slug")).options(
+        joinedload(Event.series, innerjoin=True))
 
 
 def _with_details(query):

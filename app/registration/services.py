@@ -10,13 +10,12 @@ from types import SimpleNamespace
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm.attributes import set_committed_value
 from flask import abort, current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.breakouts.topics import set_preferences
+from app.breakouts.topics import groups_of, set_preferences, topics_of
 from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
                                  decide_promotions, is_expired)
@@ -31,6 +30,7 @@ from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
                         EventFormat, OutboxMessage, Participant, Place,
                         Registration, RegistrationStatus, Sector, utcnow)
+from app.registration.inserts import insert_at_once
 from app.registration.links import issue_link, personal_token
 from app.registration.words import CONSENT_TEXTS
 
@@ -211,19 +211,24 @@ def register_participant(event_id: int, data: RegistrationData,
     if data.accessibility_consent and data.accessibility_needs.strip():
         purposes.add(ConsentPurpose.ACCESSIBILITY_DATA)
     # Everything that needs no lock happens before taking it: the lock is the bottleneck.
-    person = participant_for(data.email)
+    person_id = person_id_for(data.email)
     event = db.session.get(Event, event_id)  # the caller's page loaded it: no statement
     if event is None:
         abort(404)
     registration = Registration(
-        event=event, participant_id=person.id, status=RegistrationStatus.PENDING,
+        event=event, participant_id=person_id, status=RegistrationStatus.PENDING,
         nonce=data.nonce, language=data.language, sector=data.sector,
         accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent
         else "")
     token = issue_link(registration)
     # The opt-in mail rendered now, all but the sentence that depends on the placement (the
     # dates in the edition's words are the costly part); the lock only fills that in.
-    mail = _opt_in_mail(registration, person, data, token)
+    mail = _opt_in_mail(registration, data, token)
+    # The ranking as set_preferences keeps it (topics the edition has, each once), read now.
+    offered = set(topics_of(groups_of(event_id))) if data.topics else set()
+    topics = list(dict.fromkeys(t for t in data.topics if t in offered))
+    details = {"name": data.name.strip(), "organisation": data.organisation.strip(),
+               "sector": data.sector, "language": data.language}
 
     event = lock_event(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
@@ -231,16 +236,12 @@ def register_participant(event_id: int, data: RegistrationData,
         refuse(RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet.")))
     # Both questions in one statement (the lock is held meanwhile): this form sent before?
     # this person already registered?
-    earlier = db.session.execute(sa.select(
-        Registration.id, Registration.nonce, Registration.participant_id, Registration.status)
-        .where(Registration.event_id == event.id,
-               sa.or_(Registration.nonce == data.nonce,
-                      sa.and_(Registration.participant_id == person.id,
-                              Registration.status.in_(ACTIVE_STATUSES))))).all()
+    earlier = db.session.execute(_earlier_statement(), {
+        "event_id": event.id, "nonce": data.nonce, "person_id": person_id}).all()
     existing = next((r for r in earlier if r.nonce == data.nonce), None)
     if existing is not None:  # a double-clicked or resent form
         return Outcome("repeat_submit", existing.id, None)
-    active = next((r for r in earlier if r.participant_id == person.id
+    active = next((r for r in earlier if r.participant_id == person_id
                    and r.status in ACTIVE_STATUSES), None)
     if active is not None:
         # Same neutral answer as a new registration; the person gets their link again — the
@@ -260,85 +261,62 @@ def register_participant(event_id: int, data: RegistrationData,
     registration.hold_expires_at = now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"])
     registration.waitlisted_at = now if placement == Placement.WAITLIST else None
     registration.created_at = now
-    details = {"name": data.name.strip(), "organisation": data.organisation.strip(),
-               "sector": data.sector, "language": data.language}
-    consents = [{"participant_id": person.id, "purpose": purpose,
+    consents = [{"participant_id": person_id, "purpose": purpose,
                  "text_version": text_version(purpose), "given_at": now}
                 for purpose in sorted(purposes)]
     outbox = None
     if mail is not None:
-        body, mark, subject = mail
-        with force_locale(data.language):
-            sentence = str(PLACE_SENTENCES[placement])
-        outbox = {"kind": "opt_in", "to_address": person.email, "subject": subject,
-                  "body_text": body.replace(mark, sentence, 1)}
+        body, mark, subject, sentences = mail
+        outbox = {"kind": "opt_in", "to_address": data.email, "subject": subject,
+                  "body_text": body.replace(mark, sentences[placement], 1)}
     if db.session.get_bind().dialect.name == "postgresql":
-        registration_id = _insert_at_once(registration, person, details, consents, outbox, now)
-        if data.topics:  # the ranking refers to the new row (the object stays out of the session)
-            registration.id, registration.event_id = registration_id, event.id
-            set_preferences(registration, data.topics, commit=False)
+        registration_id = insert_at_once(_columns(registration, event.id, person_id), person_id,
+                                         details, consents, outbox, topics, now)
         db.session.commit()
         return Outcome("new", registration_id, token)
-    for key, value in details.items():
-        setattr(person, key, value)
-    registration.participant = person
+    db.session.execute(sa.update(Participant).where(Participant.id == person_id)
+                       .values(updated_at=now, **details))
     db.session.add(registration)
     for consent in consents:
         db.session.add(ConsentRecord(registration=registration, **consent))
     if outbox is not None:
         db.session.add(OutboxMessage(registration=registration, **outbox))
-    if data.topics:
+    if topics:
         db.session.flush()
-        set_preferences(registration, data.topics, commit=False)
+        set_preferences(registration, topics, commit=False)
     db.session.flush()  # the statements the commit would send anyway
     registration_id = registration.id  # read after the commit, it costs a SELECT and a BEGIN
     db.session.commit()
     return Outcome("new", registration_id, token)
 
 
-def _insert_at_once(registration: Registration, person: Participant, details: dict,
-                    consents: list[dict], outbox: dict | None, now: datetime) -> int:
-    """PostgreSQL: the person's details, the registration, its consents and the mail in the
-    outbox in ONE statement (data-modifying CTEs; the rows reference the new registration's
-    id), instead of one round trip each while the edition is locked. The same rows as the
-    ORM path below (SQLite); returns the registration's id."""
-    tables = Registration.__table__, ConsentRecord.__table__, OutboxMessage.__table__
-    new = sa.insert(tables[0]).values({**_defaults(tables[0]), **dict(
-        event_id=registration.event.id, participant_id=person.id, status=registration.status,
+def _columns(registration: Registration, event_id: int, participant_id: int) -> dict:
+    """A new registration's row as PostgreSQL's one statement inserts it."""
+    return dict(
+        event_id=event_id, participant_id=participant_id, status=registration.status,
         place=registration.place, token_hash=registration.token_hash,
         link_secret=registration.link_secret, legacy_token_hash=None, nonce=registration.nonce,
         language=registration.language, sector=registration.sector,
         accessibility_needs=registration.accessibility_needs,
         hold_expires_at=registration.hold_expires_at, waitlisted_at=registration.waitlisted_at,
-        created_at=now)}).returning(tables[0].c.id).cte("new_registration")
-    new_id = sa.select(new.c.id).scalar_subquery()
-    writes = [sa.update(Participant.__table__).where(Participant.id == person.id)
-              .values(updated_at=now, **details).cte("person_details")]
-    # One single-row INSERT per consent: a multi-row VALUES is never in SQLAlchemy's
-    # statement cache, and compiling this statement anew cost more than a round trip.
-    writes.extend(sa.insert(tables[1]).values(
-        **{**_defaults(tables[1]), **consent, "registration_id": new_id}).cte(f"consent_{n}")
-        for n, consent in enumerate(consents))
-    if outbox is not None:
-        writes.append(sa.insert(tables[2]).values(
-            **{**_defaults(tables[2]), **outbox, "registration_id": new_id})
-                      .cte("opt_in_mail"))
-    registration_id = db.session.execute(sa.select(new.c.id).add_cte(*writes)).scalar_one()
-    for key, value in details.items():  # what the statement stored, without another UPDATE
-        set_committed_value(person, key, value)
-    return registration_id
+        created_at=registration.created_at)
 
 
-def _defaults(table: sa.Table) -> dict:
-    """The columns' Python-side defaults (an INSERT inside a CTE does not apply them)."""
-    return {c.key: c.default.arg if c.default.is_scalar else c.default.arg(None)
-            for c in table.c if c.default is not None and not c.default.is_sequence}
+@functools.cache
+def _earlier_statement() -> sa.Select:
+    """This form sent before, or this person registered already (built once)."""
+    return sa.select(
+        Registration.id, Registration.nonce, Registration.participant_id, Registration.status
+    ).where(Registration.event_id == sa.bindparam("event_id"),
+            sa.or_(Registration.nonce == sa.bindparam("nonce"),
+                   sa.and_(Registration.participant_id == sa.bindparam("person_id"),
+                           Registration.status.in_(ACTIVE_STATUSES))))
 
 
-def _opt_in_mail(registration: Registration, person: Participant, data: RegistrationData,
-                 token: str) -> tuple[str, str, str] | None:
+def _opt_in_mail(registration: Registration, data: RegistrationData, token: str) -> tuple[str, str, str, dict[Placement, str]] | None:
     """The opt-in mail's body with a mark where the placement's sentence goes, the mark,
-    and the subject; None for an address the person did not give (queue_mail's guard)."""
+    the subject and the sentence for each placement, in the person's language; None for an
+    address the person did not give (queue_mail's guard)."""
     if not has_real_address(data.email):
         return None
     mark = f"\x00{secrets.token_hex(8)}\x00"
@@ -346,33 +324,47 @@ def _opt_in_mail(registration: Registration, person: Participant, data: Registra
     with force_locale(data.language):
         subject = str(SUBJECTS["opt_in"]) % {"title": event.title}
         # The person's details as this registration gives them (stored under the lock).
-        shown = SimpleNamespace(email=person.email, name=data.name.strip())
+        shown = SimpleNamespace(email=data.email, name=data.name.strip())
         body = render_template("mail/opt_in.txt", lang=data.language, registration=registration,
                                event=event, person=shown, link=personal_url(token),
                                show_room_link=False,  # a pending hold never holds the room link
                                hours=current_app.config["CONFIRMATION_HOURS"],
                                place_sentence=mark)
-    return body, mark, subject
+        sentences = {placement: str(text) for placement, text in PLACE_SENTENCES.items()}
+    return body, mark, subject, sentences
 
 
-def participant_for(email: str) -> Participant:
-    """The person with this address, created if new — safely when two requests race.
+def person_id_for(email: str) -> int:
+    """The id of the person with this (normalised) address, created if new — safely when
+    two requests race.
 
     The same new address may register for two editions at once; the locks are per
     edition, so the unique e-mail decides: INSERT … ON CONFLICT DO NOTHING RETURNING the
-    new row (one statement for a new person), else read the one that exists.
+    new row's id (one statement for a new person), else read the one that exists.
     """
-    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" \
-        else sqlite.insert
     now = utcnow()
-    created = db.session.scalar(
-        insert(Participant).values(
-            email=email, name="", organisation="", sector=Sector.UNDISCLOSED.value,
-            language="de", created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["email"]).returning(Participant))
+    created = db.session.scalar(_new_person_statement(db.session.get_bind().dialect.name), {
+        "email": email, "sector": Sector.UNDISCLOSED, "created_at": now, "updated_at": now})
     if created is not None:
         return created
-    return db.session.scalar(sa.select(Participant).where(Participant.email == email))
+    return db.session.scalar(sa.select(Participant.id).where(Participant.email == email))
+
+
+def participant_for(email: str) -> Participant:
+    """The person with this address (person_id_for), as a Participant."""
+    return db.session.get(Participant, person_id_for(email))
+
+
+@functools.cache
+def _new_person_statement(dialect: str):
+    """person_id_for's insert-or-nothing, built once per dialect (Core: no ORM object)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = Participant.__table__
+    return (insert(table).values(
+        email=sa.bindparam("email"), name="", organisation="", sector=sa.bindparam("sector"),
+        language="de", created_at=sa.bindparam("created_at"),
+        updated_at=sa.bindparam("updated_at"))
+        .on_conflict_do_nothing(index_elements=["email"]).returning(table.c.id))
 
 
 def confirm_registration(registration_id: int, now: datetime | None = None) -> Registration:

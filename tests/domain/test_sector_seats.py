@@ -181,7 +181,7 @@ class Room:
         self.holders = [replace(h, place="seat") if h.id in promoted else h
                         for h in self.holders if h.id not in plan.expire]
         after = self.count()
-        if plan.promote:
+        if plan.promote and _within_limits(before):
             assert _within_limits(after), after
         if self.now < START - CUTOFF:
             # Maximal: nobody confirmed waits while a seat they may take is free.
@@ -201,7 +201,9 @@ class Room:
             hold_expires_at=self.now + timedelta(hours=24), sector=sector,
             waitlisted_at=self.now if placement == Placement.WAITLIST else None))
         self.next_id += 1
-        if placement == Placement.SEAT:
+        # A registration never breaks the limits. (They may be broken already: staff may lower
+        # the capacity below the seats taken, and nobody loses their seat for it.)
+        if placement == Placement.SEAT and _within_limits(count):
             assert _within_limits(self.count()), self.count()
         self.promote()
 

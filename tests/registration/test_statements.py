@@ -3,7 +3,10 @@ registered, and the lock is held only for the checks, the count, the inserts and
 import re
 
 import pytest
+import sqlalchemy as sa
 
+from app.models import BreakoutGroup, Preference, Registration, Sector
+from app.registration import services
 from tests.conftest import counted_statements
 from tests.factories import make_event
 
@@ -56,3 +59,50 @@ def test_the_form_and_the_registration_send_few_statements_however_full(app, db,
         for table in ("registrations", "consent_records", "outbox_messages"):
             assert f"INSERT INTO {table}" in write, write
         assert "UPDATE participants" in write, write
+
+
+def test_ranked_topics_are_written_with_the_registration_in_the_same_statement(app, db,
+                                                                                edition):
+    """With breakout topics to rank, the POST reads the topics before the lock and writes the
+    ranking with everything else: on PostgreSQL still one write statement under the lock."""
+    db.session.add_all(BreakoutGroup(event_id=edition.id, position=i, topic=topic,
+                                     title=f"{topic}?", min_size=2, max_size=6)
+                       for i, topic in enumerate(("Schule", "Pflege", "Schule", "Wohnen")))
+    db.session.commit()
+    client, slug = app.test_client(), edition.slug
+    html = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+            "nonce": re.search(r'name="nonce"[^>]*value="([^"]+)"', html).group(1),
+            "name": "Erika Mustermann", "email": "erika@example.org",
+            "organisation": "Verein e. V.", "sector": "civil_society",
+            "privacy_acknowledged": "y", "rank_1": "Wohnen", "rank_2": "Schule"}
+    with counted_statements(db) as post:
+        assert client.post(f"/events/{slug}/register", data=data).status_code == 303
+    db.session.expire_all()
+    registration = db.session.scalar(sa.select(Registration))
+    assert [(p.rank, p.topic) for p in db.session.scalars(
+        sa.select(Preference).where(Preference.registration_id == registration.id)
+        .order_by(Preference.rank))] == [(1, "Wohnen"), (2, "Schule")]
+    if db.engine.dialect.name == "postgresql":
+        assert len(post) == POST + 1, "\n".join(s[:70] for s in post)  # the topics, before the lock
+        under_lock = post[next(i for i, s in enumerate(post) if "FOR UPDATE" in s):]
+        assert len(under_lock) == 4, under_lock
+        assert "INSERT INTO breakout_preferences" in under_lock[-1], under_lock[-1]
+
+
+def test_the_service_keeps_only_topics_the_edition_has_each_once(app, db, edition):
+    """Other callers than the form (which offers only the edition's topics) get the same
+    ranking set_preferences would keep: unknown topics and repeats dropped, order kept."""
+    db.session.add_all(BreakoutGroup(event_id=edition.id, position=i, topic=topic,
+                                     title=f"{topic}?", min_size=2, max_size=6)
+                       for i, topic in enumerate(("Schule", "Pflege")))
+    db.session.commit()
+    with app.test_request_context():
+        outcome = services.register_participant(edition.id, services.RegistrationData(
+            name="Erika", email="erika@example.org", organisation="", sector=Sector.RESEARCH,
+            language="de", nonce="n-1", privacy_acknowledged=True,
+            topics=["Pflege", "Raumfahrt", "Pflege", "Schule"]))
+    db.session.expire_all()
+    assert [p.topic for p in db.session.scalars(
+        sa.select(Preference).where(Preference.registration_id == outcome.registration_id)
+        .order_by(Preference.rank))] == ["Pflege", "Schule"]
