@@ -1,4 +1,6 @@
 """Forms of the breakout board and of people's topic ranking (shape validation only)."""
+import functools
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectField, StringField, TextAreaField
@@ -128,6 +130,13 @@ RANK_LABELS = (_l("1. Wahl"), _l("2. Wahl"), _l("3. Wahl"))
 
 def ranking_fields(base: type[FlaskForm], topics: list[str]) -> type[FlaskForm]:
     """`base` with one optional choice per rank among these topics."""
+    return _ranking_class(base, tuple(topics))
+
+
+@functools.lru_cache(maxsize=256)
+def _ranking_class(base: type[FlaskForm], topics: tuple[str, ...]) -> type[FlaskForm]:
+    # One class per edition's topics, not one per request: WTForms binds a new class's
+    # fields on its first use, which the registration form paid on every request.
     choices = [SelectChoice("", _l("– keine Angabe –"))] + [SelectChoice(t, t) for t in topics]
     fields = {f"rank_{i}": SelectField(RANK_LABELS[i - 1], choices=choices, default="",
                                        validate_choice=True)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, current_app
 from sqlalchemy.orm import joinedload
 
+from app.domain.capacity import QUOTA_SECTORS
 from app.extensions import db
 from app.models import Event
 
@@ -35,3 +36,25 @@ def lock_event(event_id: int) -> Event:
     if event is None:
         abort(404)
     return event
+
+
+@functools.cache
+def _figures_statement(locking: bool) -> sa.Select:
+    columns = [Event.id, Event.status, Event.starts_at, Event.ends_at,
+               Event.registration_opens_at, Event.registration_closes_at, Event.capacity,
+               Event.seats_release_at, *(getattr(Event, f"reserved_{s}") for s in QUOTA_SECTORS)]
+    query = sa.select(*columns).where(Event.id == sa.bindparam("event_id"))
+    return query.with_for_update() if locking else query
+
+
+def lock_edition_figures(event_id: int) -> sa.Row:
+    """lock_event for a use case that decides only on the edition's phase and seats (a new
+    registration): the same lock, returning just those columns (a row with the Event's
+    attribute names, which app.events.services.phase_of and seat_counts read) instead of
+    refreshing the edition and its series as objects while everyone else waits."""
+    row = db.session.execute(
+        _figures_statement(bool(current_app.config.get("REGISTRATION_LOCKING", True))),
+        {"event_id": event_id}).one_or_none()
+    if row is None:
+        abort(404)
+    return row

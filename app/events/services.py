@@ -81,14 +81,17 @@ def sector_seats_of(event: Event) -> SectorSeats:
 
 
 @functools.cache
-def _seat_count_statement() -> sa.Select:
-    """The aggregate behind seat_counts, built once (the editions and the time are
-    parameters): it runs under the edition's lock on every registration."""
+def seat_count_statement() -> sa.Select:
+    """The aggregate behind seat_counts — one row (event_id, place, sector, n) per edition,
+    place and sector — built once: the editions (`ids`) and the time (`now`) are parameters.
+    It runs under the edition's lock on every registration (inside one statement with that
+    use case's own checks: app.registration.services); seat_counts_from turns its rows into
+    the domain's SeatCount."""
     live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
                   Registration.hold_expires_at.is_(None),
                   Registration.hold_expires_at > sa.bindparam("now"))
     return (sa.select(Registration.event_id, Registration.place, Registration.sector,
-                      sa.func.count())
+                      sa.func.count().label("n"))
             .where(Registration.event_id.in_(sa.bindparam("ids", expanding=True)),
                    Registration.status.in_(ACTIVE_STATUSES), live)
             .group_by(Registration.event_id, Registration.place, Registration.sector))
@@ -103,8 +106,14 @@ def seat_counts(events: list[Event], now: datetime | None = None) -> dict[int, S
     """
     now = now or utcnow()
     ids = [e.id for e in events]
-    rows = db.session.execute(_seat_count_statement(), {"ids": ids, "now": now}) if ids else []
-    counts = {event_id: ({}, {}) for event_id in ids}  # (seats, waiting) by sector
+    rows = db.session.execute(seat_count_statement(), {"ids": ids, "now": now}) if ids else []
+    return seat_counts_from(events, rows, now)
+
+
+def seat_counts_from(events: list[Event], rows, now: datetime) -> dict[int, SeatCount]:
+    """The SeatCount of each edition from seat_count_statement's rows (event_id, place,
+    sector, n) for these editions at `now`."""
+    counts = {e.id: ({}, {}) for e in events}  # (seats, waiting) by sector
     for event_id, place, sector, n in rows:
         counts[event_id][0 if place == Place.SEAT else 1][str(sector.value)] = n
     return {e.id: SeatCount(capacity=e.capacity, taken=sum(counts[e.id][0].values()),

@@ -22,8 +22,9 @@ from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
 from app.domain.editions import Phase, shows_room_link
 from app.errors import Refusal, refuse
 from app.events.calendar import RoomLink, edition_ics
-from app.events.locking import lock_event
-from app.events.services import edition_times, phase_of, seat_counts, sector_seats_of
+from app.events.locking import lock_edition_figures, lock_event
+from app.events.services import (edition_times, phase_of, seat_count_statement,
+                                 seat_counts_from, sector_seats_of)
 from app.extensions import db
 from app.domain.addresses import has_real_address
 from app.mail.outbox import Attachment, queue_mail
@@ -230,14 +231,13 @@ def register_participant(event_id: int, data: RegistrationData,
     details = {"name": data.name.strip(), "organisation": data.organisation.strip(),
                "sector": data.sector, "language": data.language}
 
-    event = lock_event(event_id)
+    event = lock_edition_figures(event_id)
     now = fixed_now or utcnow()  # after the lock: the waiting list's order is the lock's order
     if phase_of(event, now) != Phase.REGISTRATION_OPEN:
         refuse(RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet.")))
-    # Both questions in one statement (the lock is held meanwhile): this form sent before?
-    # this person already registered?
-    earlier = db.session.execute(_earlier_statement(), {
-        "event_id": event.id, "nonce": data.nonce, "person_id": person_id}).all()
+    # One statement (the lock is held meanwhile): this form sent before? this person already
+    # registered? and the edition's seats, counted after the lock was granted.
+    earlier, seats = checks_and_seats(event, data.nonce, person_id, now)
     existing = next((r for r in earlier if r.nonce == data.nonce), None)
     if existing is not None:  # a double-clicked or resent form
         return Outcome("repeat_submit", existing.id, None)
@@ -256,7 +256,7 @@ def register_participant(event_id: int, data: RegistrationData,
     # app.domain.capacity.compute_seat_count together for every state a registration can be
     # in, on SQLite and PostgreSQL — and the domain still decides (decide_placement).
     # Promotions, which need the FIFO order, keep loading the holders (apply_promotions).
-    placement = decide_placement(seat_counts([event], now)[event.id], data.sector.value)
+    placement = decide_placement(seats, data.sector.value)
     registration.place = Place(placement.value)
     registration.hold_expires_at = now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"])
     registration.waitlisted_at = now if placement == Placement.WAITLIST else None
@@ -302,15 +302,42 @@ def _columns(registration: Registration, event_id: int, participant_id: int) -> 
         created_at=registration.created_at)
 
 
+def checks_and_seats(event, nonce: str, person_id: int, now: datetime) -> tuple[list, SeatCount]:
+    """For a new registration under the edition's lock, in one statement: the edition's
+    registrations sent with this nonce or held by this person (rows of id, nonce,
+    participant_id, status), and its SeatCount at `now` (the count of
+    app.events.services.seat_counts)."""
+    rows = db.session.execute(_checks_and_count_statement(), {
+        "event_id": event.id, "nonce": nonce, "person_id": person_id, "ids": [event.id],
+        "now": now}).all()
+    counted = [(r.event_id, r.place, r.sector, r.n) for r in rows if not r.earlier]
+    return [r for r in rows if r.earlier], seat_counts_from([event], counted, now)[event.id]
+
+
 @functools.cache
-def _earlier_statement() -> sa.Select:
-    """This form sent before, or this person registered already (built once)."""
-    return sa.select(
-        Registration.id, Registration.nonce, Registration.participant_id, Registration.status
-    ).where(Registration.event_id == sa.bindparam("event_id"),
-            sa.or_(Registration.nonce == sa.bindparam("nonce"),
-                   sa.and_(Registration.participant_id == sa.bindparam("person_id"),
-                           Registration.status.in_(ACTIVE_STATUSES))))
+def _checks_and_count_statement() -> sa.CompoundSelect:
+    """register_participant's one statement under the lock, built once: rows with `earlier`
+    true are this edition's registrations sent with this form's nonce or held by this person;
+    rows with `earlier` false are the edition's seat count (app.events.services'
+    seat_count_statement, the count's one home, as a subquery)."""
+    count = seat_count_statement().subquery()
+    r = Registration
+
+    def none(column):  # NULL with the column's type, so both halves read back alike
+        return sa.type_coerce(sa.null(), column.type)
+
+    checks = sa.select(
+        sa.literal(True).label("earlier"), r.id, r.nonce, r.participant_id, r.status,
+        none(count.c.event_id).label("event_id"), none(r.place).label("place"),
+        none(r.sector).label("sector"), none(count.c.n).label("n"),
+    ).where(r.event_id == sa.bindparam("event_id"),
+            sa.or_(r.nonce == sa.bindparam("nonce"),
+                   sa.and_(r.participant_id == sa.bindparam("person_id"),
+                           r.status.in_(ACTIVE_STATUSES))))
+    counted = sa.select(sa.literal(False), none(r.id), none(r.nonce), none(r.participant_id),
+                        none(r.status), count.c.event_id, count.c.place, count.c.sector,
+                        count.c.n)
+    return sa.union_all(checks, counted)
 
 
 def _opt_in_mail(registration: Registration, data: RegistrationData, token: str) -> tuple[str, str, str, dict[Placement, str]] | None:

@@ -8,7 +8,7 @@ import pytest
 
 from app.events.services import seat_counts
 from app.models import Place, RegistrationStatus, utcnow
-from app.registration.services import seat_count
+from app.registration.services import checks_and_seats, seat_count
 from tests.factories import make_event, make_registration
 
 STATUSES = list(RegistrationStatus)
@@ -55,6 +55,25 @@ def test_the_aggregate_agrees_with_every_state_at_once(db, capacity):
     assert sql[other.id] == seat_count(other, now)
     # The states are not all alike: the figure really depends on them.
     assert (sql[event.id].taken, sql[event.id].waiting) == (6, 6)
+
+
+def test_the_registrations_one_statement_under_the_lock_counts_the_same(db):
+    """A new registration counts in the same statement as its checks (a resent form, already
+    registered): its SeatCount agrees with the domain's, its checks find what they should."""
+    now = utcnow().replace(microsecond=0)
+    event, other = make_event(capacity=40), make_event(capacity=2)
+    for status, place, hold in itertools.product(STATUSES, PLACES, HOLDS):
+        _state(event, status, place, hold, now)
+    _state(other, RegistrationStatus.CONFIRMED, Place.SEAT, "none", now)
+    mine, _ = make_registration(event, status="pending", hold_expires_at=now + timedelta(hours=1))
+    earlier, seats = checks_and_seats(event, "no such nonce", -1, now)
+    assert (earlier, seats) == ([], seat_count(event, now))
+    assert (seats.taken, seats.waiting) == (7, 6)
+    earlier, _ = checks_and_seats(event, mine.nonce, -1, now)
+    assert [(r.id, r.nonce) for r in earlier] == [(mine.id, mine.nonce)]
+    earlier, _ = checks_and_seats(event, "no such nonce", mine.participant_id, now)
+    assert [(r.id, r.status) for r in earlier] == [(mine.id, RegistrationStatus.PENDING)]
+    assert checks_and_seats(other, "no such nonce", -1, now)[1] == seat_count(other, now)
 
 
 def test_an_edition_without_registrations_and_no_editions_at_all(db):
