@@ -1,9 +1,11 @@
 """The registration's writes under the edition's lock on PostgreSQL, in ONE statement.
 
-The person's details, the registration, its consents, its ranked topics and the opt-in mail
-in the outbox go to the database as data-modifying CTEs of one statement (each row refers to
-the new registration's id) instead of one round trip each while every other registration of
-the edition waits. SQLite has no data-modifying CTEs; app.registration.services writes the
+The person (created, or their details updated: INSERT … ON CONFLICT on the unique address),
+the registration, its consents, its ranked topics and the opt-in mail in the outbox go to the
+database as data-modifying CTEs of one statement (each row refers to the person's and the new
+registration's ids) instead of one round trip each while every other registration of the
+edition waits. Two editions' registrations of the same new address at once hold different
+locks; the unique address makes the second wait for the first's commit and then update. SQLite has no data-modifying CTEs; app.registration.services writes the
 same rows through the ORM there (tests/registration/test_statements.py holds both).
 
 The statement is built once per shape (how many consents and topics, with or without a mail)
@@ -15,6 +17,7 @@ import functools
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from app.extensions import db
 from app.models import ConsentRecord, OutboxMessage, Participant, Preference, Registration
@@ -41,13 +44,21 @@ def _bound(table: sa.Table, prefix: str, keys: tuple[str, ...]) -> dict:
 def _statement(registration: tuple[str, ...], person: tuple[str, ...],
                consents: tuple[tuple[str, ...], ...], outbox: tuple[str, ...] | None,
                preferences: int) -> sa.Select:
-    new = (sa.insert(_REGISTRATION).values(_bound(_REGISTRATION, "r_", registration))
-           .returning(_REGISTRATION.c.id).cte("new_registration"))
+    details = {key: column for key, column in _bound(_PERSON, "p_", person).items()}
+    upsert = postgresql.insert(_PERSON).values(details)
+    person_row = (upsert.on_conflict_do_update(
+        index_elements=[_PERSON.c.email],
+        set_={key: upsert.excluded[key] for key in person if key not in ("email", "created_at")})
+        .returning(_PERSON.c.id).cte("person"))
+    person_id = sa.select(person_row.c.id).scalar_subquery()
+    new = (sa.insert(_REGISTRATION).values(
+        {**_bound(_REGISTRATION, "r_", registration), "participant_id": person_id})
+        .returning(_REGISTRATION.c.id).cte("new_registration"))
     new_id = sa.select(new.c.id).scalar_subquery()
-    writes = [sa.update(_PERSON).where(_PERSON.c.id == sa.bindparam("person_id"))
-              .values(_bound(_PERSON, "p_", person)).cte("person_details")]
+    writes = [person_row]
     writes.extend(sa.insert(_CONSENT).values(
-        {**_bound(_CONSENT, f"c{n}_", keys), "registration_id": new_id}).cte(f"consent_{n}")
+        {**_bound(_CONSENT, f"c{n}_", keys), "registration_id": new_id,
+         "participant_id": person_id}).cte(f"consent_{n}")
         for n, keys in enumerate(consents))
     if outbox is not None:
         writes.append(sa.insert(_OUTBOX).values(
@@ -58,14 +69,16 @@ def _statement(registration: tuple[str, ...], person: tuple[str, ...],
     return sa.select(new.c.id).add_cte(*writes)
 
 
-def insert_at_once(registration: dict, person_id: int, details: dict, consents: list[dict],
+def insert_at_once(registration: dict, email: str, details: dict, consents: list[dict],
                    outbox: dict | None, topics: list[str], now: datetime) -> int:
     """Write everything a new registration stores in one statement; its id.
 
-    `registration`, `details` (the person's), each consent and the outbox row are column →
-    value; the tables' Python-side defaults are added here; `topics` best first."""
+    `registration` (without the person), `details` (the person's name, organisation, sector
+    and language), each consent (without registration and person) and the outbox row are
+    column → value; the tables' Python-side defaults are added here; `topics` best first."""
     rows = {"r_": {**defaults(_REGISTRATION), **registration},
-            "p_": {**details, "updated_at": now}}
+            "p_": {**defaults(_PERSON), **details, "email": email, "created_at": now,
+                   "updated_at": now}}
     rows.update((f"c{n}_", {**defaults(_CONSENT), **consent})
                 for n, consent in enumerate(consents))
     if outbox is not None:
@@ -75,7 +88,7 @@ def insert_at_once(registration: dict, person_id: int, details: dict, consents: 
         tuple(rows["r_"]), tuple(rows["p_"]),
         tuple(tuple(rows[f"c{n}_"]) for n in range(len(consents))),
         tuple(rows["o_"]) if outbox is not None else None, len(topics))
-    params = {"person_id": person_id}
+    params = {}
     for prefix, values in rows.items():
         params.update((prefix + key, value) for key, value in values.items())
     return db.session.execute(statement, params).scalar_one()

@@ -212,7 +212,10 @@ def register_participant(event_id: int, data: RegistrationData,
     if data.accessibility_consent and data.accessibility_needs.strip():
         purposes.add(ConsentPurpose.ACCESSIBILITY_DATA)
     # Everything that needs no lock happens before taking it: the lock is the bottleneck.
-    person_id = person_id_for(data.email)
+    # PostgreSQL writes the person (new or known, by address) in the one statement under the
+    # lock; SQLite, which writes row by row, finds or creates them first.
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    person_id = None if postgres else person_id_for(data.email)
     event = db.session.get(Event, event_id)  # the caller's page loaded it: no statement
     if event is None:
         abort(404)
@@ -237,12 +240,11 @@ def register_participant(event_id: int, data: RegistrationData,
         refuse(RegistrationError(_l("Die Anmeldung für diese Ausgabe ist nicht geöffnet.")))
     # One statement (the lock is held meanwhile): this form sent before? this person already
     # registered? and the edition's seats, counted after the lock was granted.
-    earlier, seats = checks_and_seats(event, data.nonce, person_id, now)
+    earlier, seats = checks_and_seats(event, data.nonce, data.email, now)
     existing = next((r for r in earlier if r.nonce == data.nonce), None)
     if existing is not None:  # a double-clicked or resent form
         return Outcome("repeat_submit", existing.id, None)
-    active = next((r for r in earlier if r.participant_id == person_id
-                   and r.status in ACTIVE_STATUSES), None)
+    active = next((r for r in earlier if r.status in ACTIVE_STATUSES), None)  # the person's
     if active is not None:
         # Same neutral answer as a new registration; the person gets their link again — the
         # same link: whoever typed their address must not be able to take it away.
@@ -261,7 +263,7 @@ def register_participant(event_id: int, data: RegistrationData,
     registration.hold_expires_at = now + timedelta(hours=current_app.config["CONFIRMATION_HOURS"])
     registration.waitlisted_at = now if placement == Placement.WAITLIST else None
     registration.created_at = now
-    consents = [{"participant_id": person_id, "purpose": purpose,
+    consents = [{"purpose": purpose,
                  "text_version": text_version(purpose), "given_at": now}
                 for purpose in sorted(purposes)]
     outbox = None
@@ -269,16 +271,17 @@ def register_participant(event_id: int, data: RegistrationData,
         body, mark, subject, sentences = mail
         outbox = {"kind": "opt_in", "to_address": data.email, "subject": subject,
                   "body_text": body.replace(mark, sentences[placement], 1)}
-    if db.session.get_bind().dialect.name == "postgresql":
-        registration_id = insert_at_once(_columns(registration, event.id, person_id), person_id,
-                                         details, consents, outbox, topics, now)
+    if postgres:
+        registration_id = insert_at_once(_columns(registration, event.id), data.email, details,
+                                         consents, outbox, topics, now)
         db.session.commit()
         return Outcome("new", registration_id, token)
     db.session.execute(sa.update(Participant).where(Participant.id == person_id)
                        .values(updated_at=now, **details))
     db.session.add(registration)
     for consent in consents:
-        db.session.add(ConsentRecord(registration=registration, **consent))
+        db.session.add(ConsentRecord(registration=registration, participant_id=person_id,
+                                     **consent))
     if outbox is not None:
         db.session.add(OutboxMessage(registration=registration, **outbox))
     if topics:
@@ -290,10 +293,11 @@ def register_participant(event_id: int, data: RegistrationData,
     return Outcome("new", registration_id, token)
 
 
-def _columns(registration: Registration, event_id: int, participant_id: int) -> dict:
-    """A new registration's row as PostgreSQL's one statement inserts it."""
+def _columns(registration: Registration, event_id: int) -> dict:
+    """A new registration's row as PostgreSQL's one statement inserts it (the person's id
+    comes from the statement itself)."""
     return dict(
-        event_id=event_id, participant_id=participant_id, status=registration.status,
+        event_id=event_id, status=registration.status,
         place=registration.place, token_hash=registration.token_hash,
         link_secret=registration.link_secret, legacy_token_hash=None, nonce=registration.nonce,
         language=registration.language, sector=registration.sector,
@@ -302,13 +306,13 @@ def _columns(registration: Registration, event_id: int, participant_id: int) -> 
         created_at=registration.created_at)
 
 
-def checks_and_seats(event, nonce: str, person_id: int, now: datetime) -> tuple[list, SeatCount]:
+def checks_and_seats(event, nonce: str, email: str, now: datetime) -> tuple[list, SeatCount]:
     """For a new registration under the edition's lock, in one statement: the edition's
-    registrations sent with this nonce or held by this person (rows of id, nonce,
-    participant_id, status), and its SeatCount at `now` (the count of
-    app.events.services.seat_counts)."""
+    registrations sent with this nonce, or active and of the person with this (normalised)
+    address (rows of id, nonce, participant_id, status), and its SeatCount at `now` (the count
+    of app.events.services.seat_counts)."""
     rows = db.session.execute(_checks_and_count_statement(), {
-        "event_id": event.id, "nonce": nonce, "person_id": person_id, "ids": [event.id],
+        "event_id": event.id, "nonce": nonce, "email": email, "ids": [event.id],
         "now": now}).all()
     counted = [(r.event_id, r.place, r.sector, r.n) for r in rows if not r.earlier]
     return [r for r in rows if r.earlier], seat_counts_from([event], counted, now)[event.id]
@@ -317,7 +321,8 @@ def checks_and_seats(event, nonce: str, person_id: int, now: datetime) -> tuple[
 @functools.cache
 def _checks_and_count_statement() -> sa.CompoundSelect:
     """register_participant's one statement under the lock, built once: rows with `earlier`
-    true are this edition's registrations sent with this form's nonce or held by this person;
+    true are this edition's registrations sent with this form's nonce or held by the person
+    with this address;
     rows with `earlier` false are the edition's seat count (app.events.services'
     seat_count_statement, the count's one home, as a subquery)."""
     count = seat_count_statement().subquery()
@@ -332,7 +337,8 @@ def _checks_and_count_statement() -> sa.CompoundSelect:
         none(r.sector).label("sector"), none(count.c.n).label("n"),
     ).where(r.event_id == sa.bindparam("event_id"),
             sa.or_(r.nonce == sa.bindparam("nonce"),
-                   sa.and_(r.participant_id == sa.bindparam("person_id"),
+                   sa.and_(r.participant_id == sa.select(Participant.id).where(
+                       Participant.email == sa.bindparam("email")).scalar_subquery(),
                            r.status.in_(ACTIVE_STATUSES))))
     counted = sa.select(sa.literal(False), none(r.id), none(r.nonce), none(r.participant_id),
                         none(r.status), count.c.event_id, count.c.place, count.c.sector,

@@ -66,14 +66,15 @@ def test_the_registrations_one_statement_under_the_lock_counts_the_same(db):
         _state(event, status, place, hold, now)
     _state(other, RegistrationStatus.CONFIRMED, Place.SEAT, "none", now)
     mine, _ = make_registration(event, status="pending", hold_expires_at=now + timedelta(hours=1))
-    earlier, seats = checks_and_seats(event, "no such nonce", -1, now)
+    earlier, seats = checks_and_seats(event, "no such nonce", "nobody@example.org", now)
     assert (earlier, seats) == ([], seat_count(event, now))
     assert (seats.taken, seats.waiting) == (7, 6)
-    earlier, _ = checks_and_seats(event, mine.nonce, -1, now)
+    earlier, _ = checks_and_seats(event, mine.nonce, "nobody@example.org", now)
     assert [(r.id, r.nonce) for r in earlier] == [(mine.id, mine.nonce)]
-    earlier, _ = checks_and_seats(event, "no such nonce", mine.participant_id, now)
+    earlier, _ = checks_and_seats(event, "no such nonce", mine.participant.email, now)
     assert [(r.id, r.status) for r in earlier] == [(mine.id, RegistrationStatus.PENDING)]
-    assert checks_and_seats(other, "no such nonce", -1, now)[1] == seat_count(other, now)
+    assert checks_and_seats(other, "no such nonce", "nobody@example.org", now)[1] \
+        == seat_count(other, now)
 
 
 def test_an_edition_without_registrations_and_no_editions_at_all(db):
