@@ -48,6 +48,19 @@ def _groups_statement() -> sa.Select:
         .order_by(BreakoutGroup.position, BreakoutGroup.id)
 
 
+def edition_topics(event_id: int) -> list[str]:
+    """topics_of(groups_of(event_id)) without loading the groups: the topics alone, in the
+    order of their first group (a registration's POST needs only these)."""
+    return list(dict.fromkeys(db.session.scalars(_topics_statement(), {"event_id": event_id})))
+
+
+@functools.cache
+def _topics_statement() -> sa.Select:
+    return sa.select(BreakoutGroup.topic).where(
+        BreakoutGroup.event_id == sa.bindparam("event_id")) \
+        .order_by(BreakoutGroup.position, BreakoutGroup.id)
+
+
 def topics_of(groups: list[BreakoutGroup]) -> list[str]:
     """The distinct topics, in the order of their first group."""
     return list(dict.fromkeys(g.topic for g in groups))

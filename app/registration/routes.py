@@ -1,6 +1,5 @@
 """Public registration: the form, the neutral answer, and the personal page /r/<token>."""
 import secrets
-from dataclasses import replace
 
 from flask import (abort, current_app, flash, jsonify, redirect, render_template,
                    request, url_for)
@@ -10,9 +9,8 @@ from flask_login import current_user
 
 from app.auth.services import normalise_email
 from app.breakouts.forms import ranking_fields
-from app.breakouts.topics import groups_of, topic_titles, topics_of
+from app.breakouts.topics import edition_topics, groups_of, topic_titles, topics_of
 from app.errors import press_button, show_refusal
-from app.events.services import seat_counts
 from app.extensions import limiter
 from app.models import ConsentPurpose, Sector
 from app.public.cache import shared_form_page
@@ -30,11 +28,14 @@ bp.add_app_template_global(sector_label)
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 @shared_form_page
 def register(slug: str):
-    # A POST counts its seats under the lock; the page's figure only if the form comes back.
-    page = event_page(slug, current_user, with_agenda=False,
-                      with_seats=request.method != "POST")
-    groups = groups_of(page.event.id)
-    form = ranking_fields(RegistrationForm, topics_of(groups))()
+    # A POST counts its seats under the lock and loads only what the registration needs; the
+    # page (the edition's texts, the seat figure, the topics' questions) only if the form
+    # comes back.
+    posted = request.method == "POST"
+    page = event_page(slug, current_user, with_agenda=False, with_seats=not posted, lean=posted)
+    groups = None if posted else groups_of(page.event.id)
+    form = ranking_fields(RegistrationForm, edition_topics(page.event.id) if posted
+                          else topics_of(groups))()
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
@@ -58,8 +59,9 @@ def register(slug: str):
                 return redirect(url_for("public.show_event", slug=slug), 303)
             return redirect(url_for("registration.submitted", slug=slug), 303)
     status = 422 if form.errors else 200
-    if page.seats is None:
-        page = replace(page, seats=seat_counts([page.event])[page.event.id])
+    if posted:  # the form came back: the whole page
+        page = event_page(slug, current_user, with_agenda=False)
+        groups = groups_of(page.event.id)
     return render_template("registration/form.html", page=page, form=form,
                            topic_titles=topic_titles(groups)), status
 

@@ -138,3 +138,25 @@ def test_a_known_person_registering_for_another_edition_is_one_person_with_new_d
         == {people[0].id}
     consents = db.session.scalars(sa.select(ConsentRecord)).all()
     assert len(consents) == 2 and {c.participant_id for c in consents} == {people[0].id}
+
+
+def test_a_form_that_comes_back_shows_the_whole_page_again(app, db, edition):
+    """The POST loads only what a registration needs; when the form comes back with an error,
+    the page is the form page as before: seats, the topics' questions, the edition's language."""
+    db.session.add(BreakoutGroup(event_id=edition.id, position=0, topic="Schule",
+                                 title="Wie lernen Kinder mit Daten?", min_size=2, max_size=6))
+    edition.working_language = "en"
+    db.session.commit()
+    client, slug = app.test_client(), edition.slug
+    html = client.get(f"/events/{slug}/register").get_data(as_text=True)
+    data = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', html).group(1),
+            "nonce": re.search(r'name="nonce"[^>]*value="([^"]+)"', html).group(1),
+            "name": "Erika", "email": "not an address", "sector": "civil_society",
+            "privacy_acknowledged": "y", "rank_1": "Schule"}
+    with counted_statements(db) as post:
+        response = client.post(f"/events/{slug}/register", data=data)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Wie lernen Kinder mit Daten?" in page and "3 Plätze" in page, page
+    assert 'lang="en"' in page  # the edition's working language, loaded for the page
+    assert len(post) <= 8, post  # edition and topics for the check, then the page's own
