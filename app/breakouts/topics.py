@@ -56,9 +56,9 @@ def edition_topics(event_id: int) -> list[str]:
 
 @functools.cache
 def _topics_statement() -> sa.Select:
-    return sa.select(BreakoutGroup.topic).where(
-        BreakoutGroup.event_id == sa.bindparam("event_id")) \
-        .order_by(BreakoutGroup.position, BreakoutGroup.id)
+    g = BreakoutGroup.__table__.c  # the table's columns: a plain statement
+    return sa.select(g.topic).where(g.event_id == sa.bindparam("event_id")) \
+        .order_by(g.position, g.id)
 
 
 def topics_of(groups: list[BreakoutGroup]) -> list[str]:

@@ -40,10 +40,11 @@ def lock_event(event_id: int) -> Event:
 
 @functools.cache
 def _figures_statement(locking: bool) -> sa.Select:
-    columns = [Event.id, Event.status, Event.starts_at, Event.ends_at,
-               Event.registration_opens_at, Event.registration_closes_at, Event.capacity,
-               Event.seats_release_at, *(getattr(Event, f"reserved_{s}") for s in QUOTA_SECTORS)]
-    query = sa.select(*columns).where(Event.id == sa.bindparam("event_id"))
+    e = Event.__table__.c  # the table's columns: a plain statement, not the ORM's path
+    columns = [e.id, e.status, e.starts_at, e.ends_at, e.registration_opens_at,
+               e.registration_closes_at, e.capacity, e.seats_release_at,
+               *(e[f"reserved_{s}"] for s in QUOTA_SECTORS)]
+    query = sa.select(*columns).where(e.id == sa.bindparam("event_id"))
     return query.with_for_update() if locking else query
 
 

@@ -86,15 +86,15 @@ def seat_count_statement() -> sa.Select:
     place and sector — built once: the editions (`ids`) and the time (`now`) are parameters.
     It runs under the edition's lock on every registration (inside one statement with that
     use case's own checks: app.registration.services); seat_counts_from turns its rows into
-    the domain's SeatCount."""
-    live = sa.or_(Registration.status == RegistrationStatus.CONFIRMED,
-                  Registration.hold_expires_at.is_(None),
-                  Registration.hold_expires_at > sa.bindparam("now"))
-    return (sa.select(Registration.event_id, Registration.place, Registration.sector,
-                      sa.func.count().label("n"))
-            .where(Registration.event_id.in_(sa.bindparam("ids", expanding=True)),
-                   Registration.status.in_(ACTIVE_STATUSES), live)
-            .group_by(Registration.event_id, Registration.place, Registration.sector))
+    the domain's SeatCount. Of the table's columns, not the model's attributes: a plain
+    statement skips the ORM's execution path."""
+    r = Registration.__table__.c
+    live = sa.or_(r.status == RegistrationStatus.CONFIRMED, r.hold_expires_at.is_(None),
+                  r.hold_expires_at > sa.bindparam("now"))
+    return (sa.select(r.event_id, r.place, r.sector, sa.func.count().label("n"))
+            .where(r.event_id.in_(sa.bindparam("ids", expanding=True)),
+                   r.status.in_(ACTIVE_STATUSES), live)
+            .group_by(r.event_id, r.place, r.sector))
 
 
 def seat_counts(events: list[Event], now: datetime | None = None) -> dict[int, SeatCount]:

@@ -326,7 +326,7 @@ def _checks_and_count_statement() -> sa.CompoundSelect:
     rows with `earlier` false are the edition's seat count (app.events.services'
     seat_count_statement, the count's one home, as a subquery)."""
     count = seat_count_statement().subquery()
-    r = Registration
+    r, people = Registration.__table__.c, Participant.__table__.c  # a plain statement
 
     def none(column):  # NULL with the column's type, so both halves read back alike
         return sa.type_coerce(sa.null(), column.type)
@@ -337,8 +337,8 @@ def _checks_and_count_statement() -> sa.CompoundSelect:
         none(r.sector).label("sector"), none(count.c.n).label("n"),
     ).where(r.event_id == sa.bindparam("event_id"),
             sa.or_(r.nonce == sa.bindparam("nonce"),
-                   sa.and_(r.participant_id == sa.select(Participant.id).where(
-                       Participant.email == sa.bindparam("email")).scalar_subquery(),
+                   sa.and_(r.participant_id == sa.select(people.id).where(
+                       people.email == sa.bindparam("email")).scalar_subquery(),
                            r.status.in_(ACTIVE_STATUSES))))
     counted = sa.select(sa.literal(False), none(r.id), none(r.nonce), none(r.participant_id),
                         none(r.status), count.c.event_id, count.c.place, count.c.sector,
