@@ -110,7 +110,8 @@ def results(url: str, event_id: int) -> dict:
 
 # --- server ----------------------------------------------------------------------------------
 
-def start_server(url: str, workdir: Path, workers: int) -> tuple[subprocess.Popen, str]:
+def start_server(url: str, workdir: Path, workers: int,
+                 app: str = "bench.wsgi_bench:app") -> tuple[subprocess.Popen, str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     sock.listen(2048)
@@ -122,7 +123,7 @@ def start_server(url: str, workdir: Path, workers: int) -> tuple[subprocess.Pope
     env = {**os.environ, "BENCH_DATABASE_URL": url, "BENCH_READY_DIR": str(ready),
            "BENCH_MAIL_DIR": str(workdir)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "bench.wsgi_bench:app", "--bind",
+        [sys.executable, "-m", "gunicorn", app, "--bind",
          f"fd://{sock.fileno()}", "--workers", str(workers), "--worker-class", "sync",
          "--backlog", "2048", "--timeout", "120", "--log-level", "warning"],
         cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -16,7 +16,8 @@ end), three editions with `--seats` seats each, and runs `gunicorn bench.wsgi_be
    with its own session and CSRF token); then only the POSTs are timed, against the
    reference's POST.
 
-Each phase runs `--seconds` (or until its prepared forms run out). Prints per phase the
+Every worker is warmed up through both paths before a clock starts. Each phase runs
+`--seconds` (or until its prepared forms run out). Prints per phase the
 answers per second, p50/p95/p99, errors, and the share of the reference; seats taken must
 equal the seats of each edition (exit status 1 otherwise or on any error). Rate limits are off
 as in registration_rush.py (one loopback address sends everything); the public page cache is
@@ -173,6 +174,23 @@ def timed(name: str, base: str, clients: int, seconds: float, once,
     return figures
 
 
+def bare_phases(url: str, workdir: Path, workers: int, clients: int, seconds: float,
+                phases: list[tuple[str, str, object, int]], event_id: int) -> dict[str, dict]:
+    """The reference's phases once more against the bare app (bench/wsgi_bare.py), started
+    with the same number of workers and warmed up like the real one."""
+    process, base = start_server(url, workdir, workers, app="bench.wsgi_bare:app")
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            for n in range(20 * workers):
+                client.get("/bench/reference")
+                client.get(f"/bench/reference/event/{event_id}")
+                client.post(f"/bench/reference/{event_id}", data={"n": str(n)})
+        return {key: timed(name, base, clients, seconds, once, expect=expect)
+                for key, name, once, expect in phases}
+    finally:
+        stop_server(process)
+
+
 def share(ours: dict, reference: dict) -> float | None:
     return round(ours["per_second"] / reference["per_second"], 3) \
         if reference["per_second"] else None
@@ -185,6 +203,9 @@ def main() -> int:
     parser.add_argument("--seats", type=int, default=30)
     parser.add_argument("--prepared", type=int, default=1500,
                         help="forms fetched before shape 3's clock starts (default 1500)")
+    parser.add_argument("--bare", action="store_true",
+                        help="also measure each reference on a bare Flask app (bench/wsgi_bare.py"
+                             ": no ORM, templates, CSRF, session or other extensions)")
     args = parser.parse_args()
     if not (1 <= args.clients <= 200 and 1 <= args.seconds <= 120):
         parser.error("clients 1..200, seconds 1..120")
@@ -239,6 +260,13 @@ def main() -> int:
                                                   args.seconds, reference_pair, expect=303)
         stop_server(process)
         process = None
+        if args.bare:
+            (workdir / "b2").mkdir()
+            print("bare reference app, 2 workers:", flush=True)
+            figures.update(bare_phases(url, workdir / "b2", 2, args.clients, args.seconds, [
+                ("event_page_bare", "bare event page GET",
+                 get(f"/bench/reference/event/{page_id}"), 200),
+                ("registration_bare", "bare GET + POST", reference_pair, 303)], page_id))
 
         # --- shape 3: 4 workers, forms fetched before the clock ---
         (workdir / "w4").mkdir()
@@ -261,10 +289,17 @@ def main() -> int:
         figures["registration_post"] = timed("registration POST", base, args.clients,
                                              args.seconds, post_prepared, work=prepared,
                                              expect=303)
+        reference_post = (lambda client, n: client.post(f"/bench/reference/{post_id}",
+                                                         data={"n": str(n)}).status_code)
         figures["registration_post_reference"] = timed(
-            "reference POST", base, args.clients, args.seconds,
-            lambda client, n: client.post(f"/bench/reference/{post_id}",
-                                          data={"n": str(n)}).status_code, expect=303)
+            "reference POST", base, args.clients, args.seconds, reference_post, expect=303)
+        stop_server(process)
+        process = None
+        if args.bare:
+            (workdir / "b4").mkdir()
+            print("bare reference app, 4 workers:", flush=True)
+            figures.update(bare_phases(url, workdir / "b4", 4, args.clients, args.seconds, [
+                ("registration_post_bare", "bare POST", reference_post, 303)], post_id))
         seats = {slug: results(url, event_id)["seats"]
                  for event_id, slug in ((rush_id, rush_slug), (post_id, post_slug))}
     finally:
@@ -279,18 +314,25 @@ def main() -> int:
         "registration_post": share(figures["registration_post"],
                                    figures["registration_post_reference"]),
     }
+    shares_bare = {key: share(figures[key], figures[f"{key}_bare"])
+                   for key in shares if f"{key}_bare" in figures}
     load = [round(load_before, 1), round(os.getloadavg()[0], 1)]
     seats_ok = all(n == args.seats for n in seats.values())
     errors = sum(f["errors"] for f in figures.values())
     print(f"shares of the reference: event page {shares['event_page']}, completed "
           f"registrations {shares['registration']}, registration POSTs "
           f"{shares['registration_post']}")
+    if shares_bare:
+        print(f"shares of the bare app: event page {shares_bare['event_page']}, completed "
+              f"registrations {shares_bare['registration']}, registration POSTs "
+              f"{shares_bare['registration_post']}")
     print(f"registration POST p99 {figures['registration_post']['p99_ms']} ms; seats taken "
           f"{seats} of {args.seats} each ({'exact' if seats_ok else 'WRONG'}); errors {errors}; "
           f"load average {load[0]} before, {load[1]} after ({os.cpu_count()} cores)")
     print(json.dumps({"benchmark": "rush_shapes", "clients": args.clients,
                       "seconds": args.seconds, "seats": args.seats, "cores": os.cpu_count(),
-                      "load_average": load, "shares": shares, "seats_taken": seats,
+                      "load_average": load, "shares": shares, "shares_bare": shares_bare,
+                      "seats_taken": seats,
                       "errors": errors, "phases": figures}))
     return 0 if seats_ok and not errors else 1
 
