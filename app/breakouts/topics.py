@@ -51,7 +51,8 @@ def _groups_statement() -> sa.Select:
 def edition_topics(event_id: int) -> list[str]:
     """topics_of(groups_of(event_id)) without loading the groups: the topics alone, in the
     order of their first group (a registration's POST needs only these)."""
-    return list(dict.fromkeys(db.session.scalars(_topics_statement(), {"event_id": event_id})))
+    return list(dict.fromkeys(
+        db.session.connection().scalars(_topics_statement(), {"event_id": event_id})))
 
 
 @functools.cache

@@ -52,8 +52,9 @@ def lock_edition_figures(event_id: int) -> sa.Row:
     """lock_event for a use case that decides only on the edition's phase and seats (a new
     registration): the same lock, returning just those columns (a row with the Event's
     attribute names, which app.events.services.phase_of and seat_counts read) instead of
-    refreshing the edition and its series as objects while everyone else waits."""
-    row = db.session.execute(
+    refreshing the edition and its series as objects while everyone else waits (a plain
+    statement on the session's connection: no ORM step)."""
+    row = db.session.connection().execute(
         _figures_statement(bool(current_app.config.get("REGISTRATION_LOCKING", True))),
         {"event_id": event_id}).one_or_none()
     if row is None:

@@ -91,4 +91,4 @@ def insert_at_once(registration: dict, email: str, details: dict, consents: list
     params = {}
     for prefix, values in rows.items():
         params.update((prefix + key, value) for key, value in values.items())
-    return db.session.execute(statement, params).scalar_one()
+    return db.session.connection().execute(statement, params).scalar_one()

@@ -311,7 +311,7 @@ def checks_and_seats(event, nonce: str, email: str, now: datetime) -> tuple[list
     registrations sent with this nonce, or active and of the person with this (normalised)
     address (rows of id, nonce, participant_id, status), and its SeatCount at `now` (the count
     of app.events.services.seat_counts)."""
-    rows = db.session.execute(_checks_and_count_statement(), {
+    rows = db.session.connection().execute(_checks_and_count_statement(), {
         "event_id": event.id, "nonce": nonce, "email": email, "ids": [event.id],
         "now": now}).all()
     counted = [(r.event_id, r.place, r.sector, r.n) for r in rows if not r.earlier]
