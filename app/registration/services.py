@@ -2,6 +2,7 @@
 queues its mails and commits once."""
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -268,9 +269,10 @@ def register_participant(event_id: int, data: RegistrationData,
                 for purpose in sorted(purposes)]
     outbox = None
     if mail is not None:
-        body, mark, subject, sentences = mail
+        parts, subject, values = mail
+        values = {**values, "place": values[placement]}
         outbox = {"kind": "opt_in", "to_address": data.email, "subject": subject,
-                  "body_text": body.replace(mark, sentences[placement], 1)}
+                  "body_text": "".join(values.get(kind, text) for kind, text in parts)}
     if postgres:
         registration_id = insert_at_once(_columns(registration, event.id), data.email, details,
                                          consents, outbox, topics, now)
@@ -346,25 +348,44 @@ def _checks_and_count_statement() -> sa.CompoundSelect:
     return sa.union_all(checks, counted)
 
 
-def _opt_in_mail(registration: Registration, data: RegistrationData, token: str) -> tuple[str, str, str, dict[Placement, str]] | None:
-    """The opt-in mail's body with a mark where the placement's sentence goes, the mark,
-    the subject and the sentence for each placement, in the person's language; None for an
-    address the person did not give (queue_mail's guard)."""
+def _opt_in_mail(registration: Registration, data: RegistrationData, token: str):
+    """The opt-in mail, rendered before the lock but for the sentence that depends on the
+    placement: its body as parts (kind, text) — kind "text" as it stands, "name", "link" and
+    "place" filled in from the values — its subject, and the values (the person's name and
+    link, and the sentence for each placement). None for an address the person did not give
+    (queue_mail's guard)."""
     if not has_real_address(data.email):
         return None
-    mark = f"\x00{secrets.token_hex(8)}\x00"
-    event = registration.event
-    with force_locale(data.language):
-        subject = str(SUBJECTS["opt_in"]) % {"title": event.title}
-        # The person's details as this registration gives them (stored under the lock).
-        shown = SimpleNamespace(email=data.email, name=data.name.strip())
-        body = render_template("mail/opt_in.txt", lang=data.language, registration=registration,
-                               event=event, person=shown, link=personal_url(token),
+    event, config = registration.event, current_app.config
+    parts, subject, sentences = _opt_in_text(
+        data.language, event.series.name, event.number, event.title, event.starts_at,
+        event.ends_at, config["CONFIRMATION_HOURS"], config["OPERATOR_NAME"],
+        config["CONTACT_EMAIL"], config["BABEL_DEFAULT_TIMEZONE"])
+    return parts, subject, {"name": data.name.strip(), "link": personal_url(token), **sentences}
+
+
+@functools.lru_cache(maxsize=256)
+def _opt_in_text(language: str, series: str, number: int, title: str, starts_at: datetime,
+                 ends_at: datetime, hours: int, *config: str):
+    """templates/mail/opt_in.txt rendered once per edition's words and language, with marks
+    where the person's name, their link and the placement's sentence go, split at them. The
+    key is everything else the text shows (the edition's names and times, the configured
+    hours, operator, contact and time zone): an edited edition renders anew, never stale."""
+    marks = {kind: f"\x00{secrets.token_hex(8)}\x00" for kind in ("name", "link", "place")}
+    edition = SimpleNamespace(series=SimpleNamespace(name=series), number=number, title=title,
+                              starts_at=starts_at, ends_at=ends_at)
+    with force_locale(language):
+        subject = str(SUBJECTS["opt_in"]) % {"title": title}
+        body = render_template("mail/opt_in.txt", lang=language, registration=None,
+                               event=edition, person=SimpleNamespace(name=marks["name"]),
+                               link=marks["link"],
                                show_room_link=False,  # a pending hold never holds the room link
-                               hours=current_app.config["CONFIRMATION_HOURS"],
-                               place_sentence=mark)
+                               hours=hours, place_sentence=marks["place"])
         sentences = {placement: str(text) for placement, text in PLACE_SENTENCES.items()}
-    return body, mark, subject, sentences
+    kinds = {mark: kind for kind, mark in marks.items()}
+    pieces = re.split("(" + "|".join(map(re.escape, marks.values())) + ")", body)
+    parts = tuple((kinds.get(piece, "text"), piece) for piece in pieces if piece)
+    return parts, subject, sentences
 
 
 def person_id_for(email: str) -> int:

@@ -5,8 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.models import (BreakoutGroup, ConsentRecord, Participant, Preference, Registration,
-                        Sector)
+from app.models import (BreakoutGroup, ConsentRecord, OutboxMessage, Participant, Preference,
+                        Registration, Sector)
 from app.registration import services
 from tests.conftest import counted_statements
 from tests.factories import make_event
@@ -160,3 +160,34 @@ def test_a_form_that_comes_back_shows_the_whole_page_again(app, db, edition):
     assert "Wie lernen Kinder mit Daten?" in page and "3 Plätze" in page, page
     assert 'lang="en"' in page  # the edition's working language, loaded for the page
     assert len(post) <= 8, post  # edition and topics for the check, then the page's own
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_opt_in_mail_from_its_cached_text_is_the_template_rendered_for_the_person(
+        app, db, edition, language):
+    """The opt-in mail's text is rendered once per edition's words and language with marks
+    for the name, the link and the placement's sentence: the mail is what rendering the
+    template for this person gives, whatever the name holds, and an edited title shows."""
+    from flask import render_template
+    from flask_babel import force_locale
+
+    name = "Zoë %(name)s {{ 1 + 1 }} ${x} \\1"
+    with app.test_request_context():
+        for title in ("Daten für Familien", "Daten für Familien (neu)"):
+            edition.title = title
+            db.session.commit()
+            outcome = services.register_participant(edition.id, services.RegistrationData(
+                name=name, email=f"{len(title)}@example.org", organisation="",
+                sector=Sector.RESEARCH, language=language, nonce=f"nonce-{len(title)}",
+                privacy_acknowledged=True))
+            registration = db.session.get(Registration, outcome.registration_id)
+            mail = db.session.scalar(sa.select(OutboxMessage).where(
+                OutboxMessage.registration_id == registration.id))
+            with force_locale(language):
+                expected = render_template(
+                    "mail/opt_in.txt", lang=language, registration=registration,
+                    event=registration.event, person=registration.participant,
+                    link=services.personal_url(outcome.token), show_room_link=False,
+                    hours=app.config["CONFIRMATION_HOURS"])
+            assert mail.body_text == expected
+            assert title in mail.subject and name in mail.body_text
