@@ -272,7 +272,8 @@ def register_participant(event_id: int, data: RegistrationData,
         parts, subject, values = mail
         values = {**values, "place": values[placement]}
         outbox = {"kind": "opt_in", "to_address": data.email, "subject": subject,
-                  "body_text": "".join(values.get(kind, text) for kind, text in parts)}
+                  "body_text": "".join(text if kind == "text" else values[kind]
+                                       for kind, text in parts)}
     if postgres:
         registration_id = insert_at_once(_columns(registration, event.id), data.email, details,
                                          consents, outbox, topics, now)
@@ -324,9 +325,8 @@ def checks_and_seats(event, nonce: str, email: str, now: datetime) -> tuple[list
 def _checks_and_count_statement() -> sa.CompoundSelect:
     """register_participant's one statement under the lock, built once: rows with `earlier`
     true are this edition's registrations sent with this form's nonce or held by the person
-    with this address;
-    rows with `earlier` false are the edition's seat count (app.events.services'
-    seat_count_statement, the count's one home, as a subquery)."""
+    with this address; rows with `earlier` false are the edition's seat count
+    (app.events.services' seat_count_statement, the count's one home, as a subquery)."""
     count = seat_count_statement().subquery()
     r, people = Registration.__table__.c, Participant.__table__.c  # a plain statement
 
