@@ -178,6 +178,9 @@ def bare_phases(url: str, workdir: Path, workers: int, clients: int, seconds: fl
                 phases: list[tuple[str, str, object, int]], event_id: int) -> dict[str, dict]:
     """The reference's phases once more against the bare app (bench/wsgi_bare.py), started
     with the same number of workers and warmed up like the real one."""
+    print(f"bare reference app, {workers} workers:", flush=True)
+    workdir = workdir / f"bare{workers}"
+    workdir.mkdir()
     process, base = start_server(url, workdir, workers, app="bench.wsgi_bare:app")
     try:
         with httpx.Client(base_url=base, timeout=30) as client:
@@ -261,9 +264,7 @@ def main() -> int:
         stop_server(process)
         process = None
         if args.bare:
-            (workdir / "b2").mkdir()
-            print("bare reference app, 2 workers:", flush=True)
-            figures.update(bare_phases(url, workdir / "b2", 2, args.clients, args.seconds, [
+            figures.update(bare_phases(url, workdir, 2, args.clients, args.seconds, [
                 ("event_page_bare", "bare event page GET",
                  get(f"/bench/reference/event/{page_id}"), 200),
                 ("registration_bare", "bare GET + POST", reference_pair, 303)], page_id))
@@ -296,9 +297,7 @@ def main() -> int:
         stop_server(process)
         process = None
         if args.bare:
-            (workdir / "b4").mkdir()
-            print("bare reference app, 4 workers:", flush=True)
-            figures.update(bare_phases(url, workdir / "b4", 4, args.clients, args.seconds, [
+            figures.update(bare_phases(url, workdir, 4, args.clients, args.seconds, [
                 ("registration_post_bare", "bare POST", reference_post, 303)], post_id))
         seats = {slug: results(url, event_id)["seats"]
                  for event_id, slug in ((rush_id, rush_slug), (post_id, post_slug))}

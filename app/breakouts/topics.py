@@ -174,7 +174,7 @@ def topic_titles(groups: list[BreakoutGroup]) -> dict[str, list[str]]:
 
 def set_preferences(registration: Registration, ranked: list[str], *, commit: bool = True) -> None:
     """Replace a person's ranking with these topics, best first (unknown topics are dropped)."""
-    topics = set(topics_of(groups_of(registration.event_id)))
+    topics = set(edition_topics(registration.event_id))
     chosen = list(dict.fromkeys(t for t in ranked if t in topics))
     db.session.execute(sa.delete(Preference).where(
         Preference.registration_id == registration.id))

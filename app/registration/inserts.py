@@ -5,8 +5,9 @@ the registration, its consents, its ranked topics and the opt-in mail in the out
 database as data-modifying CTEs of one statement (each row refers to the person's and the new
 registration's ids) instead of one round trip each while every other registration of the
 edition waits. Two editions' registrations of the same new address at once hold different
-locks; the unique address makes the second wait for the first's commit and then update. SQLite has no data-modifying CTEs; app.registration.services writes the
-same rows through the ORM there (tests/registration/test_statements.py holds both).
+locks; the unique address makes the second wait for the first's commit and then update.
+SQLite has no data-modifying CTEs; app.registration.services writes the same rows through the
+ORM there (tests/registration/test_statements.py holds both).
 
 The statement is built once per shape (how many consents and topics, with or without a mail)
 with every value a parameter: building it anew for each registration cost more CPU under the
@@ -44,8 +45,7 @@ def _bound(table: sa.Table, prefix: str, keys: tuple[str, ...]) -> dict:
 def _statement(registration: tuple[str, ...], person: tuple[str, ...],
                consents: tuple[tuple[str, ...], ...], outbox: tuple[str, ...] | None,
                preferences: int) -> sa.Select:
-    details = {key: column for key, column in _bound(_PERSON, "p_", person).items()}
-    upsert = postgresql.insert(_PERSON).values(details)
+    upsert = postgresql.insert(_PERSON).values(_bound(_PERSON, "p_", person))
     person_row = (upsert.on_conflict_do_update(
         index_elements=[_PERSON.c.email],
         set_={key: upsert.excluded[key] for key in person if key not in ("email", "created_at")})

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.breakouts.topics import groups_of, set_preferences, topics_of
+from app.breakouts.topics import edition_topics, set_preferences
 from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
                                  decide_promotions, is_expired)
@@ -230,7 +230,7 @@ def register_participant(event_id: int, data: RegistrationData,
     # dates in the edition's words are the costly part); the lock only fills that in.
     mail = _opt_in_mail(registration, data, token)
     # The ranking as set_preferences keeps it (topics the edition has, each once), read now.
-    offered = set(topics_of(groups_of(event_id))) if data.topics else set()
+    offered = set(edition_topics(event_id)) if data.topics else set()
     topics = list(dict.fromkeys(t for t in data.topics if t in offered))
     details = {"name": data.name.strip(), "organisation": data.organisation.strip(),
                "sector": data.sector, "language": data.language}
