@@ -50,16 +50,29 @@ def _groups_statement() -> sa.Select:
 
 def edition_topics(event_id: int) -> list[str]:
     """topics_of(groups_of(event_id)) without loading the groups: the topics alone, in the
-    order of their first group (a registration's POST needs only these)."""
-    return list(dict.fromkeys(
-        db.session.connection().scalars(_topics_statement(), {"event_id": event_id})))
+    order of their first group."""
+    return topics_in(db.session.connection().execute(_topics_statement(),
+                                                     {"event_id": event_id}))
 
 
 @functools.cache
 def _topics_statement() -> sa.Select:
-    g = BreakoutGroup.__table__.c  # the table's columns: a plain statement
-    return sa.select(g.topic).where(g.event_id == sa.bindparam("event_id")) \
-        .order_by(g.position, g.id)
+    e = Event.__table__.c  # the table's columns: a plain statement
+    return with_topics(sa.select(e.id).where(e.id == sa.bindparam("event_id")), e.id)
+
+
+def with_topics(query: sa.Select, event_id: sa.ColumnElement) -> sa.Select:
+    """`query` (of editions; `event_id` is its edition's id) with a row per breakout group
+    and the group's topic as `topic` (one row with NULL for an edition without groups), in
+    the groups' order: another statement reads the topics along (read them with topics_in)."""
+    g = BreakoutGroup.__table__.c
+    return query.add_columns(g.topic.label("topic")) \
+        .outerjoin(BreakoutGroup.__table__, g.event_id == event_id).order_by(g.position, g.id)
+
+
+def topics_in(rows) -> list[str]:
+    """The distinct topics of with_topics' rows, in the order of their first group."""
+    return list(dict.fromkeys(row.topic for row in rows if row.topic is not None))
 
 
 def topics_of(groups: list[BreakoutGroup]) -> list[str]:

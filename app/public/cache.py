@@ -51,7 +51,7 @@ from app.extensions import cache
 GENERATION_KEY = "public-pages:generation"
 # What the cached pages show; a change to any of these bumps the generation.
 SHOWN_MODELS = ("Event", "Series", "Speaker", "AgendaItem", "Report", "ReportSection",
-                "Learning", "ReportPhoto", "User")
+                "Learning", "ReportPhoto", "User", "BreakoutGroup")
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,25 @@ def shared_page(view):
         return response.make_conditional(request)
 
     return wrapped
+
+
+def shared_value(name: str, load):
+    """load()'s value, shared like the pages (same cache, seconds and generation: an edit to
+    what they show is read anew on the next request) — for what every request of a rush reads
+    alike, such as a registration's edition. A value of None (nothing found) is not kept."""
+    if seconds() <= 0:
+        return load()
+    try:
+        key = f"public-values:{cache.get(GENERATION_KEY) or 0}:{name}"
+        value = cache.get(key)
+    except Exception:
+        current_app.logger.warning("public page cache: not reachable, reading")
+        return load()
+    if value is None:
+        value = load()
+        if value is not None:
+            _store(key, value)
+    return value
 
 
 def bump_generation() -> None:

@@ -5,14 +5,14 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import abort, current_app
-from sqlalchemy.orm import joinedload, load_only, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.agenda.services import AgendaRow, agenda_view
-from app.domain.capacity import QUOTA_SECTORS, SeatCount
+from app.domain.capacity import SeatCount
 from app.domain.editions import Phase, compute_retention_cutoff, has_ended
 from app.events.services import edition_times, may_facilitate, phase_of, seat_counts
 from app.extensions import db
-from app.models import AgendaItem, Event, EventFormat, EventStatus, Series, User, utcnow
+from app.models import AgendaItem, Event, EventFormat, EventStatus, User, utcnow
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,17 @@ def list_public_events(now: datetime | None = None) -> tuple[list[EventCard], li
 
 
 def event_page(slug: str, viewer: User, with_agenda: bool = True,
-               with_seats: bool = True, lean: bool = False) -> EventPage:
+               with_seats: bool = True) -> EventPage:
     """The announcement of an edition; a draft only as a preview for its facilitators and staff.
 
     The registration pages skip the agenda (`with_agenda=False`): they are the hot
     path of a registration rush and do not show it); a page that shows no seat figure skips
-    their count (`with_seats=False`). `lean` (a registration's POST, which renders no page
-    unless the form comes back) loads only the columns the registration and its opt-in mail
-    use, not the edition's texts; load the page again before rendering it.
+    their count (`with_seats=False`).
     """
     # Without the agenda (the registration form, the hot path of a rush): the series joined,
     # one statement instead of two, built once.
     event = db.session.scalar(_with_details(sa.select(Event).where(Event.slug == slug))) \
-        if with_agenda else db.session.scalar(_edition_with_series(lean), {"slug": slug})
+        if with_agenda else db.session.scalar(_edition_with_series(), {"slug": slug})
     if event is None:
         abort(404)
     is_preview = event.status == EventStatus.DRAFT
@@ -72,18 +70,9 @@ def event_page(slug: str, viewer: User, with_agenda: bool = True,
 
 
 @functools.cache
-def _edition_with_series(lean: bool) -> sa.Select:
-    query = sa.select(Event).where(Event.slug == sa.bindparam("slug"))
-    if not lean:
-        return query.options(joinedload(Event.series, innerjoin=True))
-    # The phase, the seats' setting and what the opt-in mail names; not the texts.
-    return query.options(
-        load_only(Event.series_id, Event.number, Event.slug, Event.title, Event.starts_at,
-                  Event.ends_at, Event.format, Event.capacity, Event.status,
-                  Event.registration_opens_at, Event.registration_closes_at,
-                  Event.seats_release_at,
-                  *(getattr(Event, f"reserved_{sector}") for sector in QUOTA_SECTORS)),
-        joinedload(Event.series, innerjoin=True).load_only(Series.name))
+def _edition_with_series() -> sa.Select:
+    return sa.select(Event).where(Event.slug == sa.bindparam("slug")).options(
+        joinedload(Event.series, innerjoin=True))
 
 
 def _with_details(query):

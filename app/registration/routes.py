@@ -9,11 +9,11 @@ from flask_login import current_user
 
 from app.auth.services import normalise_email
 from app.breakouts.forms import ranking_fields
-from app.breakouts.topics import edition_topics, groups_of, topic_titles, topics_of
+from app.breakouts.topics import groups_of, topic_titles, topics_of
 from app.errors import press_button, show_refusal
 from app.extensions import limiter
-from app.models import ConsentPurpose, Sector
-from app.public.cache import shared_form_page
+from app.models import ConsentPurpose, EventStatus, Sector
+from app.public.cache import shared_form_page, shared_value
 from app.public.services import event_page
 from app.records import services as records
 from app.registration import bp, links, personal, services
@@ -28,14 +28,22 @@ bp.add_app_template_global(sector_label)
 @limiter.limit(lambda: current_app.config["REGISTRATION_RATE_LIMIT"], methods=["POST"])
 @shared_form_page
 def register(slug: str):
-    # A POST counts its seats under the lock and loads only what the registration needs; the
-    # page (the edition's texts, the seat figure, the topics' questions) only if the form
-    # comes back.
+    # A POST reads only what the registration needs of the edition, shared for a second as
+    # the public pages are (in a rush every POST reads the same), and counts the seats under
+    # the lock; the page (texts, seat figure, topics' questions) only if the form comes back.
     posted = request.method == "POST"
-    page = event_page(slug, current_user, with_agenda=False, with_seats=not posted, lean=posted)
-    groups = None if posted else groups_of(page.event.id)
-    form = ranking_fields(RegistrationForm, edition_topics(page.event.id) if posted
-                          else topics_of(groups))()
+    if posted:
+        edition = shared_value(f"edition-to-register:{slug}",
+                               lambda: services.edition_to_register(slug))
+        if edition is None:
+            abort(404)
+        if edition.status == EventStatus.DRAFT:  # a preview: 404 but for who may see it
+            event_page(slug, current_user, with_agenda=False, with_seats=False)
+        form = ranking_fields(RegistrationForm, list(edition.topics))()
+    else:
+        page = event_page(slug, current_user, with_agenda=False)
+        groups = groups_of(page.event.id)
+        form = ranking_fields(RegistrationForm, topics_of(groups))()
     if not form.is_submitted():
         form.nonce.data = secrets.token_urlsafe(24)
     if form.validate_on_submit():
@@ -47,13 +55,13 @@ def register(slug: str):
             form.email.errors.append(_("Bitte geben Sie eine gültige E-Mail-Adresse ein."))
         else:
             try:
-                services.register_participant(page.event.id, services.RegistrationData(
+                services.register_participant(edition.id, services.RegistrationData(
                     name=form.name.data, email=email, organisation=form.organisation.data or "",
                     sector=Sector(form.sector.data), language=str(get_locale()),
                     nonce=form.nonce.data, privacy_acknowledged=True,
                     accessibility_needs=form.accessibility_needs.data or "",
                     accessibility_consent=form.accessibility_consent.data,
-                    consents=form.chosen_consents(), topics=form.ranked()))
+                    consents=form.chosen_consents(), topics=form.ranked()), edition=edition)
             except services.RegistrationError as exc:
                 show_refusal(exc)
                 return redirect(url_for("public.show_event", slug=slug), 303)

@@ -16,7 +16,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from app.agenda.services import agenda_view
-from app.breakouts.topics import edition_topics, set_preferences
+from app.breakouts.topics import set_preferences, topics_in, with_topics
 from app.domain.capacity import (Holder, Placement, PromotionPlan, SeatCount,
                                  compute_seat_count, compute_waitlist_position, decide_placement,
                                  decide_promotions, is_expired)
@@ -30,8 +30,8 @@ from app.extensions import db
 from app.domain.addresses import has_real_address
 from app.mail.outbox import Attachment, queue_mail
 from app.models import (ACTIVE_STATUSES, ConsentPurpose, ConsentRecord, Event,
-                        EventFormat, OutboxMessage, Participant, Place,
-                        Registration, RegistrationStatus, Sector, utcnow)
+                        EventFormat, EventStatus, OutboxMessage, Participant, Place,
+                        Registration, RegistrationStatus, Sector, Series, utcnow)
 from app.registration.inserts import insert_at_once
 from app.registration.links import issue_link, personal_token
 from app.registration.words import CONSENT_TEXTS
@@ -54,6 +54,50 @@ class RegistrationData:
     accessibility_consent: bool = False
     consents: set[ConsentPurpose] = field(default_factory=set)
     topics: list[str] = field(default_factory=list)  # breakout topics, best first
+
+
+@dataclass(frozen=True)
+class EditionToRegister:
+    """What a new registration reads of its edition before the lock: which edition and whether
+    it is a draft, the words its opt-in mail names and the topics its form ranks. Its phase and
+    seats are decided on the figures read under the lock (lock_edition_figures), never here."""
+
+    id: int
+    status: EventStatus
+    series_name: str
+    number: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    topics: tuple[str, ...]
+
+
+def edition_to_register(slug: str) -> EditionToRegister | None:
+    """The edition with this slug as a registration reads it (one statement), or None."""
+    return _read_edition("slug", slug)
+
+
+def _read_edition(by: str, value) -> EditionToRegister | None:
+    rows = db.session.connection().execute(_edition_statement(by), {"value": value}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return EditionToRegister(
+        id=first.id, status=EventStatus(first.status), series_name=first.series_name,
+        number=first.number, title=first.title, starts_at=first.starts_at,
+        ends_at=first.ends_at, topics=tuple(topics_in(rows)))
+
+
+@functools.cache
+def _edition_statement(by: str) -> sa.Select:
+    """The edition by slug or id with its series' name and its topics: one statement, built
+    once (a plain statement: the registration's hot path keeps no ORM object of it)."""
+    e, series = Event.__table__.c, Series.__table__
+    query = sa.select(e.id, e.status, series.c.name.label("series_name"), e.number, e.title,
+                      e.starts_at, e.ends_at) \
+        .join_from(Event.__table__, series, series.c.id == e.series_id) \
+        .where(e[by] == sa.bindparam("value"))
+    return with_topics(query, e.id)
 
 
 @dataclass(frozen=True)
@@ -205,9 +249,12 @@ PLACE_SENTENCES = {
 }
 
 
-def register_participant(event_id: int, data: RegistrationData,
-                         now: datetime | None = None) -> Outcome:
-    """Hold a seat (or a waiting-list place) for a person and send the opt-in mail."""
+def register_participant(event_id: int, data: RegistrationData, now: datetime | None = None,
+                         edition: EditionToRegister | None = None) -> Outcome:
+    """Hold a seat (or a waiting-list place) for a person and send the opt-in mail.
+
+    `edition`: the edition as the caller read it (edition_to_register; the form's POST shares
+    that read for a second, see app.registration.routes); read here otherwise."""
     fixed_now = now
     purposes = set(data.consents) | {ConsentPurpose.PRIVACY_NOTICE}
     if data.accessibility_consent and data.accessibility_needs.strip():
@@ -217,21 +264,20 @@ def register_participant(event_id: int, data: RegistrationData,
     # lock; SQLite, which writes row by row, finds or creates them first.
     postgres = db.session.get_bind().dialect.name == "postgresql"
     person_id = None if postgres else person_id_for(data.email)
-    event = db.session.get(Event, event_id)  # the caller's page loaded it: no statement
-    if event is None:
+    edition = edition or _read_edition("id", event_id)
+    if edition is None:
         abort(404)
     registration = Registration(
-        event=event, participant_id=person_id, status=RegistrationStatus.PENDING,
+        event_id=event_id, participant_id=person_id, status=RegistrationStatus.PENDING,
         nonce=data.nonce, language=data.language, sector=data.sector,
         accessibility_needs=data.accessibility_needs.strip() if data.accessibility_consent
         else "")
     token = issue_link(registration)
     # The opt-in mail rendered now, all but the sentence that depends on the placement (the
     # dates in the edition's words are the costly part); the lock only fills that in.
-    mail = _opt_in_mail(registration, data, token)
-    # The ranking as set_preferences keeps it (topics the edition has, each once), read now.
-    offered = set(edition_topics(event_id)) if data.topics else set()
-    topics = list(dict.fromkeys(t for t in data.topics if t in offered))
+    mail = _opt_in_mail(edition, data, token)
+    # The ranking as set_preferences keeps it (topics the edition has, each once).
+    topics = list(dict.fromkeys(t for t in data.topics if t in edition.topics))
     details = {"name": data.name.strip(), "organisation": data.organisation.strip(),
                "sector": data.sector, "language": data.language}
 
@@ -330,25 +376,29 @@ def _checks_and_count_statement() -> sa.CompoundSelect:
     count = seat_count_statement().subquery()
     r, people = Registration.__table__.c, Participant.__table__.c  # a plain statement
 
-    def none(column):  # NULL with the column's type, so both halves read back alike
-        return sa.type_coerce(sa.null(), column.type)
+    def none(column):  # NULL of the column's type (in SQL too), so every part reads alike
+        return sa.cast(sa.null(), column.type)
 
-    checks = sa.select(
+    earlier = sa.select(
         sa.literal(True).label("earlier"), r.id, r.nonce, r.participant_id, r.status,
         none(count.c.event_id).label("event_id"), none(r.place).label("place"),
         none(r.sector).label("sector"), none(count.c.n).label("n"),
-    ).where(r.event_id == sa.bindparam("event_id"),
-            sa.or_(r.nonce == sa.bindparam("nonce"),
-                   sa.and_(r.participant_id == sa.select(people.id).where(
-                       people.email == sa.bindparam("email")).scalar_subquery(),
-                           r.status.in_(ACTIVE_STATUSES))))
+    ).where(r.event_id == sa.bindparam("event_id"))
+    # Two lookups, not one condition with OR: each finds its rows through its own unique
+    # index (the edition's nonces; the person's active registration), where an OR read every
+    # registration of the edition. A row found by both comes twice; the caller takes the first.
+    sent_before = earlier.where(r.nonce == sa.bindparam("nonce"))
+    registered = earlier.where(
+        r.participant_id == sa.select(people.id).where(
+            people.email == sa.bindparam("email")).scalar_subquery(),
+        r.status.in_(ACTIVE_STATUSES))
     counted = sa.select(sa.literal(False), none(r.id), none(r.nonce), none(r.participant_id),
                         none(r.status), count.c.event_id, count.c.place, count.c.sector,
                         count.c.n)
-    return sa.union_all(checks, counted)
+    return sa.union_all(sent_before, registered, counted)
 
 
-def _opt_in_mail(registration: Registration, data: RegistrationData, token: str):
+def _opt_in_mail(edition: EditionToRegister, data: RegistrationData, token: str):
     """The opt-in mail, rendered before the lock but for the sentence that depends on the
     placement: its body as parts (kind, text) — kind "text" as it stands, "name", "link" and
     "place" filled in from the values — its subject, and the values (the person's name and
@@ -356,10 +406,10 @@ def _opt_in_mail(registration: Registration, data: RegistrationData, token: str)
     (queue_mail's guard)."""
     if not has_real_address(data.email):
         return None
-    event, config = registration.event, current_app.config
+    config = current_app.config
     parts, subject, sentences = _opt_in_text(
-        data.language, event.series.name, event.number, event.title, event.starts_at,
-        event.ends_at, config["CONFIRMATION_HOURS"], config["OPERATOR_NAME"],
+        data.language, edition.series_name, edition.number, edition.title, edition.starts_at,
+        edition.ends_at, config["CONFIRMATION_HOURS"], config["OPERATOR_NAME"],
         config["CONTACT_EMAIL"], config["BABEL_DEFAULT_TIMEZONE"])
     return parts, subject, {"name": data.name.strip(), "link": personal_url(token), **sentences}
 
