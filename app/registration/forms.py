@@ -16,6 +16,12 @@ PLAIN_ONE_LINE = Regexp(rf"^[^\x00-\x1f{UNSAFE_CHARACTERS}<>]*$",
 
 
 class RegistrationForm(TextForm):
+    class Meta(TextForm.Meta):
+        # CSRFProtect checks every POST's token before the view (app.extensions.csrf; a bad
+        # one is the 400 page): the form checking it again, and signing a new one to do so,
+        # cost two signatures per registration in a rush. The page renders csrf_token().
+        csrf = False
+
     name = StringField(_l("Name"), filters=[strip_whitespace], validators=[
         DataRequired(_l("Bitte geben Sie Ihren Namen ein.")),
         Length(max=200, message=_l("Bitte höchstens 200 Zeichen.")), PLAIN_ONE_LINE])
