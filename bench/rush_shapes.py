@@ -21,8 +21,8 @@ Every worker is warmed up through both paths before a clock starts. Each phase r
 answers per second, p50/p95/p99, errors, and the share of the reference; seats taken must
 equal the seats of each edition (exit status 1 otherwise or on any error). Rate limits are off
 as in registration_rush.py (one loopback address sends everything); the public page cache is
-on as configured (a second; per worker, or Redis with CACHE_REDIS_URL). The last line is one
-JSON object. Client, server and database share the machine, so absolute figures depend on it
+on as configured (a second; per worker, or Redis with CACHE_REDIS_URL): the event page, the
+form page and what a POST reads of its edition come from it. The last line is one JSON object. Client, server and database share the machine, so absolute figures depend on it
 and on what else runs; the shares are what counts.
 """
 import argparse
