@@ -15,15 +15,17 @@ sets it: `no-store` when signed in):
   pages cached here have no form, and this is checked on every render, not assumed.
 
 Freshness: an entry lives PUBLIC_PAGE_SECONDS (default 1 s), so seat figures are never older
-than that; a change to what the pages show (editions, series, speakers, agenda, reports)
-bumps a generation that is part of every key, so an edit is visible on the next request
+than that; a change to what the pages show (editions, series, speakers, agenda, breakout
+groups, reports) bumps a generation that is part of every key, so an edit is visible on the next request
 (with several servers and a per-process cache: within the same second). Registrations do not
 bump it — during a rush that would empty the cache on every registration —, their seat
 figures follow within the second.
 
 The registration form (`shared_form_page`) is shared the same way inside the server only: one
 render per second with the CSRF token and the nonce replaced by marks, each visitor's own
-filled in per request, `private, no-store` for HTTP caches.
+filled in per request, `private, no-store` for HTTP caches. What every registration's POST
+reads of its edition alike (`shared_value`) is shared under the same rules; the POST still
+decides on the figures it reads under the edition's lock.
 
 HTTP: every answer of `shared_page` has a strong ETag and Last-Modified (the time of its render); a
 matching If-None-Match (or If-Modified-Since) is answered 304 without a body. `Cache-Control:
