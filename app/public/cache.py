@@ -16,10 +16,10 @@ sets it: `no-store` when signed in):
 
 Freshness: an entry lives PUBLIC_PAGE_SECONDS (default 1 s), so seat figures are never older
 than that; a change to what the pages show (editions, series, speakers, agenda, breakout
-groups, reports) bumps a generation that is part of every key, so an edit is visible on the next request
-(with several servers and a per-process cache: within the same second). Registrations do not
-bump it — during a rush that would empty the cache on every registration —, their seat
-figures follow within the second.
+groups, reports) bumps a generation that is part of every key, so an edit is visible on the
+next request (with several servers and a per-process cache: within the same second).
+Registrations do not bump it — during a rush that would empty the cache on every
+registration —, their seat figures follow within the second.
 
 The registration form (`shared_form_page`) is shared the same way inside the server only: one
 render per second with the CSRF token and the nonce replaced by marks, each visitor's own
