@@ -5,11 +5,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.models import (BreakoutGroup, ConsentRecord, OutboxMessage, Participant, Preference,
-                        Registration, Sector)
+from app.extensions import cache
+from app.models import (BreakoutGroup, ConsentRecord, EventStatus, OutboxMessage, Participant,
+                        Preference, Registration, Sector, utcnow)
 from app.registration import services
-from tests.conftest import counted_statements
+from tests.conftest import counted_statements, csrf_from
 from tests.factories import make_event
+from tests.registration.conftest import outbox, register
 
 # Statements per request on PostgreSQL; SQLite adds its explicit BEGIN. Form: the edition with
 # its series (one join), the seat count, the breakout topics. POST: the edition with its
@@ -199,7 +201,6 @@ def test_the_opt_in_mail_from_its_cached_text_is_the_template_rendered_for_the_p
 def cached(app, monkeypatch):
     """The public page cache on, as in development and production (tests have it off), its
     entries living a minute instead of a second: a slow machine must not see one run out."""
-    from app.extensions import cache
     monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", 60)
     cache.clear()
     yield
@@ -223,7 +224,6 @@ def test_an_edit_of_the_edition_or_its_topics_is_read_on_the_next_post(app, db, 
                                                                        cached):
     """The shared read goes with the public pages' generation: the opt-in mail names the
     edited title and a topic added a moment ago can be ranked."""
-    from tests.registration.conftest import outbox, register
     assert register(app.test_client(), edition.slug, email="a@example.org").status_code == 303
     edition.title = "Daten für Familien, neu"
     db.session.commit()
@@ -240,8 +240,6 @@ def test_an_edit_of_the_edition_or_its_topics_is_read_on_the_next_post(app, db, 
 def test_the_lock_decides_whatever_the_shared_read_says(app, db, edition, cached):
     """Registration closed by another server a moment ago (this process's shared read not yet
     renewed): the figures read under the lock refuse it, nothing is stored."""
-    from app.models import utcnow
-    from tests.registration.conftest import register
     assert register(app.test_client(), edition.slug, email="a@example.org").status_code == 303
     events = edition.__table__  # a plain UPDATE: no object changes, no generation is bumped
     db.session.execute(sa.update(events).where(events.c.id == edition.id)
@@ -261,9 +259,6 @@ def test_the_lock_decides_whatever_the_shared_read_says(app, db, edition, cached
 @pytest.mark.parametrize("cache_on", [False, True])
 def test_a_post_for_a_draft_or_an_unknown_edition_is_404_and_stores_nothing(
         app, db, edition, monkeypatch, cache_on):
-    from app.extensions import cache
-    from app.models import EventStatus
-    from tests.conftest import csrf_from
     monkeypatch.setitem(app.config, "PUBLIC_PAGE_SECONDS", int(cache_on))
     cache.clear()
     draft = make_event(status=EventStatus.DRAFT)
