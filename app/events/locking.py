@@ -22,6 +22,11 @@ def _lock_statement(locking: bool) -> sa.Select:
     return query.with_for_update(of=Event) if locking else query
 
 
+def _locking() -> bool:
+    """REGISTRATION_LOCKING: only ever off in the control tests that show the race."""
+    return bool(current_app.config.get("REGISTRATION_LOCKING", True))
+
+
 def lock_event(event_id: int) -> Event:
     """Load the edition and lock it for the rest of the transaction.
 
@@ -30,9 +35,7 @@ def lock_event(event_id: int) -> Event:
     write lock (see configure_sqlite). REGISTRATION_LOCKING is only ever off in
     the control test that shows the race.
     """
-    event = db.session.scalar(
-        _lock_statement(bool(current_app.config.get("REGISTRATION_LOCKING", True))),
-        {"event_id": event_id})
+    event = db.session.scalar(_lock_statement(_locking()), {"event_id": event_id})
     if event is None:
         abort(404)
     return event
@@ -54,9 +57,8 @@ def lock_edition_figures(event_id: int) -> sa.Row:
     attribute names, which app.events.services.phase_of and seat_counts read) instead of
     refreshing the edition and its series as objects while everyone else waits (a plain
     statement on the session's connection: no ORM step)."""
-    row = db.session.connection().execute(
-        _figures_statement(bool(current_app.config.get("REGISTRATION_LOCKING", True))),
-        {"event_id": event_id}).one_or_none()
+    row = db.session.connection().execute(_figures_statement(_locking()),
+                                          {"event_id": event_id}).one_or_none()
     if row is None:
         abort(404)
     return row

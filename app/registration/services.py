@@ -299,8 +299,9 @@ def register_participant(event_id: int, data: RegistrationData, now: datetime | 
         db.session.commit()
         return Outcome("repeat_email", active.id, None)
 
-    # The placement from the SQL aggregate (app.events.services.seat_counts), not from every
-    # holder's row: one row per place and sector under the lock instead of one per person.
+    # The placement from the SQL aggregate (checks_and_seats, with app.events.services'
+    # seat_count_statement), not from every holder's row: one row per place and sector under
+    # the lock instead of one per person.
     # It is the domain's own count — tests/events/test_seat_counts.py holds the aggregate and
     # app.domain.capacity.compute_seat_count together for every state a registration can be
     # in, on SQLite and PostgreSQL — and the domain still decides (decide_placement).
@@ -321,7 +322,7 @@ def register_participant(event_id: int, data: RegistrationData, now: datetime | 
                   "body_text": "".join(text if kind == "text" else values[kind]
                                        for kind, text in parts)}
     if postgres:
-        registration_id = insert_at_once(_columns(registration, event.id), data.email, details,
+        registration_id = insert_at_once(_columns(registration), data.email, details,
                                          consents, outbox, topics, now)
         db.session.commit()
         return Outcome("new", registration_id, token)
@@ -342,11 +343,11 @@ def register_participant(event_id: int, data: RegistrationData, now: datetime | 
     return Outcome("new", registration_id, token)
 
 
-def _columns(registration: Registration, event_id: int) -> dict:
+def _columns(registration: Registration) -> dict:
     """A new registration's row as PostgreSQL's one statement inserts it (the person's id
     comes from the statement itself)."""
     return dict(
-        event_id=event_id, status=registration.status,
+        event_id=registration.event_id, status=registration.status,
         place=registration.place, token_hash=registration.token_hash,
         link_secret=registration.link_secret, legacy_token_hash=None, nonce=registration.nonce,
         language=registration.language, sector=registration.sector,
