@@ -62,8 +62,8 @@ from app.domain.allocation.allocate import compute_allocation
 from app.domain.allocation.figures import compute_figures, compute_objective
 from app.domain.allocation.prepared import rank_cost
 from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, EXACT_LIMIT,
-                                           LATER_RANK_COST, MIN_SIZE_PENALTY, MIX_FIRST_WEIGHT,
-                                           MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
+                                           LATER_RANK_COST, MIN_SIZE_PENALTY,
+                                           COLLEAGUES_FIRST_WEIGHT, MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
                                            ORG_UNIT, RANK_COSTS, SECTORS, SEED, UNKNOWN,
                                            UNRANKED_COST, Allocation, Figures, Group, Id, Message,
                                            Person, Problem, ProblemError, allocation_to_dict,
@@ -71,7 +71,7 @@ from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, EXA
 
 __all__ = [
     "DEFAULT_TIME_LIMIT", "DIRECT_LIMIT", "EXACT_LIMIT", "LATER_RANK_COST", "MIN_SIZE_PENALTY",
-    "MIX_FIRST_WEIGHT", "MIX_TOLERANCE",
+    "COLLEAGUES_FIRST_WEIGHT", "MIX_TOLERANCE",
     "MIX_UNIT", "MOVE_COST", "ORG_UNIT", "RANK_COSTS", "SECTORS", "SEED", "UNKNOWN",
     "UNRANKED_COST", "Allocation", "Figures", "Group", "Id", "Message", "Person", "Problem",
     "ProblemError", "allocation_to_dict", "compute_allocation", "compute_figures",

@@ -116,7 +116,8 @@ def evaluate(prep: Prepared, assignment: Mapping[Id, Id]) -> Evaluation:
             underfilled.append(groups[g].id)
     parts = {"rank": rank_part,
              "mix": MIX_UNIT * prep.weight * mix_dev,
-             "organisation": ORG_UNIT * prep.weight * org_extra,
+             # at the mixing steps colleague pairs are a rule (the fewest possible), no cost
+             "organisation": ORG_UNIT * prep.org_weight * org_extra,
              "min_size": MIN_SIZE_PENALTY * short,
              "moves": MOVE_COST * moves}
     objective = sum(parts.values())
@@ -147,7 +148,8 @@ def evaluate(prep: Prepared, assignment: Mapping[Id, Id]) -> Evaluation:
         violations=tuple(violations),
         underfilled_groups=tuple(underfilled),
         moved=moves,
-        objective_parts=parts)
+        objective_parts=parts,
+        colleagues_first=prep.colleagues_first)
     return Evaluation(objective=objective, parts=parts, figures=figures)
 
 

@@ -51,10 +51,13 @@ class Mip:
         self.row_upper.append(upper)
 
     def solve(self, *, gap: float, time_limit: float, abs_gap: float = 1e-6, relax: bool = False,
-              start: Mapping[int, float] | None = None):
+              start: Mapping[int, float] | None = None, stop_at: float | None = None):
         """Solve (as an LP if `relax`; from a known solution if `start`).
 
-        Returns (status, values, objective, bound).
+        `stop_at`: stop as soon as a solution with at most this objective is found (a
+        target met against a bound HiGHS does not know, e.g. the two-stage bound LP's); the
+        status is then "optimal" as on reaching the gap. Returns (status, values, objective,
+        bound).
         """
         inf = highspy.kHighsInf
         lp = highspy.HighsLp()
@@ -81,6 +84,15 @@ class Mip:
         if not self.presolve:
             h.setOptionValue("presolve", "off")
         h.passModel(lp)
+        stopped = []
+        if stop_at is not None and not relax:
+            def interrupt(kind, message, data_out, data_in, user_data):
+                if data_out.mip_primal_bound <= stop_at:
+                    stopped.append(data_out.mip_primal_bound)
+                    data_in.user_interrupt = True
+
+            h.setCallback(interrupt, None)
+            h.startCallback(highspy.cb.HighsCallbackType.kCallbackMipInterrupt)
         if start:
             cols = sorted(start)
             h.setSolution(len(cols), np.array(cols, dtype=np.int32),
@@ -91,7 +103,7 @@ class Mip:
         has_solution = info.primal_solution_status == highspy.SolutionStatus.kSolutionStatusFeasible
         values = list(h.getSolution().col_value) if has_solution else None
         bound = info.objective_function_value if relax else info.mip_dual_bound
-        if status == highspy.HighsModelStatus.kOptimal:
+        if status == highspy.HighsModelStatus.kOptimal or (stopped and has_solution):
             kind = "optimal"
         elif status == highspy.HighsModelStatus.kInfeasible:
             kind = "infeasible"
@@ -115,9 +127,7 @@ def add_group_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
         add_exact_terms(mip, prep, g, size_terms, known_terms, sector_terms, org_terms)
         return
     if not sizes:
-        for terms in org_terms if ORG_UNIT * prep.weight > 0 else ():
-            e = mip.var(ORG_UNIT * prep.weight, 0.0)
-            mip.row([*terms, (e, -1.0)], upper=1.0)
+        add_colleague_terms(mip, prep, org_terms)
         return
     n = mip.var(0.0, 0.0, mult * prep.max[g])
     mip.row([*size_terms, (n, -1.0)], 0.0, 0.0)
@@ -125,6 +135,7 @@ def add_group_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
     if prep.min[g] > 0:
         short = mip.var(MIN_SIZE_PENALTY, 0.0, mult * prep.min[g])
         mip.row([(n, 1.0), (short, 1.0)], mult * prep.min[g])
+        mip.short_cols.append(short)
     weight = MIX_UNIT * prep.weight
     if weight > 0 and len(prep.known_sectors) >= 2:
         k = mip.var(0.0, 0.0, mult * prep.max[g])
@@ -142,9 +153,34 @@ def add_group_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
             ds.append(d)
         if hull:
             add_mix_hull(mip, prep, g, mult, k, cs, ds, short)
-    if ORG_UNIT * prep.weight > 0:
-        for terms in org_terms:
-            e = mip.var(ORG_UNIT * prep.weight, 0.0)
+    add_colleague_terms(mip, prep, org_terms)
+
+
+def add_colleague_terms(mip: Mip, prep: Prepared, org_terms, exact: bool = False) -> None:
+    """The colleague rows of one group; `org_terms` are (organisation, count terms) pairs.
+
+    At the mixing steps (`Prepared.colleagues_first`) colleagues are a rule, not a cost: an
+    organisation whose floor (`Prepared.colleague_floor`) is 0 gets at most one person here
+    (no pair), every other one pair columns without cost, whose sum the solver keeps at the
+    fewest possible (`Mip.pair_cols`). Otherwise each pair costs 2 x mix_weight (exact
+    regime: m - 1 columns e_j >= count - j, j = 1 .. m - 1, sum to count * (count - 1) / 2
+    at the optimum) or each colleague beyond the first does (banded regime).
+    """
+    rule = prep.colleagues_first
+    cost = ORG_UNIT * prep.org_weight
+    for o, terms in org_terms:
+        if rule and not exact and prep.pair_floor.get(o, 0) == 0:
+            mip.row(terms, upper=1.0)
+        elif rule or exact:
+            if not rule and cost <= 0:
+                continue
+            m = int(sum(c for _, c in terms))
+            for j in range(1, m):
+                e = mip.var(0.0 if rule else cost, 0.0)
+                mip.row([*terms, (e, -1.0)], upper=float(j))
+                mip.pair_cols.append(e)
+        elif cost > 0:
+            e = mip.var(cost, 0.0)
             mip.row([*terms, (e, -1.0)], upper=1.0)
 
 
@@ -159,7 +195,7 @@ def add_exact_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
     band), in perspective. With lam whole, only the group's own branch is non-zero and
     d_sk / 2k sums to its exact distance. Colleagues: for an organisation that could have
     m people here, m - 1 columns e_j >= count - j (j = 1 .. m - 1) sum to exactly
-    count * (count - 1) / 2 pairs at the optimum.
+    count * (count - 1) / 2 pairs at the optimum (`add_colleague_terms`).
     """
     n = mip.var(0.0, 0.0, prep.max[g])
     mip.row([*size_terms, (n, -1.0)], 0.0, 0.0)
@@ -172,6 +208,12 @@ def add_exact_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
     if ns >= 2 and known_cap > 0 and prep.weight > 0:
         cost = MIX_UNIT * prep.weight * prep.mix_scale  # per unit of distance
         top = min(prep.max[g], known_cap)
+        caps = [min(top, int(sum(c for _, c in terms))) for terms in sector_terms]
+        compositions = _compositions(caps, top, COMPOSITION_LIMIT)
+        if compositions is not None:
+            _add_composition_terms(mip, prep, compositions, sector_terms, cost)
+            add_colleague_terms(mip, prep, org_terms, exact=True)
+            return
         k = mip.var(0.0, 0.0, top)
         mip.row([*known_terms, (k, -1.0)], 0.0, 0.0)
         cs = []
@@ -205,14 +247,45 @@ def add_exact_terms(mip: Mip, prep: Prepared, g: int, size_terms, known_terms, s
         mip.row(k_row, 0.0, 0.0)
         for row in c_rows:
             mip.row(row, 0.0, 0.0)
-    if ORG_UNIT * prep.weight > 0:
-        for terms in org_terms:
-            m = int(sum(c for _, c in terms))
-            for j in range(1, m):
-                e = mip.var(ORG_UNIT * prep.weight, 0.0)
-                mip.row([*terms, (e, -1.0)], upper=float(j))
-                mip.pair_cols.append(e)
+    add_colleague_terms(mip, prep, org_terms, exact=True)
 
+
+
+# Up to this many sector compositions a group's mix is one binary per composition (its
+# exact cost; the LP is the convex hull of the group's mix cost, the tightest there is).
+COMPOSITION_LIMIT = 3000
+
+
+def _compositions(caps: list[int], top: int, limit: int) -> list[tuple[int, ...]] | None:
+    """Every whole count per sector within `caps` summing to at most `top` (None: over limit)."""
+    out: list[tuple[int, ...]] = [()]
+    for cap in caps:
+        out = [c + (x,) for c in out for x in range(min(cap, top - sum(c)) + 1)]
+        if len(out) > limit:
+            return None
+    return out
+
+
+def _add_composition_terms(mip: Mip, prep: Prepared, compositions, sector_terms,
+                           cost: float) -> None:
+    """One binary per sector composition of the group; exactly one holds."""
+    total = prep.known_total
+    rows = [[(j, -c) for j, c in terms] for terms in sector_terms]
+    pick = []
+    for comp in compositions:
+        k = sum(comp)
+        tv = (sum(abs(c * total - n * k) for c, n in zip(comp, prep.sector_count))
+              / (2 * k * total)) if k else 0.0
+        z = mip.var(cost * tv, 0.0, 1.0, True)
+        pick.append((z, 1.0))
+        if tv:
+            mip.tv_terms.append((z, tv))
+        for s, c in enumerate(comp):
+            if c:
+                rows[s].append((z, float(c)))
+    mip.row(pick, 1.0, 1.0)
+    for row in rows:
+        mip.row(row, 0.0, 0.0)
 
 
 _PIECES: dict = {}
@@ -400,8 +473,8 @@ class AssignmentBlock:
             self.sector[g][self.prep.si[sector]].append((j, 1.0))
 
     def org_terms(self, g: int) -> list:
-        """The count terms of each organisation that could have two people in group g."""
-        return [terms for _, terms in sorted(self.org[g].items())
+        """(organisation, count terms) of each organisation that could have two people in g."""
+        return [(o, terms) for o, terms in sorted(self.org[g].items())
                 if sum(c for _, c in terms) >= 2]
 
     def add_group_terms(self, g: int, **kwargs) -> None:

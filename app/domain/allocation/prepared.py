@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 
-from app.domain.allocation.problem import (EXACT_LIMIT, LATER_RANK_COST, MOVE_COST, RANK_COSTS,
-                                           SECTORS, UNKNOWN, UNRANKED_COST, Problem, order_key)
+from app.domain.allocation.problem import (COLLEAGUES_FIRST_WEIGHT, EXACT_LIMIT, LATER_RANK_COST,
+                                           MOVE_COST, RANK_COSTS, SECTORS, UNKNOWN, UNRANKED_COST,
+                                           Problem, order_key)
 
 
 def rank_cost(rank: int | None) -> float:
@@ -39,6 +40,10 @@ class Prepared:
         if not math.isfinite(self.weight) or self.weight < 0:
             raise invalid("mix_weight must be a number of at least 0.",
                            "mix_weight muss eine Zahl von mindestens 0 sein.")
+        # The mixing steps: colleague pairs are kept to the fewest possible (a rule, see
+        # `solvers`), so they cost nothing in the objective; below, each costs as documented.
+        self.colleagues_first = self.weight >= COLLEAGUES_FIRST_WEIGHT
+        self.org_weight = 0.0 if self.colleagues_first else self.weight
         self.groups = sorted(problem.groups, key=lambda g: order_key(g.id))
         self.people = sorted(problem.people, key=lambda p: order_key(p.id))
         for kind, ids in (("group", [g.id for g in self.groups]),
@@ -153,6 +158,8 @@ class Prepared:
         self._build_units()
         if check_feasible:
             self._check_feasible()
+        # per organisation index, the fewest pairs it can have (the mixing steps' rows)
+        self.pair_floor = self.colleague_floor() if self.colleagues_first else {}
 
     def person_cost(self, i: int, topic: int) -> float:
         """Rank cost of person i on a topic; people who chose nothing don't mind."""
@@ -254,6 +261,44 @@ class Prepared:
                     f"to the same group {self.groups[self.unit_pin[u]].id}.",
                     f"{self.people[a].id} und {self.people[b].id} sollen getrennt sein, sind aber "
                     f"fest derselben Gruppe {self.groups[self.unit_pin[u]].id} zugeordnet.")
+
+    def shortfall_floor(self) -> int:
+        """A lower bound on the people the groups are short of their minimums, in total."""
+        return max(0, sum(self.min) - len(self.people))
+
+    def colleague_floor(self) -> dict[int, int]:
+        """A lower bound on the colleague pairs of each organisation (index) in any valid assignment.
+
+        The larger of two bounds: colleagues pinned to one group or kept together are pairs
+        wherever they go; and the organisation's people spread as evenly as the groups' pins
+        and maximum sizes allow (water-filling: each further person joins the group with the
+        fewest colleagues so far, which is the fewest pairs for a convex count).
+        """
+        floors = {}
+        for o in range(len(self.orgs)):
+            pinned = defaultdict(int)
+            fixed_pairs = 0
+            free = 0
+            for u, ms in enumerate(self.units):
+                c = sum(1 for i in ms if self.org[i] == o)
+                if not c:
+                    continue
+                if self.unit_pin[u] is not None:
+                    pinned[self.unit_pin[u]] += c
+                else:
+                    free += c
+                    fixed_pairs += c * (c - 1) // 2
+            fixed_pairs += sum(c * (c - 1) // 2 for c in pinned.values())
+            count = [pinned[g] for g in range(len(self.groups))]
+            for _ in range(free):
+                open_ = [g for g in range(len(self.groups)) if count[g] < self.max[g]]
+                if not open_:
+                    break
+                g = min(open_, key=lambda g: (count[g], g))
+                count[g] += 1
+            spread = sum(c * (c - 1) // 2 for c in count)
+            floors[o] = max(fixed_pairs, spread)
+        return floors
 
     def unit_cost(self, u: int, g: int) -> float:
         """Rank and move cost of placing unit u in group g."""

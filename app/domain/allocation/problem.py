@@ -22,9 +22,11 @@ MIN_SIZE_PENALTY = 1000.0  # per person a group is short of its minimum
 # each group's total-variation distance to the room's sector mix, without a free band, and
 # every pair of colleagues in a group. Beyond, the banded terms above (fast, tight LP bound).
 EXACT_LIMIT = 60
-# From this mix_weight on ("Vor allem Durchmischung"), mixing comes first: the groups' mix
-# distance is the smallest of any assignment whose preference cost is no higher (exact regime).
-MIX_FIRST_WEIGHT = 4.0
+# From this mix_weight on (the two mixing steps, "Eher Durchmischung" 2 and "Vor allem
+# Durchmischung" 4), colleagues come first: after the groups' minimum sizes, the number of
+# same-organisation pairs in one group is the fewest any assignment has (a rule, not a cost),
+# and only then preferences and the sector mix are weighed. Below it they are a cost.
+COLLEAGUES_FIRST_WEIGHT = 2.0
 
 DEFAULT_TIME_LIMIT = 300.0  # seconds; a safety net, not the stopping rule
 DIRECT_LIMIT = 40_000  # unit x group variables up to which one model is solved
@@ -92,6 +94,7 @@ class Figures:
     underfilled_groups: tuple[Id, ...]  # below min_size: a warning, not a violation
     moved: int  # people not in their previous group (0 without previous groups)
     objective_parts: Mapping[str, float]  # rank, mix, organisation, min_size, moves
+    colleagues_first: bool = False  # a mixing step: colleague pairs a rule, not a cost
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,10 @@ class Allocation:
     reasons: Mapping[Id, Message]
     warnings: tuple[Message, ...] = ()
     error: Message | None = None
+    # At the mixing steps: the fewest colleague pairs any assignment that keeps the rules (and
+    # fills the groups as far as possible) can have, proven; None at the other steps, or if
+    # not proven within the time limit (then `figures.same_organisation_pairs` may be higher).
+    fewest_colleague_pairs: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -219,6 +226,7 @@ def figures_to_dict(figures: Figures) -> dict:
         "underfilled_groups": list(figures.underfilled_groups),
         "moved": figures.moved,
         "objective_parts": {k: _round(v) for k, v in figures.objective_parts.items()},
+        "colleagues_first": figures.colleagues_first,
     }
 
 
@@ -234,6 +242,7 @@ def allocation_to_dict(result: Allocation) -> dict:
         "gap": _round(result.gap),
         "reasons": {str(p): dict(r) for p, r in result.reasons.items()},
         "warnings": [dict(w) for w in result.warnings],
+        "fewest_colleague_pairs": result.fewest_colleague_pairs,
     }
     if result.error is not None:
         out["error"] = dict(result.error)

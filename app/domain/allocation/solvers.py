@@ -1,22 +1,23 @@
 """The solvers: one direct model, or two stages (topics and sector counts, then groups)."""
 from __future__ import annotations
 
-import copy
-import math
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 
-from app.domain.allocation.figures import mix_distance_sum
 from app.domain.allocation.model import AssignmentBlock, Mip, add_group_terms, unit_counts
 from app.domain.allocation.prepared import Prepared, infeasible
-from app.domain.allocation.problem import (MIX_FIRST_WEIGHT, MOVE_COST, ORG_UNIT, SECTORS, UNKNOWN,
+from app.domain.allocation.problem import (MOVE_COST, ORG_UNIT, SECTORS, UNKNOWN,
                                            UNRANKED_COST)
 
 
-def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
+def solve_direct(prep: Prepared, gap: float, deadline: float, start=None,
+                 colleague_budget: int | None = None, shortfall_cap: int | None = None):
     """One model over all units and plausible groups: returns (status, group per unit, bound).
 
-    `start` (a group per unit) is a known valid assignment for HiGHS to improve on.
+    `start` (a group per unit) is a known valid assignment for HiGHS to improve on. At the
+    mixing steps `colleague_budget` caps the colleague pairs (`Mip.pair_cols`) and
+    `shortfall_cap` the people missing from the groups' minimums: the bound then holds for
+    the assignments within those caps.
     """
     mip = Mip()
     mip.presolve = not prep.exact
@@ -34,6 +35,10 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
             # `add_mix_hull`), and they give HiGHS an LP bound close to the optimum.
             block.add_group_terms(g, hull=True)
     block.add_apart_rows()
+    if colleague_budget is not None and mip.pair_cols:
+        mip.row([(j, 1.0) for j in mip.pair_cols], upper=colleague_budget + 1e-6)
+    if shortfall_cap is not None and mip.short_cols:
+        mip.row([(j, 1.0) for j in mip.short_cols], upper=shortfall_cap + 1e-6)
     known = None
     if start is not None:
         known = {j: 1.0 if start[u] == g else 0.0 for (u, g), j in block.y.items()}
@@ -41,80 +46,44 @@ def solve_direct(prep: Prepared, gap: float, deadline: float, start=None):
                                          start=known)
     if values is None:
         return status, None, None
-    if prep.exact and prep.weight >= MIX_FIRST_WEIGHT and mip.tv_terms:
-        status, values = mix_first(prep, mip, block, status, values, deadline)
     group_of = [None] * len(prep.units)
     for u, g in block.placed(values).items():
         group_of[u] = g
     return status, group_of, bound
 
 
-def mix_first(prep: Prepared, mip: Mip, block: AssignmentBlock, status: str, values, deadline):
-    """"Vor allem Durchmischung": the best mix at no higher preference cost, then the rest.
+def fewest_colleague_pairs(prep: Prepared, deadline: float):
+    """The fewest people short of the groups' minimums and then the fewest colleague pairs of
+    any assignment that keeps the rules: (status, shortfall, pairs), proven if "optimal".
 
-    From the weighted optimum A (preference cost P, min-size shortfall S), a second solve
-    finds the smallest sum of the groups' mix distances of any assignment with preference
-    cost (rank and moves) at most P and shortfall at most S, if one beats A's; a third,
-    among those with that distance, the best weighted objective (colleagues, then again
-    preferences). So no assignment with the same or a lower preference cost mixes better
-    (the sum is the mean times the groups, when every group has someone of a known
-    sector). The bound stays the weighted model's: if the third solve had to give up
-    colleague pairs for the mix, the reported gap says by how much. Returns (status, values).
+    Only sizes, pins, pairs and colleagues are modelled; one short person costs more than all
+    pairs together, so the order is exact.
     """
-    pref_terms = [(j, mip.cost[j]) for j in block.y.values()]
-    pref = sum(c for j, c in pref_terms if values[j] > 0.5)
-    short = sum(round(values[j]) for j in mip.short_cols)
-    scale = 2.0 * prep.known_total  # distances in whole people over the room
-
-    def constrained():
-        other = copy.deepcopy(mip)
-        other.row(pref_terms, upper=pref + 1e-6)
-        if mip.short_cols:
-            other.row([(j, 1.0) for j in mip.short_cols], upper=short + 1e-6)
-        return other
-
-    def start_of(vals):
-        return {j: float(v) for j, v in enumerate(vals)}
-
-    # The weighted optimum A is at least as good as any assignment a within these limits:
-    # pref(a) + C tv(a) + O pairs(a) >= pref(A) + C tv(A) + O pairs(A) (shortfall aside, no
-    # higher for a), with pref(a) <= pref(A). So a mixes better only with more colleague
-    # pairs than A: the second solve looks only there (and without colleagues to split, A
-    # mixes best already).
-    if not mip.pair_cols:
-        return status, values
-
-    def distance(vals):  # of the assignment in vals, exactly, in whole people over the room
-        place = [None] * len(prep.people)
-        for u, g in block.placed(vals).items():
-            for i in prep.units[u]:
-                place[i] = g
-        return scale * mix_distance_sum(prep, place)
-
-    pairs = round(sum(values[j] for j in mip.pair_cols))
-    second = constrained()
-    second.row([(j, 1.0) for j in mip.pair_cols], lower=pairs + 1 - 1e-6)
-    # and strictly better than A, which lets HiGHS prune as if A were its incumbent (A
-    # itself, with its pairs, is no solution here). Each group's distance times `scale` is
-    # a whole number over its known count, so real differences are multiples of 1 / lcm of
-    # the counts (1/2520 for groups of up to ten): half of that is a safe margin.
-    margin = 0.5 / math.lcm(*range(1, max(prep.max, default=1) + 1))
-    second.row([(j, c * scale) for j, c in mip.tv_terms], upper=distance(values) - margin)
-    second.cost = [0.0] * len(mip.cost)
-    second.offset = 0.0
-    for j, c in mip.tv_terms:
-        second.cost[j] = c * scale
-    status2, values2, _, _ = second.solve(gap=0.0, abs_gap=1e-7,
-                                          time_limit=deadline - time.monotonic())
-    if values2 is None:  # nothing mixes better: A it is
-        return ("time_limit" if status2 == "time_limit" else status), values
-    best = distance(values2)
-    third = constrained()
-    third.row([(j, c * scale) for j, c in mip.tv_terms], upper=best + min(margin, 1e-5))
-    status3, values3, _, _ = third.solve(gap=0.0, time_limit=deadline - time.monotonic(),
-                                         start=start_of(values2))
-    worst = "time_limit" if "time_limit" in (status, status2, status3) else status
-    return worst, values2 if values3 is None else values3
+    mip = Mip()
+    mip.presolve = False  # see `Mip.presolve`
+    block = AssignmentBlock(mip, prep, range(len(prep.groups)))
+    for u in range(len(prep.units)):
+        block.add_unit(u, prep.plausible_groups(u))
+    mip.cost = [0.0] * len(mip.cost)
+    heavy = 1.0 + sum(c * (c - 1) // 2 for c in Counter(o for o in prep.org if o is not None)
+                      .values())
+    for g in block.groups:
+        mip.row(block.size[g], upper=float(prep.max[g]))
+        if prep.min[g] > 0:
+            short = mip.var(heavy, 0.0, prep.min[g])
+            mip.row([*block.size[g], (short, 1.0)], prep.min[g])
+            mip.short_cols.append(short)
+        for _, terms in block.org_terms(g):
+            for j in range(1, int(sum(c for _, c in terms))):
+                e = mip.var(1.0, 0.0)
+                mip.row([*terms, (e, -1.0)], upper=float(j))
+                mip.pair_cols.append(e)
+    block.add_apart_rows()
+    status, values, _, _ = mip.solve(gap=0.0, abs_gap=0.5, time_limit=deadline - time.monotonic())
+    if values is None:
+        return status, None, None
+    return (status, round(sum(values[j] for j in mip.short_cols)),
+            round(sum(values[j] for j in mip.pair_cols)))
 
 
 def first_stage(prep: Prepared, hull: bool):
@@ -227,12 +196,16 @@ def first_stage(prep: Prepared, hull: bool):
                               if sector != UNKNOWN],
                              [[(count[g, sector], 1.0)] for sector in prep.known_sectors], [],
                              hull=hull, mult=mult)
-        if ORG_UNIT * prep.weight > 0:
-            for o, terms in sorted(org_members[t].items()):
-                if sum(c for _, c in terms) > n_groups[t]:
-                    # one colleague per group is free: at least count - groups extras
-                    e = mip.var(ORG_UNIT * prep.weight, 0.0)
-                    mip.row([*terms, (e, -1.0)], upper=float(n_groups[t]))
+        for o, terms in sorted(org_members[t].items()):
+            if sum(c for _, c in terms) <= n_groups[t]:
+                continue
+            if prep.colleagues_first:
+                if prep.pair_floor.get(o, 0) == 0:  # no pair anywhere: one per group
+                    mip.row(terms, upper=float(n_groups[t]))
+            elif ORG_UNIT * prep.org_weight > 0:
+                # one colleague per group is free: at least count - groups extras
+                e = mip.var(ORG_UNIT * prep.org_weight, 0.0)
+                mip.row([*terms, (e, -1.0)], upper=float(n_groups[t]))
     for u, v in prep.unit_apart:
         for t in range(nt):
             if n_groups[t] == 1 and (u, t) in x and (v, t) in x:
@@ -270,10 +243,14 @@ def solve_two_stage(prep: Prepared, gap: float, deadline: float):
     for key, j in x.items():
         if lp_values[hull_x[key]] > 1 - 1e-6:
             mip.lower[j] = 1.0
-    status1, values, _, _ = mip.solve(gap=gap / 2, time_limit=deadline - time.monotonic())
+    # Stop as soon as the first stage is within the target of the bound LP (HiGHS proves
+    # its gap only against its own, weaker bound, which can take long at the mixing steps).
+    stop_at = bound / (1 - gap) if bound is not None and bound > 0 and gap < 1 else None
+    status1, values, _, _ = mip.solve(gap=gap / 2, time_limit=deadline - time.monotonic(),
+                                      stop_at=stop_at)
     if values is None:  # that rounding had no completion: solve the whole first stage
         mip.lower = lower
-        status1, values, _, mip_bound = mip.solve(gap=gap / 2,
+        status1, values, _, mip_bound = mip.solve(gap=gap / 2, stop_at=stop_at,
                                                   time_limit=deadline - time.monotonic())
         if values is None:
             return status1, None, None

@@ -1,0 +1,42 @@
+"""A first assignment without the solver: so that a time limit never ends in a refusal."""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from app.domain.allocation.prepared import Prepared
+
+
+def greedy(prep: Prepared) -> list[int] | None:
+    """A group per unit that keeps every rule, or None if this simple pass finds none.
+
+    Pinned units first, then the largest; each to the group with room and no keep-apart
+    partner where it costs least, groups below their minimum first and (at the mixing
+    steps) groups without a colleague first.
+    """
+    n_groups = len(prep.groups)
+    size = [0] * n_groups
+    org_count = defaultdict(int)  # (organisation, group) -> people
+    group_of: list[int | None] = [None] * len(prep.units)
+    order = sorted(range(len(prep.units)),
+                   key=lambda u: (prep.unit_pin[u] is None, -len(prep.units[u]), u))
+    for u in order:
+        ms = prep.units[u]
+        orgs = [prep.org[i] for i in ms if prep.org[i] is not None]
+        options = []
+        for g in prep.plausible_groups(u):
+            if size[g] + len(ms) > prep.max[g]:
+                continue
+            if any(group_of[v] == g for v in prep.unit_apart_of.get(u, ())):
+                continue
+            colleagues = sum(org_count[o, g] for o in orgs)
+            options.append(((size[g] >= prep.min[g]),
+                            colleagues if prep.colleagues_first else 0,
+                            prep.unit_cost(u, g), size[g] - prep.max[g], g))
+        if not options:
+            return None
+        g = min(options)[-1]
+        group_of[u] = g
+        size[g] += len(ms)
+        for o in orgs:
+            org_count[o, g] += 1
+    return group_of
