@@ -81,3 +81,15 @@ def test_a_file_that_is_not_a_problem_is_refused(cli, tmp_path):
     assert result.exit_code == 1
     out = json.loads(result.output)
     assert out["status"] == "invalid" and out["error"]["en"].startswith("Not a valid problem file")
+
+
+def test_a_mixing_step_prints_the_fewest_colleague_pairs(cli, tmp_path):
+    result = solve(cli, tmp_path, dict(PROBLEM, keep_apart=[], mix_weight=2.0))
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    assert out["figures"]["colleagues_first"] is True
+    assert out["fewest_colleague_pairs"] == 0 == out["figures"]["same_organisation_pairs"]
+    assert out["figures"]["objective_parts"]["organisation"] == 0.0
+    balanced = json.loads(solve(cli, tmp_path, dict(PROBLEM, keep_apart=[])).output)
+    assert balanced["fewest_colleague_pairs"] is None
+    assert balanced["figures"]["colleagues_first"] is False

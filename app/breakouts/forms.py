@@ -64,7 +64,9 @@ class GroupForm(FlaskForm):
 class AllocateForm(FlaskForm):
     mix = RadioField(_l("Durchmischung ↔ Wunschthema"), coerce=int, default=2,
                      description=_l("Was zählt mehr: bunt gemischte Gruppen oder dass alle ihr "
-                                    "Wunschthema bekommen?"),
+                                    "Wunschthema bekommen? Bei „Eher Durchmischung“ und „Vor "
+                                    "allem Durchmischung“ werden Kolleg:innen derselben "
+                                    "Organisation zuerst getrennt, so weit es geht."),
                      choices=[SelectChoice(i, MIX_LABELS[i])
                               for i in reversed(range(len(MIX_LABELS)))],
                      validators=[InputRequired(_l("Bitte wählen Sie eine Einstellung."))])

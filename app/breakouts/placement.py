@@ -5,6 +5,7 @@ Every change to the board locks the edition (as registrations do), so two facili
 working at once never interleave a run and a move; each use case commits once.
 """
 import re
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,6 +171,10 @@ class BoardView:
     with_preferences: int
     topics: list[str]
     may_allocate: bool
+    # of the last run: the fewest colleague pairs possible, at the mixing steps (None
+    # elsewhere), and how long the whole run took
+    fewest_pairs: int | None = None
+    run_seconds: float | None = None
 
 
 def _counts(sectors) -> list[tuple[Sector, int]]:
@@ -236,7 +241,9 @@ def board_view(event: Event) -> BoardView:
         published_at=event.breakouts_published_at, unpublished_changes=unpublished,
         pairs=pair_rows, choosers=[(r.id, r.participant.name) for r in people],
         with_preferences=sum(1 for r in people if preferences.get(r.id)),
-        topics=topics_of(groups), may_allocate=bool(groups and people))
+        topics=topics_of(groups), may_allocate=bool(groups and people),
+        fewest_pairs=(last_run.settings or {}).get("fewest_colleague_pairs") if last_run else None,
+        run_seconds=(last_run.settings or {}).get("seconds") if last_run else None)
 
 
 def _column_warnings(group: BreakoutGroup, cards: list[Card], org_of, pairs) -> list[str]:
@@ -269,6 +276,7 @@ def allocate(event: Event, mix_weight: float, user: User) -> tuple[AllocationRun
     cost per move), so a re-run after a few changes moves few people.
     """
     lock_event(event.id)
+    started = time.perf_counter()  # the whole call: building the problem, solving, writing
     basis, people = eligible(event)
     groups = groups_of(event.id)
     if not groups:
@@ -287,7 +295,9 @@ def allocate(event: Event, mix_weight: float, user: User) -> tuple[AllocationRun
         event_id=event.id, created_by_id=user.id, status=result.status, method=result.method,
         people=len(people), objective=result.objective, bound=result.bound, gap=result.gap,
         settings={"mix_weight": mix_weight, "basis": basis,
-                  "pinned": sum(1 for p in problem.people if p.pinned_group is not None)},
+                  "pinned": sum(1 for p in problem.people if p.pinned_group is not None),
+                  "colleagues_first": result.figures.colleagues_first,
+                  "fewest_colleague_pairs": result.fewest_colleague_pairs},
         figures=alloc.figures_to_dict(result.figures))
     db.session.add(run)
     db.session.flush()
@@ -308,6 +318,8 @@ def allocate(event: Event, mix_weight: float, user: User) -> tuple[AllocationRun
         current.run_id = run.id
         current.reason_de = reason.get("de", "")[:300]
         current.reason_en = reason.get("en", "")[:300]
+    db.session.flush()
+    run.settings = {**run.settings, "seconds": round(time.perf_counter() - started, 3)}
     audit("breakouts.allocate", user, event_id=event.id,
           details=f"run {run.id}: {len(people)} people, gap {result.gap}")
     db.session.commit()

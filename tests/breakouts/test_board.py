@@ -180,6 +180,44 @@ def test_the_mix_setting_trades_topics_for_mixing(client, db, edition, signed_in
     assert mixed.figures["first_choice"] < 1.0
 
 
+def test_at_a_mixing_step_colleagues_are_split_first_and_the_board_says_so(client, db, edition,
+                                                                         signed_in):
+    add_groups(db, edition, ("A", 0, 3), ("B", 0, 3))
+    # Two colleagues both want only A; splitting them sends one to B, which they did not
+    # choose (20 of preference cost): the balanced step keeps them together (a pair costs 2),
+    # the mixing steps split them first.
+    colleagues = [enrol(edition, f"Kollegin {i}", sector=Sector.RESEARCH, organisation="Amt X")
+                  for i in range(2)]
+    for person in colleagues:
+        rank(db, person, "A")
+    rank(db, enrol(edition, "Jemand", sector=Sector.RESEARCH), "B")
+    post(client, edition, "/allocate", mix="2")  # "Ausgewogen"
+    placed = placement(db, edition)
+    assert placed[colleagues[0].id] == placed[colleagues[1].id]
+    run = db.session.scalars(sa.select(AllocationRun).order_by(AllocationRun.id)).all()[-1]
+    assert run.settings["fewest_colleague_pairs"] is None
+    assert run.settings["seconds"] > 0
+    html = client.get(board_url(edition)).get_data(as_text=True)
+    assert "Vorrang" not in html
+    post(client, edition, "/allocate", mix="3")  # "Eher Durchmischung"
+    placed = placement(db, edition)
+    assert placed[colleagues[0].id] != placed[colleagues[1].id]
+    run = db.session.scalars(sa.select(AllocationRun).order_by(AllocationRun.id)).all()[-1]
+    assert run.settings["mix_weight"] == 2.0 and run.settings["colleagues_first"]
+    assert run.settings["fewest_colleague_pairs"] == 0 == run.figures["same_organisation_pairs"]
+    reasons = [a.reason_de for a in db.session.scalars(sa.select(Assignment))]
+    assert ("Getrennt von Kolleg:innen derselben Organisation (hat bei dieser Einstellung "
+            "Vorrang) → Thema B (nicht gewählt)") in reasons
+    html = client.get(board_url(edition)).get_data(as_text=True)
+    assert "so wenige wie möglich: Kolleg:innen zu trennen hat bei dieser Einstellung Vorrang" \
+        in html
+    assert re.search(r"in \d+,\d+ s:", html)
+    english = client.get(board_url(edition) + "?lang=en").get_data(as_text=True)
+    assert "as few as possible: splitting colleagues comes first at this setting" in english
+    assert ("Split from colleagues of the same organisation (this setting does that first) → "
+            "topic B (not chosen)") in english
+
+
 def test_a_hand_move_pins_and_a_rerun_keeps_the_pin_and_moves_few_others(client, db, edition,
                                                                           signed_in):
     groups = add_groups(db, edition, ("A", 2, 6), ("B", 2, 6), ("C", 2, 6))

@@ -792,3 +792,19 @@ def test_at_thirty_people_the_mix_improves_step_by_step(seed):
         assert result.status == "optimal"
     assert_mix_falls_step_by_step(results)
     assert results[-1].figures.mix_distance_mean < results[0].figures.mix_distance_mean
+
+
+def test_the_mixing_steps_tell_the_split_colleague_why_in_german_and_english():
+    groups = (Group("A1", "A", 0, 3), Group("B1", "B", 0, 3))
+    people = (Person(1, "research", "X", ("A",)), Person(2, "research", "X", ("A",)),
+              Person(3, "research", None, ("B",)))
+    balanced = compute_allocation(Problem(groups=groups, people=people, mix_weight=1.0))
+    assert balanced.assignment[1] == balanced.assignment[2] == "A1"  # a pair costs 2, B 20
+    mixing = compute_allocation(Problem(groups=groups, people=people, mix_weight=2.0))
+    split = [pid for pid in (1, 2) if mixing.assignment[pid] == "B1"]
+    assert len(split) == 1 and mixing.fewest_colleague_pairs == 0
+    assert mixing.reasons[split[0]] == {
+        "de": "Getrennt von Kolleg:innen derselben Organisation (hat bei dieser Einstellung "
+              "Vorrang) → Thema B (nicht gewählt)",
+        "en": "Split from colleagues of the same organisation (this setting does that first) → "
+              "topic B (not chosen)"}

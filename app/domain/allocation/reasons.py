@@ -77,6 +77,11 @@ def compute_reasons(prep: Prepared, place: list[int]) -> dict[Id, Message]:
         if partners:
             names = ", ".join(prep.person_label(j) for j in sorted(partners))
             en, de = f"Kept together with {names}", f"Zusammen mit {names} eingeteilt"
+        elif colleagues and prep.colleagues_first:
+            # the mixing steps split colleagues before anything else is weighed
+            en, de = ("Split from colleagues of the same organisation (this setting does that "
+                      "first)", "Getrennt von Kolleg:innen derselben Organisation (hat bei dieser "
+                      "Einstellung Vorrang)")
         elif apart:
             names = ", ".join(prep.person_label(j) for j in sorted(apart))
             en, de = f"Kept apart from {names}", f"Getrennt von {names} eingeteilt"

@@ -6,24 +6,28 @@ from collections import defaultdict
 from app.domain.allocation.prepared import Prepared
 
 
-def greedy(prep: Prepared) -> list[int] | None:
+def greedy(prep: Prepared, units=None, groups=None):
     """A group per unit that keeps every rule, or None if this simple pass finds none.
 
     Pinned units first, then the largest; each to the group with room and no keep-apart
     partner where it costs least, groups below their minimum first and (at the mixing
-    steps) groups without a colleague first.
+    steps) groups without a colleague first. With `units` and `groups` (one topic's, in
+    the two-stage solver) only those, as a {unit: group} dict.
     """
     n_groups = len(prep.groups)
     size = [0] * n_groups
     org_count = defaultdict(int)  # (organisation, group) -> people
     group_of: list[int | None] = [None] * len(prep.units)
-    order = sorted(range(len(prep.units)),
-                   key=lambda u: (prep.unit_pin[u] is None, -len(prep.units[u]), u))
+    allowed = None if groups is None else set(groups)
+    todo = range(len(prep.units)) if units is None else units
+    order = sorted(todo, key=lambda u: (prep.unit_pin[u] is None, -len(prep.units[u]), u))
     for u in order:
         ms = prep.units[u]
         orgs = [prep.org[i] for i in ms if prep.org[i] is not None]
         options = []
         for g in prep.plausible_groups(u):
+            if allowed is not None and g not in allowed:
+                continue
             if size[g] + len(ms) > prep.max[g]:
                 continue
             if any(group_of[v] == g for v in prep.unit_apart_of.get(u, ())):
@@ -39,4 +43,6 @@ def greedy(prep: Prepared) -> list[int] | None:
         size[g] += len(ms)
         for o in orgs:
             org_count[o, g] += 1
+    if units is not None:
+        return {u: group_of[u] for u in units}
     return group_of

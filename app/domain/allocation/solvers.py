@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 
 from app.domain.allocation.model import AssignmentBlock, Mip, add_group_terms, unit_counts
 from app.domain.allocation.prepared import Prepared, infeasible
+from app.domain.allocation.search import greedy
 from app.domain.allocation.problem import (MOVE_COST, ORG_UNIT, SECTORS, UNKNOWN,
                                            UNRANKED_COST)
 
@@ -246,14 +247,21 @@ def solve_two_stage(prep: Prepared, gap: float, deadline: float):
     # Stop as soon as the first stage is within the target of the bound LP (HiGHS proves
     # its gap only against its own, weaker bound, which can take long at the mixing steps).
     stop_at = bound / (1 - gap) if bound is not None and bound > 0 and gap < 1 else None
-    status1, values, _, _ = mip.solve(gap=gap / 2, time_limit=deadline - time.monotonic(),
-                                      stop_at=stop_at)
-    if values is None:  # that rounding had no completion: solve the whole first stage
+    status1, values, objective1, _ = mip.solve(gap=gap / 2, stop_at=stop_at,
+                                               time_limit=deadline - time.monotonic())
+    if values is None or (stop_at is not None and objective1 > stop_at
+                          and time.monotonic() < deadline):
+        # That rounding had no completion, or only one short of the target (e.g. a group
+        # left below its minimum): solve the whole first stage.
+        kept = values
         mip.lower = lower
-        status1, values, _, mip_bound = mip.solve(gap=gap / 2, stop_at=stop_at,
-                                                  time_limit=deadline - time.monotonic())
+        status1, values, objective2, mip_bound = mip.solve(
+            gap=gap / 2, stop_at=stop_at, time_limit=deadline - time.monotonic(),
+            start=None if kept is None else dict(enumerate(kept)))
         if values is None:
-            return status1, None, None
+            if kept is None:
+                return status1, None, None
+            values = kept
         bound = max(bound, mip_bound)
     topic_of = [None] * len(prep.units)
     for (u, t), j in x.items():
@@ -290,6 +298,9 @@ def solve_two_stage(prep: Prepared, gap: float, deadline: float):
         status2, placed = solve_topic(prep, t, units, composition, gap, deadline)
         if placed is None:  # the counts cannot be met (e.g. a keep-together cluster): free them
             status2, placed = solve_topic(prep, t, units, None, gap, deadline)
+        if placed is None and status2 != "infeasible":
+            # out of time: this topic's people by the simple pass, the rest stays solved
+            placed, status2 = greedy(prep, units, prep.topic_groups[t]), "time_limit"
         if placed is None:
             return status2, None, None
         for u, g in placed.items():
