@@ -148,7 +148,10 @@ def _solve(prep: Prepared, method: str, auto: bool, gap_target: float, deadline:
                 and _gap_of(prep, start, start_bound) <= gap_target):
             # Stop on the gap target: the two-stage answer already meets it.
             return "two_stage", start_status, start, start_bound
-        status, group_of, bound = solve_direct(prep, gap_target, deadline, start,
+        # A first assignment for HiGHS (the two-stage answer, else the simple pass): at a
+        # time limit it answers with at least that one and its proven gap.
+        status, group_of, bound = solve_direct(prep, gap_target, deadline,
+                                               start if start is not None else greedy(prep),
                                                colleague_budget=budget)
         if start_bound is not None and (bound is None or start_bound > bound):
             bound = start_bound
