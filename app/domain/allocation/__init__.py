@@ -17,16 +17,25 @@ The model is a mixed-integer program solved by HiGHS (through `highspy`):
   one person either way is free (an exact share is impossible in whole
   people, and penalising that rounding would only inflate the objective and
   the gap), every further person costs 2 x `mix_weight`;
-- organisations: every colleague beyond the first in a group costs 2 x `mix_weight`;
+- organisations: every colleague beyond the first in a group costs 2 x `mix_weight`
+  (at the steps below the mixing steps, see below);
 - up to `EXACT_LIMIT` (60) people, the exact regime instead (`Prepared.exact`): the
   mix term is each group's total-variation distance to the room's sector shares
   (the figure `mix_distance_mean` averages), with no free band, times 2 x
-  `mix_weight` x 2 x the mean known group size; every pair of colleagues in a group
-  costs 2 x `mix_weight`. So at every weighted step no assignment is better on
-  preferences, mix and colleague pairs at once. From `MIX_FIRST_WEIGHT` (4, "Vor allem
-  Durchmischung") mixing comes first: no assignment with the same or a lower
-  preference cost mixes better (`solvers.mix_first`). Such rooms are always solved in
-  one model, with HiGHS's presolve off (see `Mip.presolve`);
+  `mix_weight` x 2 x the mean known group size (one binary per sector composition of a
+  group while there are at most `model.COMPOSITION_LIMIT` of them, else one branch per
+  known count); every pair of colleagues in a group costs 2 x `mix_weight`. So at every
+  weighted step no assignment is better on preferences, mix and colleague pairs at once.
+  Such rooms are always solved in one model, with HiGHS's presolve off (see `Mip.presolve`);
+- the mixing steps (`mix_weight` from `COLLEAGUES_FIRST_WEIGHT`, 2: "Eher
+  Durchmischung" and "Vor allem Durchmischung") put colleagues first: after the
+  groups' minimum sizes, the number of colleague pairs is the fewest any assignment
+  that keeps the rules has (a rule, not a cost: `Prepared.colleague_floor` gives each
+  organisation's floor, and where an answer cannot meet the floors a small model of
+  its own, `solvers.fewest_colleague_pairs`, finds the fewest up to 100 people); only
+  then preferences and the mix are weighed. Among the assignments with the fewest
+  pairs, the weighted optimum is one that no assignment mixes better at no higher
+  preference cost. The result says how few (`Allocation.fewest_colleague_pairs`);
 - max size hard; min size soft, 1000 per missing person (so an under-filled
   group is a warning, never a failure);
 - keep-apart / keep-together hard;
@@ -54,9 +63,9 @@ machine's speed).
 The package, from the bottom up: `problem` (input, output and the JSON shape),
 `prepared` (the problem sorted, indexed and checked), `figures` (the figures and
 objective of any assignment), `model` (the MIP collector, the rows every model
-shares and the assignment block both solvers build on), `solvers` (direct and
-two-stage), `reasons` (why each person is where they are) and `allocate`
-(`compute_allocation`). Other modules import only the names below.
+shares and the assignment block both solvers build on), `search` (the greedy first
+assignment), `solvers` (direct, two-stage, fewest colleague pairs), `reasons` (why
+each person is where they are) and `allocate` (`compute_allocation`). Other modules import only the names below.
 """
 from app.domain.allocation.allocate import compute_allocation
 from app.domain.allocation.figures import compute_figures, compute_objective
