@@ -808,3 +808,24 @@ def test_the_mixing_steps_tell_the_split_colleague_why_in_german_and_english():
               "Vorrang) → Thema B (nicht gewählt)",
         "en": "Split from colleagues of the same organisation (this setting does that first) → "
               "topic B (not chosen)"}
+
+
+def test_a_time_limit_answers_with_an_assignment_and_its_proven_gap_never_a_refusal():
+    # 300 people in 20 groups with a time limit no solver can meet: the answer is still an
+    # assignment that keeps every rule, with the status and gap that say how good it is.
+    rng = random.Random(7)
+    groups = tuple(Group(f"G{g:02d}", f"T{g % 5}", 12, 18) for g in range(20))
+    people = tuple(Person(f"P{i:03d}", rng.choice(SECTORS[:4]),
+                          f"O{rng.randint(1, 40)}" if rng.random() < 0.4 else None,
+                          tuple(rng.sample([f"T{t}" for t in range(5)], 3)),
+                          pinned_group="G00" if i == 0 else None)
+                   for i in range(300))
+    problem = Problem(groups=groups, people=people, keep_apart=(("P001", "P002"),))
+    for weight in (1.0, 4.0):
+        room = Problem(groups=groups, people=people, keep_apart=(("P001", "P002"),),
+                       mix_weight=weight)
+        result = compute_allocation(room, time_limit=1e-6)
+        assert_valid(room, result)
+        assert result.status == "time_limit"
+        assert 0.0 <= result.gap <= 1.0
+    assert compute_allocation(problem).status in ("optimal", "gap_reached")
