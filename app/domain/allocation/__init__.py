@@ -65,14 +65,15 @@ The package, from the bottom up: `problem` (input, output and the JSON shape),
 objective of any assignment), `model` (the MIP collector, the rows every model
 shares and the assignment block both solvers build on), `search` (the greedy first
 assignment), `solvers` (direct, two-stage, fewest colleague pairs), `reasons` (why
-each person is where they are) and `allocate` (`compute_allocation`). Other modules import only the names below.
+each person is where they are) and `allocate` (`compute_allocation`). Other modules
+import only the names below.
 """
 from app.domain.allocation.allocate import compute_allocation
 from app.domain.allocation.figures import compute_figures, compute_objective
 from app.domain.allocation.prepared import rank_cost
-from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, EXACT_LIMIT,
-                                           LATER_RANK_COST, MIN_SIZE_PENALTY,
-                                           COLLEAGUES_FIRST_WEIGHT, MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
+from app.domain.allocation.problem import (COLLEAGUES_FIRST_WEIGHT, DEFAULT_TIME_LIMIT,
+                                           DIRECT_LIMIT, EXACT_LIMIT, LATER_RANK_COST,
+                                           MIN_SIZE_PENALTY, MIX_TOLERANCE, MIX_UNIT, MOVE_COST,
                                            ORG_UNIT, RANK_COSTS, SECTORS, SEED, UNKNOWN,
                                            UNRANKED_COST, Allocation, Figures, Group, Id, Message,
                                            Person, Problem, ProblemError, allocation_to_dict,

@@ -197,7 +197,8 @@ def _colleagues_first(prep: Prepared, gap_target: float, deadline: float, budget
                                                       colleague_budget=pairs, shortfall_cap=short)
             if group_of2 is not None:
                 worst = "time_limit" if "time_limit" in (status_p, status2) else status2
-                return (pairs if status_p == "optimal" else None), "direct", worst, group_of2, bound2
+                fewest = pairs if status_p == "optimal" else None
+                return fewest, "direct", worst, group_of2, bound2
     if group_of is None and status == "infeasible":
         # No assignment within the floors (beyond PROVEN_LIMIT people): colleagues as a cost,
         # the balanced step's terms, rather than no answer.
