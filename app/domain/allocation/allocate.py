@@ -10,7 +10,7 @@ from app.domain.allocation.prepared import Infeasible, Prepared
 from app.domain.allocation.problem import (DEFAULT_TIME_LIMIT, DIRECT_LIMIT, Allocation, Message,
                                            Problem)
 from app.domain.allocation.reasons import compute_reasons
-from app.domain.allocation.search import greedy
+from app.domain.allocation.search import greedy, previous
 from app.domain.allocation.solvers import fewest_colleague_pairs, solve_direct, solve_two_stage
 
 
@@ -148,10 +148,11 @@ def _solve(prep: Prepared, method: str, auto: bool, gap_target: float, deadline:
                 and _gap_of(prep, start, start_bound) <= gap_target):
             # Stop on the gap target: the two-stage answer already meets it.
             return "two_stage", start_status, start, start_bound
-        # A first assignment for HiGHS (the two-stage answer, else the simple pass): at a
-        # time limit it answers with at least that one and its proven gap.
-        status, group_of, bound = solve_direct(prep, gap_target, deadline,
-                                               start if start is not None else greedy(prep),
+        # A first assignment for HiGHS (the two-stage answer, else the earlier run's groups
+        # on a re-run, else the simple pass): at a time limit it answers with at least that
+        # one and its proven gap.
+        first = start if start is not None else previous(prep) or greedy(prep)
+        status, group_of, bound = solve_direct(prep, gap_target, deadline, first,
                                                colleague_budget=budget)
         if start_bound is not None and (bound is None or start_bound > bound):
             bound = start_bound

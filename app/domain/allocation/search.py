@@ -46,3 +46,27 @@ def greedy(prep: Prepared, units=None, groups=None):
     if units is not None:
         return {u: group_of[u] for u in units}
     return group_of
+
+
+def previous(prep: Prepared) -> list[int] | None:
+    """The groups of the earlier run as a group per unit, if they keep every rule now.
+
+    A re-run (another step of the setting, or after a few hand moves) starts from there: a
+    warm start that is usually close to the new answer.
+    """
+    group_of = []
+    size = [0] * len(prep.groups)
+    for u, ms in enumerate(prep.units):
+        groups = {prep.prev[i] for i in ms}
+        if len(groups) != 1 or None in groups:
+            return None
+        g = groups.pop()
+        if g not in prep.plausible_groups(u):
+            return None
+        group_of.append(g)
+        size[g] += len(ms)
+    if any(size[g] > prep.max[g] for g in range(len(prep.groups))):
+        return None
+    if any(group_of[u] == group_of[v] for u, v in prep.unit_apart):
+        return None
+    return group_of
