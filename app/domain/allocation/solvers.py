@@ -7,8 +7,8 @@ from collections import Counter, defaultdict
 from app.domain.allocation.model import AssignmentBlock, Mip, add_group_terms, unit_counts
 from app.domain.allocation.prepared import Prepared, infeasible
 from app.domain.allocation.search import greedy
-from app.domain.allocation.problem import (MOVE_COST, ORG_UNIT, SECTORS, UNKNOWN,
-                                           UNRANKED_COST)
+from app.domain.allocation.problem import (MIN_SIZE_PENALTY, MOVE_COST, ORG_UNIT, SECTORS,
+                                           UNKNOWN, UNRANKED_COST)
 
 
 def solve_direct(prep: Prepared, gap: float, deadline: float, start=None,
@@ -356,6 +356,11 @@ def solve_topic(prep: Prepared, t: int, units: list[int], composition: dict | No
                 mip.row(block.by_name[g].get(sector, []), target or 0, target or 0)
         add_group_terms(mip, prep, g, [], [], [], block.org_terms(g), sizes=False)
     block.add_apart_rows()
+    # At the mixing steps the pairs of organisations with a floor above 0 have no budget per
+    # topic: a high cost keeps them to what the topic must have (the answer is checked
+    # against the floors afterwards, see `allocate._colleagues_first`).
+    for j in mip.pair_cols:
+        mip.cost[j] = MIN_SIZE_PENALTY / 10
     status, values, _, _ = mip.solve(gap=gap, time_limit=deadline - time.monotonic(),
                                      abs_gap=0.25 if composition is None else 1e-6)
     if values is None:
